@@ -1,0 +1,198 @@
+//! The validated, typed thermal model that the numerics consume.
+//!
+//! `design.rs` parses `design.toml` (the contract in `../shared/design/tray-format.md`),
+//! validates it and resolves every material and fluid name into the values below. Nothing
+//! downstream of this module ever sees a raw string reference or an unchecked number: every
+//! length is finite and positive where it must be, every block lies inside the domain and in
+//! an existing layer, and materials carry their conductivities.
+
+use std::path::PathBuf;
+
+/// A solid material with (possibly anisotropic) conductivity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Material {
+    pub name: String,
+    /// In-plane conductivity, W/(m·K).
+    pub k_xy: f64,
+    /// Through-plane conductivity, W/(m·K).
+    pub k_z: f64,
+    /// Density, kg/m³ (needed only for transient runs).
+    pub density_kg_m3: Option<f64>,
+    /// Specific heat, J/(kg·K) (needed only for transient runs).
+    pub cp_j_kgk: Option<f64>,
+}
+
+/// Thermophysical properties of a liquid at one temperature.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FluidProps {
+    pub density_kg_m3: f64,
+    pub cp_j_kgk: f64,
+    /// Thermal conductivity, W/(m·K).
+    pub k: f64,
+    /// Dynamic viscosity, Pa·s.
+    pub viscosity_pa_s: f64,
+}
+
+/// A coolant: either a built-in table in temperature or fixed user-given properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fluid {
+    pub name: String,
+    /// Property table rows `(t_c, props)`, ascending in `t_c`; one row = constant properties.
+    pub table: Vec<(f64, FluidProps)>,
+}
+
+impl Fluid {
+    /// Properties at `t_c`, linearly interpolated in the table and clamped at its ends.
+    pub fn props_at(&self, t_c: f64) -> FluidProps {
+        let t = &self.table;
+        if t.len() == 1 || t_c <= t[0].0 {
+            return t[0].1;
+        }
+        for w in t.windows(2) {
+            let (t0, p0) = w[0];
+            let (t1, p1) = w[1];
+            if t_c <= t1 {
+                let s = (t_c - t0) / (t1 - t0);
+                let lerp = |a: f64, b: f64| a + s * (b - a);
+                return FluidProps {
+                    density_kg_m3: lerp(p0.density_kg_m3, p1.density_kg_m3),
+                    cp_j_kgk: lerp(p0.cp_j_kgk, p1.cp_j_kgk),
+                    k: lerp(p0.k, p1.k),
+                    viscosity_pa_s: lerp(p0.viscosity_pa_s, p1.viscosity_pa_s),
+                };
+            }
+        }
+        t[t.len() - 1].1
+    }
+}
+
+/// Flow direction of a channel field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowDirection {
+    PlusX,
+    MinusX,
+    PlusY,
+    MinusY,
+}
+
+/// A field of straight parallel channels (skived or micro-channel fins) in a coolant layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channels {
+    /// Channel-field rectangle in plan, lower-left corner and size, mm.
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub width_mm: f64,
+    pub depth_mm: f64,
+    pub direction: FlowDirection,
+    pub fin_thickness_mm: f64,
+    pub channel_width_mm: f64,
+    pub fin_material: Material,
+    /// User override of the wall heat-transfer coefficient, W/(m²·K).
+    pub h_w_m2k: Option<f64>,
+    /// User override of the channel field's pressure drop, kPa.
+    pub pressure_drop_kpa: Option<f64>,
+}
+
+/// One layer of the stack, bottom (index 0) to top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    pub thickness_mm: f64,
+    /// Fill material wherever no block (and no channel field) is placed.
+    pub material: Material,
+    /// Number of z sub-cells (≥ 1).
+    pub cells: usize,
+    /// Present when this is a coolant layer.
+    pub channels: Option<Channels>,
+}
+
+/// A rectangular block in one layer that overrides the layer's material and may carry power.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub name: String,
+    /// Index into `Design::layers`.
+    pub layer: usize,
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub width_mm: f64,
+    pub depth_mm: f64,
+    pub material: Material,
+    /// Power spread uniformly over the block's volume, W.
+    pub power_w: f64,
+    pub limit_c: Option<f64>,
+}
+
+/// The coolant loop feeding every channel field (fields in parallel, flow split by area).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coolant {
+    pub fluid: Fluid,
+    pub inlet_c: f64,
+    pub flow_lpm: f64,
+}
+
+/// A convective boundary: heat flux q = h (T_surface − T_ambient).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Convection {
+    pub h_w_m2k: f64,
+    pub ambient_c: f64,
+}
+
+impl Convection {
+    pub const ADIABATIC: Convection = Convection {
+        h_w_m2k: 0.0,
+        ambient_c: 25.0,
+    };
+}
+
+/// Outer faces of the domain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boundary {
+    pub top: Convection,
+    pub bottom: Convection,
+    pub sides: Convection,
+}
+
+/// Transient settings (implicit stepping); absent means steady state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transient {
+    pub duration_s: f64,
+    pub dt_s: f64,
+    pub initial_c: f64,
+    /// Step-wise constant power per block: `times_s[i]` starts row `i`; `powers_w[i][b]` is
+    /// the power of block `block_index[b]` from then on.
+    pub trace: Option<PowerTrace>,
+    /// Indices into `Design::blocks`.
+    pub probes: Vec<usize>,
+}
+
+/// A parsed and validated power trace CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerTrace {
+    pub file: PathBuf,
+    pub block_index: Vec<usize>,
+    pub times_s: Vec<f64>,
+    pub powers_w: Vec<Vec<f64>>,
+}
+
+/// A whole validated design.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    pub name: String,
+    /// The file it came from (for messages and relative paths).
+    pub source: PathBuf,
+    pub width_mm: f64,
+    pub depth_mm: f64,
+    pub cell_mm: f64,
+    pub layers: Vec<Layer>,
+    pub blocks: Vec<Block>,
+    pub coolant: Option<Coolant>,
+    pub boundary: Boundary,
+    pub transient: Option<Transient>,
+}
+
+impl Design {
+    /// Total steady power of all blocks, W.
+    pub fn total_power_w(&self) -> f64 {
+        self.blocks.iter().map(|b| b.power_w).sum()
+    }
+}
