@@ -1,6 +1,16 @@
-//! coldtray's thermal solver: design model, finite-volume assembly, multigrid solve, results.
+//! coldtray's thermal solver: design model, finite-volume assembly, multigrid solve, results,
+//! thermal maps.
 //!
 //! The crate knows nothing of Modbus or the CLI.
 
+pub mod coolant;
+pub mod design;
 pub mod field;
+pub mod grid;
+pub mod materials;
 pub mod model;
+pub mod multigrid;
+pub mod render;
+pub mod results;
+pub mod solve;
+pub mod vtk;

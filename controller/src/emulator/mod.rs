@@ -1,0 +1,1 @@
+//! Rig emulator (in progress)

@@ -1,0 +1,1 @@
+//! PNG thermal maps (in progress)
