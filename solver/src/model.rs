@@ -102,8 +102,17 @@ pub struct Layer {
     pub material: Material,
     /// Number of z sub-cells (≥ 1).
     pub cells: usize,
-    /// Present when this is a coolant layer.
-    pub channels: Option<Channels>,
+    /// Channel fields of this layer; non-empty makes it a coolant layer. Fields in one layer
+    /// never overlap each other or any block of the layer (validated). A tray has several
+    /// (one per package) in one cold-plate layer, all fed in parallel by `Design::coolant`.
+    pub channels: Vec<Channels>,
+}
+
+impl Layer {
+    /// True when the layer holds at least one channel field.
+    pub fn is_coolant(&self) -> bool {
+        !self.channels.is_empty()
+    }
 }
 
 /// A rectangular block in one layer that overrides the layer's material and may carry power.
