@@ -1,0 +1,170 @@
+//! Validation helpers: number checks that name the field, and the material library
+//! (built-ins plus the design's `[[materials]]`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::raw::RawMaterial;
+use super::DesignError;
+use crate::materials;
+use crate::model::Material;
+
+pub type Result<T> = std::result::Result<T, DesignError>;
+
+/// Where errors point: the design file.
+pub struct Ctx<'a> {
+    pub file: &'a Path,
+}
+
+impl Ctx<'_> {
+    /// An error about `field`.
+    pub fn err(&self, field: impl Into<String>, message: impl Into<String>) -> DesignError {
+        DesignError::Field {
+            file: self.file.to_path_buf(),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A finite number (TOML accepts `nan` and `inf`; we do not).
+    pub fn finite(&self, field: &str, v: f64) -> Result<f64> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(self.err(field, format!("must be a finite number, got {v}")))
+        }
+    }
+
+    /// A finite number > 0.
+    pub fn positive(&self, field: &str, v: f64) -> Result<f64> {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(field, format!("must be a finite number > 0, got {v}")))
+        }
+    }
+
+    /// A finite number ≥ 0.
+    pub fn non_negative(&self, field: &str, v: f64) -> Result<f64> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(field, format!("must be a finite number ≥ 0, got {v}")))
+        }
+    }
+
+    /// A temperature: finite and above absolute zero.
+    pub fn temperature(&self, field: &str, v: f64) -> Result<f64> {
+        if v.is_finite() && v > -273.15 {
+            Ok(v)
+        } else {
+            Err(self.err(
+                field,
+                format!("must be a finite temperature in °C above −273.15, got {v}"),
+            ))
+        }
+    }
+
+    /// A non-empty name.
+    pub fn name<'s>(&self, field: &str, v: &'s str) -> Result<&'s str> {
+        let t = v.trim();
+        if t.is_empty() {
+            Err(self.err(field, "must not be empty; give it a name"))
+        } else {
+            Ok(t)
+        }
+    }
+}
+
+/// Built-in materials overlaid with the design's own, by name.
+pub struct Library {
+    by_name: BTreeMap<String, Material>,
+}
+
+impl Library {
+    /// The built-ins plus `user` (which add to or replace built-ins of the same name).
+    pub fn new(ctx: &Ctx, user: &[RawMaterial]) -> Result<Library> {
+        let mut by_name: BTreeMap<String, Material> = materials::builtin_material_names()
+            .into_iter()
+            .filter_map(materials::builtin_material)
+            .map(|m| (m.name.clone(), m))
+            .collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, m) in user.iter().enumerate() {
+            let p = format!("materials[{i}]");
+            let name = ctx.name(&format!("{p}.name"), &m.name)?;
+            if seen.contains(&name) {
+                return Err(ctx.err(
+                    format!("{p}.name"),
+                    format!("material `{name}` is defined twice; give each [[materials]] entry a unique name"),
+                ));
+            }
+            seen.push(name);
+            let (k_xy, k_z) = match (m.k, m.k_xy, m.k_z) {
+                (Some(k), None, None) => {
+                    let k = ctx.positive(&format!("{p}.k"), k)?;
+                    (k, k)
+                }
+                (None, Some(kxy), Some(kz)) => (
+                    ctx.positive(&format!("{p}.k_xy"), kxy)?,
+                    ctx.positive(&format!("{p}.k_z"), kz)?,
+                ),
+                (Some(_), _, _) => {
+                    return Err(ctx.err(
+                        format!("{p}.k"),
+                        "give either k (isotropic) or both k_xy and k_z (anisotropic), not both",
+                    ))
+                }
+                (None, Some(_), None) => {
+                    return Err(ctx.err(
+                        format!("{p}.k_z"),
+                        "required field is missing: k_xy is given, so k_z (through-plane W/(m·K)) is needed too",
+                    ))
+                }
+                (None, None, Some(_)) => {
+                    return Err(ctx.err(
+                        format!("{p}.k_xy"),
+                        "required field is missing: k_z is given, so k_xy (in-plane W/(m·K)) is needed too",
+                    ))
+                }
+                (None, None, None) => {
+                    return Err(ctx.err(
+                        format!("{p}.k"),
+                        "required field is missing: give k (isotropic W/(m·K)) or both k_xy and k_z",
+                    ))
+                }
+            };
+            let density_kg_m3 = m
+                .density_kg_m3
+                .map(|v| ctx.positive(&format!("{p}.density_kg_m3"), v))
+                .transpose()?;
+            let cp_j_kgk = m
+                .cp_j_kgk
+                .map(|v| ctx.positive(&format!("{p}.cp_j_kgk"), v))
+                .transpose()?;
+            let material = Material {
+                name: name.to_string(),
+                k_xy,
+                k_z,
+                density_kg_m3,
+                cp_j_kgk,
+            };
+            by_name.insert(name.to_string(), material);
+        }
+        Ok(Library { by_name })
+    }
+
+    /// The material called `name`, or an error at `field` listing the valid names.
+    pub fn get(&self, ctx: &Ctx, field: &str, name: &str) -> Result<Material> {
+        self.by_name.get(name.trim()).cloned().ok_or_else(|| {
+            let valid: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
+            ctx.err(
+                field,
+                format!(
+                    "unknown material `{name}`; valid: {} (or define it in a [[materials]] table)",
+                    valid.join(", ")
+                ),
+            )
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! Channel fields (`[layers.channels]`) and the coolant (`[coolant]`).
+//!
+//! **What "channels that do not fit the cell size" means here.** The solver treats a channel
+//! field as a homogenised fin-array medium, one fluid stream per column of cells along the
+//! flow. A field is accepted when:
+//! 1. it lies inside the domain and its channel and fin widths are finite and > 0;
+//! 2. at least one whole pitch (`channel_width_mm + fin_thickness_mm`) fits across the flow,
+//!    i.e. the field holds at least one channel and one fin;
+//! 3. it spans at least one cell (`cell_mm`, after any `--cell-mm` override) both across and
+//!    along the flow, so it always covers at least one cell centre in each direction and
+//!    therefore rasterises to at least one fluid column of at least one cell.
+//!
+//! A pitch larger than a cell is allowed (the fin array is averaged over the whole field, not
+//! over one cell); the homogenised model is meant for fields many pitches wide.
+
+use super::check::{Ctx, Library, Result};
+use super::raw::{RawChannels, RawCoolant};
+use crate::materials;
+use crate::model::{Channels, Coolant, FlowDirection, Fluid, FluidProps, Material};
+
+/// The plan extent of the domain and the in-plane cell size, mm.
+pub struct Plan {
+    pub width_mm: f64,
+    pub depth_mm: f64,
+    pub cell_mm: f64,
+}
+
+/// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`).
+pub fn channels(
+    ctx: &Ctx,
+    p: &str,
+    raw: &RawChannels,
+    layer_fill: &Material,
+    plan: &Plan,
+    lib: &Library,
+) -> Result<Channels> {
+    let f = |name: &str| format!("{p}.{name}");
+    let x_mm = ctx.non_negative(&f("x_mm"), raw.x_mm.unwrap_or(0.0))?;
+    let y_mm = ctx.non_negative(&f("y_mm"), raw.y_mm.unwrap_or(0.0))?;
+    let width_mm = ctx.positive(&f("width_mm"), raw.width_mm.unwrap_or(plan.width_mm - x_mm))?;
+    let depth_mm = ctx.positive(&f("depth_mm"), raw.depth_mm.unwrap_or(plan.depth_mm - y_mm))?;
+    inside(
+        ctx,
+        &f("x_mm"),
+        "x",
+        x_mm,
+        width_mm,
+        plan.width_mm,
+        "width_mm",
+    )?;
+    inside(
+        ctx,
+        &f("y_mm"),
+        "y",
+        y_mm,
+        depth_mm,
+        plan.depth_mm,
+        "depth_mm",
+    )?;
+    let direction = match raw.direction.trim() {
+        "+x" => FlowDirection::PlusX,
+        "-x" => FlowDirection::MinusX,
+        "+y" => FlowDirection::PlusY,
+        "-y" => FlowDirection::MinusY,
+        other => {
+            return Err(ctx.err(
+                f("direction"),
+                format!("unknown flow direction `{other}`; valid: \"+x\", \"-x\", \"+y\", \"-y\""),
+            ))
+        }
+    };
+    let fin_thickness_mm = ctx.positive(&f("fin_thickness_mm"), raw.fin_thickness_mm)?;
+    let channel_width_mm = ctx.positive(&f("channel_width_mm"), raw.channel_width_mm)?;
+    let along_x = matches!(direction, FlowDirection::PlusX | FlowDirection::MinusX);
+    let (across_mm, across_name, along_mm, along_name) = if along_x {
+        (depth_mm, "depth_mm", width_mm, "width_mm")
+    } else {
+        (width_mm, "width_mm", depth_mm, "depth_mm")
+    };
+    let pitch_mm = channel_width_mm + fin_thickness_mm;
+    if pitch_mm > across_mm {
+        return Err(ctx.err(
+            f("channel_width_mm"),
+            format!(
+                "one pitch (channel_width_mm {channel_width_mm} + fin_thickness_mm \
+                 {fin_thickness_mm} = {pitch_mm} mm) is wider than the channel field across \
+                 the flow ({across_name} = {across_mm} mm); the field must hold at least one \
+                 channel and one fin"
+            ),
+        ));
+    }
+    for (extent, name, what) in [
+        (across_mm, across_name, "across"),
+        (along_mm, along_name, "along"),
+    ] {
+        if extent < plan.cell_mm {
+            return Err(ctx.err(
+                f(name),
+                format!(
+                    "the channel field is {extent} mm {what} the flow, less than one cell \
+                     ({} mm); it must span at least one cell each way: enlarge it or use a \
+                     smaller cell_mm / --cell-mm",
+                    plan.cell_mm
+                ),
+            ));
+        }
+    }
+    let fin_material = match &raw.fin_material {
+        Some(name) => lib.get(ctx, &f("fin_material"), name)?,
+        None => layer_fill.clone(),
+    };
+    let h_w_m2k = raw
+        .h_w_m2k
+        .map(|v| ctx.positive(&f("h_w_m2k"), v))
+        .transpose()?;
+    let pressure_drop_kpa = raw
+        .pressure_drop_kpa
+        .map(|v| ctx.positive(&f("pressure_drop_kpa"), v))
+        .transpose()?;
+    Ok(Channels {
+        x_mm,
+        y_mm,
+        width_mm,
+        depth_mm,
+        direction,
+        fin_thickness_mm,
+        channel_width_mm,
+        fin_material,
+        h_w_m2k,
+        pressure_drop_kpa,
+    })
+}
+
+/// `start..start+size` must lie in `0..=limit` (to a relative 1e-9 rounding tolerance).
+pub fn inside(
+    ctx: &Ctx,
+    field: &str,
+    axis: &str,
+    start: f64,
+    size: f64,
+    limit: f64,
+    size_name: &str,
+) -> Result<()> {
+    let tol = 1e-9 * limit.max(1.0);
+    if start < -tol || start + size > limit + tol {
+        return Err(ctx.err(
+            field,
+            format!(
+                "{axis} = {start} … {} mm lies outside the domain (0 … {limit} mm in {axis}); \
+                 move it or reduce {size_name}",
+                start + size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Validate `[coolant]`: a built-in fluid (optionally with properties overridden), or a
+/// custom fluid given entirely by its four properties.
+pub fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
+    let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
+    let flow_lpm = ctx.positive("coolant.flow_lpm", raw.flow_lpm)?;
+    let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
+        v.map(|v| ctx.positive(&format!("coolant.{name}"), v))
+            .transpose()
+    };
+    let density = over("density_kg_m3", raw.density_kg_m3)?;
+    let cp = over("cp_j_kgk", raw.cp_j_kgk)?;
+    let k = over("k", raw.k)?;
+    let mu = over("viscosity_pa_s", raw.viscosity_pa_s)?;
+    let valid_fluids = materials::builtin_fluid_names().join(", ");
+    let fluid = match &raw.fluid {
+        Some(name) => {
+            let mut fluid = materials::builtin_fluid(name.trim()).ok_or_else(|| {
+                ctx.err(
+                    "coolant.fluid",
+                    format!(
+                        "unknown fluid `{name}`; valid: {valid_fluids} (or omit `fluid` and give \
+                         density_kg_m3, cp_j_kgk, k and viscosity_pa_s)"
+                    ),
+                )
+            })?;
+            for (_, row) in &mut fluid.table {
+                row.density_kg_m3 = density.unwrap_or(row.density_kg_m3);
+                row.cp_j_kgk = cp.unwrap_or(row.cp_j_kgk);
+                row.k = k.unwrap_or(row.k);
+                row.viscosity_pa_s = mu.unwrap_or(row.viscosity_pa_s);
+            }
+            fluid
+        }
+        None => {
+            let missing: Vec<&str> = [
+                ("density_kg_m3", density),
+                ("cp_j_kgk", cp),
+                ("k", k),
+                ("viscosity_pa_s", mu),
+            ]
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+            match (density, cp, k, mu) {
+                (Some(density_kg_m3), Some(cp_j_kgk), Some(k), Some(viscosity_pa_s)) => Fluid {
+                    name: "custom".to_string(),
+                    table: vec![(
+                        inlet_c,
+                        FluidProps {
+                            density_kg_m3,
+                            cp_j_kgk,
+                            k,
+                            viscosity_pa_s,
+                        },
+                    )],
+                },
+                _ => {
+                    return Err(ctx.err(
+                        "coolant.fluid",
+                        format!(
+                            "required field is missing: give fluid = one of {valid_fluids}, or \
+                             all of density_kg_m3, cp_j_kgk, k, viscosity_pa_s (missing: {})",
+                            missing.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+    };
+    Ok(Coolant {
+        fluid,
+        inlet_c,
+        flow_lpm,
+    })
+}

@@ -1,0 +1,329 @@
+//! Raw design → validated [`Design`]: domain, layers, blocks, coolant, boundary, transient.
+
+use super::check::{Ctx, Library, Result};
+use super::flow::{self, Plan};
+use super::raw::{RawConvection, RawDesign};
+use super::transient;
+use crate::model::{Block, Boundary, Convection, Design, Layer, Material};
+
+/// Largest grid we accept (cells, solid): beyond this a solve needs tens of GB of memory.
+pub const MAX_CELLS: f64 = 200.0e6;
+/// Largest number of z sub-cells in one layer.
+const MAX_LAYER_CELLS: i64 = 1000;
+
+pub fn validate(raw: RawDesign, ctx: &Ctx, cell_override: Option<f64>) -> Result<Design> {
+    let name = ctx.name("name", &raw.name)?.to_string();
+    let width_mm = ctx.positive("domain.width_mm", raw.domain.width_mm)?;
+    let depth_mm = ctx.positive("domain.depth_mm", raw.domain.depth_mm)?;
+    let (cell_field, cell_mm) = match cell_override {
+        Some(c) => ("--cell-mm", ctx.positive("--cell-mm", c)?),
+        None => (
+            "domain.cell_mm",
+            ctx.positive("domain.cell_mm", raw.domain.cell_mm)?,
+        ),
+    };
+    if cell_mm > width_mm.min(depth_mm) {
+        return Err(ctx.err(
+            cell_field,
+            format!(
+                "{cell_mm} mm is larger than the domain ({width_mm} × {depth_mm} mm); use a cell \
+                 ≤ {} mm",
+                width_mm.min(depth_mm)
+            ),
+        ));
+    }
+    let plan = Plan {
+        width_mm,
+        depth_mm,
+        cell_mm,
+    };
+    let lib = Library::new(ctx, &raw.materials)?;
+
+    if raw.layers.is_empty() {
+        return Err(ctx.err("layers", "at least one [[layers]] table is required"));
+    }
+    let mut layers: Vec<Layer> = Vec::with_capacity(raw.layers.len());
+    for (i, l) in raw.layers.iter().enumerate() {
+        let p = format!("layers[{i}]");
+        let lname = ctx.name(&format!("{p}.name"), &l.name)?.to_string();
+        if let Some(j) = layers.iter().position(|o| o.name == lname) {
+            return Err(ctx.err(
+                format!("{p}.name"),
+                format!("layer `{lname}` is already layers[{j}]; layer names must be unique"),
+            ));
+        }
+        let thickness_mm = ctx.positive(&format!("{p}.thickness_mm"), l.thickness_mm)?;
+        let material = lib.get(ctx, &format!("{p}.material"), &l.material)?;
+        let cells = l.cells.unwrap_or(1);
+        if !(1..=MAX_LAYER_CELLS).contains(&cells) {
+            return Err(ctx.err(
+                format!("{p}.cells"),
+                format!("must be an integer from 1 to {MAX_LAYER_CELLS}, got {cells}"),
+            ));
+        }
+        let mut channels = Vec::with_capacity(l.channels.len());
+        for (c, rc) in l.channels.iter().enumerate() {
+            let cp = if l.channels.len() == 1 {
+                format!("{p}.channels")
+            } else {
+                format!("{p}.channels[{c}]")
+            };
+            let ch = flow::channels(ctx, &cp, rc, &material, &plan, &lib)?;
+            for (o, other) in channels.iter().enumerate() {
+                let other: &crate::model::Channels = other;
+                if let Some((ox, oy)) = overlap(
+                    (ch.x_mm, ch.y_mm, ch.width_mm, ch.depth_mm),
+                    (other.x_mm, other.y_mm, other.width_mm, other.depth_mm),
+                ) {
+                    return Err(ctx.err(
+                        cp,
+                        format!(
+                            "overlaps {p}.channels[{o}] by {ox} × {oy} mm; channel fields in \
+                             one layer must not overlap"
+                        ),
+                    ));
+                }
+            }
+            channels.push(ch);
+        }
+        layers.push(Layer {
+            name: lname,
+            thickness_mm,
+            material,
+            cells: cells as usize,
+            channels,
+        });
+    }
+    grid_size(ctx, cell_field, &plan, &layers)?;
+
+    let blocks = blocks(ctx, &raw, &layers, &plan, &lib)?;
+
+    let any_channels = layers.iter().any(Layer::is_coolant);
+    let coolant = match (&raw.coolant, any_channels) {
+        (Some(c), true) => Some(flow::coolant(ctx, c)?),
+        (None, false) => None,
+        (None, true) => {
+            let l = layers.iter().position(Layer::is_coolant).unwrap_or(0);
+            return Err(ctx.err(
+                "coolant",
+                format!(
+                    "required: layers[{l}] (`{}`) has channels, so a [coolant] table (fluid, \
+                     inlet_c, flow_lpm) is needed",
+                    layers[l].name
+                ),
+            ));
+        }
+        (Some(_), false) => {
+            return Err(ctx.err(
+                "coolant",
+                "a [coolant] table is given but no layer has [layers.channels]; add a channel \
+                 field or remove [coolant]",
+            ))
+        }
+    };
+
+    let boundary = match &raw.boundary {
+        None => Boundary {
+            top: Convection::ADIABATIC,
+            bottom: Convection::ADIABATIC,
+            sides: Convection::ADIABATIC,
+        },
+        Some(b) => Boundary {
+            top: convection(ctx, "boundary.top", &b.top)?,
+            bottom: convection(ctx, "boundary.bottom", &b.bottom)?,
+            sides: convection(ctx, "boundary.sides", &b.sides)?,
+        },
+    };
+
+    let transient = match &raw.transient {
+        None => None,
+        Some(t) => {
+            needs_heat_capacity(ctx, &layers, &blocks)?;
+            Some(transient::transient(ctx, t, &blocks)?)
+        }
+    };
+
+    Ok(Design {
+        name,
+        source: ctx.file.to_path_buf(),
+        width_mm,
+        depth_mm,
+        cell_mm,
+        layers,
+        blocks,
+        coolant,
+        boundary,
+        transient,
+    })
+}
+
+/// Reject grids so large a solve cannot fit in memory.
+fn grid_size(ctx: &Ctx, cell_field: &str, plan: &Plan, layers: &[Layer]) -> Result<()> {
+    let nx = (plan.width_mm / plan.cell_mm).round().max(1.0);
+    let ny = (plan.depth_mm / plan.cell_mm).round().max(1.0);
+    let nz: usize = layers.iter().map(|l| l.cells).sum();
+    let cells = nx * ny * nz as f64;
+    if cells > MAX_CELLS {
+        let min_cell = (plan.width_mm * plan.depth_mm * nz as f64 / MAX_CELLS).sqrt();
+        return Err(ctx.err(
+            cell_field,
+            format!(
+                "{} mm gives {nx:.0} × {ny:.0} × {nz} = {:.3e} cells, more than the limit of \
+                 {MAX_CELLS:.0e}; use a cell of at least {:.3} mm",
+                plan.cell_mm,
+                cells,
+                min_cell * 1.001
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn blocks(
+    ctx: &Ctx,
+    raw: &RawDesign,
+    layers: &[Layer],
+    plan: &Plan,
+    lib: &Library,
+) -> Result<Vec<Block>> {
+    let layer_names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    let mut blocks: Vec<Block> = Vec::with_capacity(raw.blocks.len());
+    for (i, b) in raw.blocks.iter().enumerate() {
+        let p = format!("blocks[{i}]");
+        let f = |n: &str| format!("{p}.{n}");
+        let name = ctx.name(&f("name"), &b.name)?.to_string();
+        if let Some(j) = blocks.iter().position(|o| o.name == name) {
+            return Err(ctx.err(
+                f("name"),
+                format!("block `{name}` is already blocks[{j}]; block names must be unique"),
+            ));
+        }
+        let layer = layer_names
+            .iter()
+            .position(|l| *l == b.layer.trim())
+            .ok_or_else(|| {
+                ctx.err(
+                    f("layer"),
+                    format!(
+                        "unknown layer `{}`; valid: {}",
+                        b.layer,
+                        layer_names.join(", ")
+                    ),
+                )
+            })?;
+        let x_mm = ctx.finite(&f("x_mm"), b.x_mm)?;
+        let y_mm = ctx.finite(&f("y_mm"), b.y_mm)?;
+        let width_mm = ctx.positive(&f("width_mm"), b.width_mm)?;
+        let depth_mm = ctx.positive(&f("depth_mm"), b.depth_mm)?;
+        flow::inside(
+            ctx,
+            &f("x_mm"),
+            "x",
+            x_mm,
+            width_mm,
+            plan.width_mm,
+            "width_mm",
+        )?;
+        flow::inside(
+            ctx,
+            &f("y_mm"),
+            "y",
+            y_mm,
+            depth_mm,
+            plan.depth_mm,
+            "depth_mm",
+        )?;
+        let material = lib.get(ctx, &f("material"), &b.material)?;
+        let power_w = ctx.non_negative(&f("power_w"), b.power_w.unwrap_or(0.0))?;
+        let limit_c = b
+            .limit_c
+            .map(|v| ctx.temperature(&f("limit_c"), v))
+            .transpose()?;
+        let rect = (x_mm, y_mm, width_mm, depth_mm);
+        for (j, o) in blocks.iter().enumerate().filter(|(_, o)| o.layer == layer) {
+            if let Some((ox, oy)) = overlap(rect, (o.x_mm, o.y_mm, o.width_mm, o.depth_mm)) {
+                return Err(ctx.err(
+                    p,
+                    format!(
+                        "overlaps blocks[{j}] (`{}`) in layer `{}` by {ox} × {oy} mm; blocks in \
+                         one layer must not overlap (touching edges is fine)",
+                        o.name, layers[layer].name
+                    ),
+                ));
+            }
+        }
+        for (c, ch) in layers[layer].channels.iter().enumerate() {
+            if overlap(rect, (ch.x_mm, ch.y_mm, ch.width_mm, ch.depth_mm)).is_some() {
+                return Err(ctx.err(
+                    p,
+                    format!(
+                        "overlaps channel field {c} of layer `{}`; a block in a coolant layer \
+                         must lie outside its channel fields",
+                        layers[layer].name
+                    ),
+                ));
+            }
+        }
+        blocks.push(Block {
+            name,
+            layer,
+            x_mm,
+            y_mm,
+            width_mm,
+            depth_mm,
+            material,
+            power_w,
+            limit_c,
+        });
+    }
+    Ok(blocks)
+}
+
+/// The overlap (dx, dy) in mm of two rectangles `(x, y, w, d)`, if they share positive area
+/// (edges that touch within rounding do not count).
+fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> Option<(f64, f64)> {
+    let dx = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
+    let dy = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
+    let tol = 1e-9 * (a.2 + a.3 + b.2 + b.3);
+    (dx > tol && dy > tol).then_some((dx, dy))
+}
+
+fn convection(ctx: &Ctx, p: &str, raw: &Option<RawConvection>) -> Result<Convection> {
+    match raw {
+        None => Ok(Convection::ADIABATIC),
+        Some(c) => Ok(Convection {
+            h_w_m2k: ctx.non_negative(&format!("{p}.h_w_m2k"), c.h_w_m2k)?,
+            ambient_c: ctx.temperature(&format!("{p}.ambient_c"), c.ambient_c)?,
+        }),
+    }
+}
+
+/// A transient run needs density and cp of every material in use.
+fn needs_heat_capacity(ctx: &Ctx, layers: &[Layer], blocks: &[Block]) -> Result<()> {
+    let check = |field: String, m: &Material| -> Result<()> {
+        if m.density_kg_m3.is_none() || m.cp_j_kgk.is_none() {
+            return Err(ctx.err(
+                field,
+                format!(
+                    "material `{}` has no density_kg_m3 and cp_j_kgk, which a [transient] run \
+                     needs; add them to its [[materials]] entry",
+                    m.name
+                ),
+            ));
+        }
+        Ok(())
+    };
+    for (i, l) in layers.iter().enumerate() {
+        check(format!("layers[{i}].material"), &l.material)?;
+        for (c, ch) in l.channels.iter().enumerate() {
+            check(
+                format!("layers[{i}].channels[{c}].fin_material"),
+                &ch.fin_material,
+            )?;
+        }
+    }
+    for (i, b) in blocks.iter().enumerate() {
+        check(format!("blocks[{i}].material"), &b.material)?;
+    }
+    Ok(())
+}
