@@ -1,1 +1,290 @@
-//! (in progress)
+//! `recipe.toml`: the test program (rig-format.md), parsed with serde and validated before the
+//! rig is touched.
+//!
+//! Validation rules (every one has a test):
+//! - every number finite; durations, volume and leak threshold positive, except
+//!   `leak.stabilize_s` and `flow.settle_s`, which may be 0 (no stabilisation / no settling);
+//! - `limits.max_pressure_kpa` > 0, `limits.max_pump_speed_pct` in (0, 100] (a drive cannot run
+//!   faster than 100 %), `limits.max_flow_lpm` > 0;
+//! - `leak.test_pressure_kpa` > 0 and below `limits.max_pressure_kpa` (the supervisor aborts
+//!   above the limit, so a target at or above it could never be reached safely);
+//! - flow steps: at least one; `speed_pct` in (0, `max_pump_speed_pct`]; `0 ≤ min_flow_lpm ≤
+//!   max_flow_lpm ≤ limits.max_flow_lpm`; `max_dp_kpa` > 0 and ≤ `limits.max_pressure_kpa`.
+//! - [`validate_against_map`]: a recipe with a `[flow]` section needs `pump_run`,
+//!   `pump_speed_setpoint`, `flow`, `inlet_pressure` and `outlet_pressure` in the map.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::register_map::{RegisterMap, SignalName};
+
+/// A recipe failed to load or validate. Displays `<file>: <field>: <problem>`.
+#[derive(Debug, thiserror::Error)]
+pub enum RecipeError {
+    /// The file could not be read.
+    #[error("{}: cannot read recipe: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, a field is unknown, missing or of the wrong type.
+    #[error("{}: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    /// A value is outside what is valid.
+    #[error("{}: {field}: {problem}", path.display())]
+    Invalid {
+        path: PathBuf,
+        field: String,
+        problem: String,
+    },
+    /// The recipe needs signals the register map does not have.
+    #[error(
+        "{}: [flow]: the flow test needs signals missing from the register map {}: {}; add them to the map or remove [flow] from the recipe",
+        path.display(), map.display(), missing.join(", ")
+    )]
+    MissingSignals {
+        path: PathBuf,
+        map: PathBuf,
+        missing: Vec<String>,
+    },
+}
+
+/// Rig safety limits: never commanded beyond, abort when exceeded.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_pressure_kpa: f64,
+    pub max_pump_speed_pct: f64,
+    pub max_flow_lpm: f64,
+}
+
+/// The pressure-decay leak test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeakSpec {
+    /// Fill target, kPa gauge.
+    pub test_pressure_kpa: f64,
+    /// Fill must reach the target within this time, else "gross leak".
+    pub fill_timeout_s: f64,
+    /// Valves closed, waiting for the compression heat to decay (0 allowed).
+    pub stabilize_s: f64,
+    /// Duration of the decay measurement.
+    pub measure_s: f64,
+    /// Internal gas volume of tray + fixture, mL.
+    pub volume_ml: f64,
+    /// Pass threshold, sccm.
+    pub max_leak_sccm: f64,
+    /// Vent must bring the pressure below 5 kPa within this time.
+    pub vent_timeout_s: f64,
+}
+
+/// One pump speed step of the flow test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowStep {
+    pub speed_pct: f64,
+    pub min_flow_lpm: f64,
+    pub max_flow_lpm: f64,
+    /// Upper bound of ΔP = inlet − outlet across the tray, kPa.
+    pub max_dp_kpa: f64,
+}
+
+/// The optional flow / ΔP test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Wait after each speed change before averaging.
+    pub settle_s: f64,
+    /// Averaging window after settling (optional field, default 2 s).
+    #[serde(default = "default_average_s")]
+    pub average_s: f64,
+    pub steps: Vec<FlowStep>,
+}
+
+fn default_average_s() -> f64 {
+    2.0
+}
+
+/// A validated recipe.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub name: String,
+    pub limits: Limits,
+    pub leak: LeakSpec,
+    #[serde(default)]
+    pub flow: Option<FlowSpec>,
+    /// The file it came from (for error messages).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// Reads, parses and validates a recipe file.
+pub fn load_recipe(path: &Path) -> Result<Recipe, RecipeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_recipe(&text, path)
+}
+
+/// Parses and validates recipe text; `source` names the file in errors.
+pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, RecipeError> {
+    let mut recipe: Recipe = toml::from_str(text).map_err(|e| RecipeError::Parse {
+        path: source.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', "\n  "),
+    })?;
+    recipe.source = source.to_path_buf();
+    recipe.validate()?;
+    Ok(recipe)
+}
+
+/// Rejects a flow recipe whose map lacks the flow-test signals.
+pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), RecipeError> {
+    if recipe.flow.is_none() {
+        return Ok(());
+    }
+    let missing: Vec<String> = SignalName::FLOW
+        .iter()
+        .filter(|s| map.get(**s).is_none())
+        .map(|s| s.as_str().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(RecipeError::MissingSignals {
+            path: recipe.source.clone(),
+            map: map.source.clone(),
+            missing,
+        })
+    }
+}
+
+impl Recipe {
+    fn invalid(&self, field: &str, problem: String) -> RecipeError {
+        RecipeError::Invalid {
+            path: self.source.clone(),
+            field: field.to_string(),
+            problem,
+        }
+    }
+
+    /// Requires `lo < value ≤ hi` (or `lo ≤ value` when `allow_lo`), and finiteness.
+    fn check(
+        &self,
+        field: &str,
+        value: f64,
+        lo: f64,
+        allow_lo: bool,
+        hi: Option<(f64, &str)>,
+    ) -> Result<(), RecipeError> {
+        if !value.is_finite() {
+            return Err(self.invalid(field, format!("{value} is not a finite number")));
+        }
+        let low_ok = if allow_lo { value >= lo } else { value > lo };
+        if !low_ok {
+            let rel = if allow_lo { "≥" } else { ">" };
+            return Err(self.invalid(field, format!("{value} is invalid; must be {rel} {lo}")));
+        }
+        if let Some((h, what)) = hi {
+            if value > h {
+                return Err(self.invalid(
+                    field,
+                    format!("{value} exceeds {what} ({h}); must be ≤ {h}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), RecipeError> {
+        if self.name.trim().is_empty() {
+            return Err(self.invalid("name", "is empty; give the recipe a name".into()));
+        }
+        let l = &self.limits;
+        self.check(
+            "limits.max_pressure_kpa",
+            l.max_pressure_kpa,
+            0.0,
+            false,
+            None,
+        )?;
+        self.check(
+            "limits.max_pump_speed_pct",
+            l.max_pump_speed_pct,
+            0.0,
+            false,
+            Some((100.0, "the drive's full speed")),
+        )?;
+        self.check("limits.max_flow_lpm", l.max_flow_lpm, 0.0, false, None)?;
+
+        let k = &self.leak;
+        self.check(
+            "leak.test_pressure_kpa",
+            k.test_pressure_kpa,
+            0.0,
+            false,
+            None,
+        )?;
+        if k.test_pressure_kpa >= l.max_pressure_kpa {
+            return Err(self.invalid(
+                "leak.test_pressure_kpa",
+                format!(
+                    "{} kPa is not below limits.max_pressure_kpa ({} kPa); the test pressure must stay under the rig's limit",
+                    k.test_pressure_kpa, l.max_pressure_kpa
+                ),
+            ));
+        }
+        self.check("leak.fill_timeout_s", k.fill_timeout_s, 0.0, false, None)?;
+        self.check("leak.stabilize_s", k.stabilize_s, 0.0, true, None)?;
+        self.check("leak.measure_s", k.measure_s, 0.0, false, None)?;
+        self.check("leak.volume_ml", k.volume_ml, 0.0, false, None)?;
+        self.check("leak.max_leak_sccm", k.max_leak_sccm, 0.0, false, None)?;
+        self.check("leak.vent_timeout_s", k.vent_timeout_s, 0.0, false, None)?;
+
+        if let Some(f) = &self.flow {
+            self.check("flow.settle_s", f.settle_s, 0.0, true, None)?;
+            self.check("flow.average_s", f.average_s, 0.0, false, None)?;
+            if f.steps.is_empty() {
+                return Err(self.invalid(
+                    "flow.steps",
+                    "is empty; give at least one [[flow.steps]] or remove [flow]".into(),
+                ));
+            }
+            for (i, s) in f.steps.iter().enumerate() {
+                let p = format!("flow.steps[{i}]");
+                self.check(
+                    &format!("{p}.speed_pct"),
+                    s.speed_pct,
+                    0.0,
+                    false,
+                    Some((l.max_pump_speed_pct, "limits.max_pump_speed_pct")),
+                )?;
+                self.check(
+                    &format!("{p}.max_flow_lpm"),
+                    s.max_flow_lpm,
+                    0.0,
+                    false,
+                    Some((l.max_flow_lpm, "limits.max_flow_lpm")),
+                )?;
+                self.check(
+                    &format!("{p}.min_flow_lpm"),
+                    s.min_flow_lpm,
+                    0.0,
+                    true,
+                    Some((s.max_flow_lpm, "this step's max_flow_lpm")),
+                )?;
+                self.check(
+                    &format!("{p}.max_dp_kpa"),
+                    s.max_dp_kpa,
+                    0.0,
+                    false,
+                    Some((l.max_pressure_kpa, "limits.max_pressure_kpa")),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
