@@ -92,10 +92,13 @@ pub fn parse_design(
             message: "not a text file (contains NUL bytes); a design file is TOML text".to_string(),
         });
     }
-    if text.trim().is_empty() {
+    let blank = text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if blank {
         return Err(DesignError::Read {
             file,
-            message: "the file is empty; a design needs `name`, a [domain] table and at least \
+            message: "the file is empty (nothing but blanks and comments); a design needs `name`, a [domain] table and at least \
                       one [[layers]] table (see tray-format.md)"
                 .to_string(),
         });

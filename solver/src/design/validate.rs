@@ -169,9 +169,10 @@ fn grid_size(ctx: &Ctx, cell_field: &str, plan: &Plan, layers: &[Layer]) -> Resu
             cell_field,
             format!(
                 "{} mm gives {nx:.0} × {ny:.0} × {nz} = {:.3e} cells, more than the limit of \
-                 {MAX_CELLS:.0e}; use a cell of at least {:.3} mm",
+                 {:.0} M; use a cell of at least {:.3} mm",
                 plan.cell_mm,
                 cells,
+                MAX_CELLS / 1e6,
                 min_cell * 1.001
             ),
         ));
