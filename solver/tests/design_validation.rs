@@ -421,6 +421,14 @@ fn channel_geometry_must_fit() {
         "layers[0].channels.width_mm",
         &["less than one cell (2 mm)"],
     );
+    // The grid cell is the domain split into whole cells: 10 mm at 0.7 mm → 14 cells of
+    // 0.714 mm, so a 0.705 mm field (≥ cell_mm but < the real cell) could miss every centre.
+    rejects_with(
+        &field("width_mm = 0.705"),
+        Some(0.7),
+        "layers[0].channels.width_mm",
+        &["less than one cell (0.714"],
+    );
     rejects(
         &edit("direction = \"+y\"", "direction = \"north\""),
         "layers[0].channels.direction",

@@ -6,9 +6,11 @@
 //! 1. it lies inside the domain and its channel and fin widths are finite and > 0;
 //! 2. at least one whole pitch (`channel_width_mm + fin_thickness_mm`) fits across the flow,
 //!    i.e. the field holds at least one channel and one fin;
-//! 3. it spans at least one cell (`cell_mm`, after any `--cell-mm` override) both across and
-//!    along the flow, so it always covers at least one cell centre in each direction and
-//!    therefore rasterises to at least one fluid column of at least one cell.
+//! 3. it spans at least one grid cell both across and along the flow. The grid cell is the
+//!    one the solver builds from `cell_mm` (after any `--cell-mm` override):
+//!    `dx = width_mm / max(1, round(width_mm / cell_mm))`, likewise `dy`; an interval at least
+//!    one cell long always holds a cell centre, so the field rasterises (cells whose centre
+//!    lies inside it) to at least one fluid column of at least one cell.
 //!
 //! A pitch larger than a cell is allowed (the fin array is averaged over the whole field, not
 //! over one cell); the homogenised model is meant for fields many pitches wide.
@@ -23,6 +25,15 @@ pub struct Plan {
     pub width_mm: f64,
     pub depth_mm: f64,
     pub cell_mm: f64,
+}
+
+impl Plan {
+    /// The grid's actual cell size in x and y: the domain divided into a whole number of
+    /// cells, `round(extent / cell_mm)` (at least 1), as `grid.rs` builds it.
+    pub fn grid_cells_mm(&self) -> (f64, f64) {
+        let d = |extent: f64| extent / (extent / self.cell_mm).round().max(1.0);
+        (d(self.width_mm), d(self.depth_mm))
+    }
 }
 
 /// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`).
@@ -89,18 +100,23 @@ pub fn channels(
             ),
         ));
     }
-    for (extent, name, what) in [
-        (across_mm, across_name, "across"),
-        (along_mm, along_name, "along"),
+    let (dx_mm, dy_mm) = plan.grid_cells_mm();
+    let (d_across, d_along) = if along_x {
+        (dy_mm, dx_mm)
+    } else {
+        (dx_mm, dy_mm)
+    };
+    for (extent, name, what, cell_mm) in [
+        (across_mm, across_name, "across", d_across),
+        (along_mm, along_name, "along", d_along),
     ] {
-        if extent < plan.cell_mm {
+        if extent < cell_mm {
             return Err(ctx.err(
                 f(name),
                 format!(
                     "the channel field is {extent} mm {what} the flow, less than one cell \
-                     ({} mm); it must span at least one cell each way: enlarge it or use a \
-                     smaller cell_mm / --cell-mm",
-                    plan.cell_mm
+                     ({cell_mm} mm); it must span at least one cell each way: enlarge it or use \
+                     a smaller cell_mm / --cell-mm"
                 ),
             ));
         }
