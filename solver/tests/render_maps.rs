@@ -61,3 +61,155 @@ fn write_pngs_writes_every_default_map() {
         assert!(h > 400);
     }
 }
+
+/// Hottest cell of layer `layer`'s per-column maximum, computed here independently.
+fn hottest_column(field: &solver::field::Field, layer: usize) -> (usize, usize, f64) {
+    let mut best = (0, 0, f64::NEG_INFINITY);
+    for k in field.layer_cells(layer) {
+        for j in 0..field.ny {
+            for i in 0..field.nx {
+                let v = field.solid_c[field.idx(i, j, k)];
+                if v > best.2 {
+                    best = (i, j, v);
+                }
+            }
+        }
+    }
+    best
+}
+
+#[test]
+fn hottest_marker_sits_on_the_top_colour_of_the_bar() {
+    let field = synthetic_field(160, 160);
+    let dir = out_dir("marker");
+    let path = dir.join("die.png");
+    let opts = MapOptions::default();
+    render::render_layer(&field, 1, &opts, &path).unwrap();
+    let img = decode(&path);
+    let g = render::layer_map::plan_geometry(&field, opts.width_px);
+    assert_eq!((img.0, img.1), (g.width_px, g.height_px));
+    assert_eq!(img.0, 1600);
+    let (i, j, _) = hottest_column(&field, 1);
+    let (x, y) = g.pixel_of_cell(i, j);
+    assert_eq!(pixel(&img, x, y), colormap::TOP);
+    // The marker ring (black) surrounds it within ~12 px.
+    let ring = (x.saturating_sub(14)..x + 14)
+        .flat_map(|a| (y.saturating_sub(14)..y + 14).map(move |b| (a, b)))
+        .any(|(a, b)| pixel(&img, a, b) == [0, 0, 0]);
+    assert!(ring, "no marker ring around ({x}, {y})");
+    // The coldest cell of the plane shows the bottom colour.
+    let top_left = pixel(&img, g.plot_x0 + 1, g.plot_y0 + g.plot_h - 2);
+    assert_ne!(top_left, colormap::TOP);
+}
+
+#[test]
+fn section_marks_the_hottest_cell_of_the_whole_field() {
+    let field = synthetic_field(120, 120);
+    let dir = out_dir("section");
+    let path = dir.join("section.png");
+    let opts = MapOptions::default();
+    render::render_section(&field, Section::Hottest, &opts, &path).unwrap();
+    let img = decode(&path);
+    let hot = (0..field.solid_c.len())
+        .max_by(|&a, &b| field.solid_c[a].total_cmp(&field.solid_c[b]))
+        .unwrap();
+    let (i, k) = (hot % field.nx, hot / (field.nx * field.ny));
+    let plane = render::section::resolve(&field, Section::Hottest).unwrap();
+    assert_eq!(plane.index, (hot / field.nx) % field.ny);
+    let g = render::section::section_geometry(&field, plane, opts.width_px);
+    assert_eq!((img.0, img.1), (g.width_px, g.height_px));
+    let (x, y) = g.pixel_of_cell(i, k);
+    assert_eq!(pixel(&img, x, y), colormap::TOP);
+    // Every z cell, even the 0.05 mm TIM, gets at least a few pixel rows.
+    for kk in 0..field.nz {
+        let rows = g.rows.iter().filter(|&&r| r == kk).count();
+        assert!(rows >= 10, "z cell {kk} drawn {rows} px high");
+    }
+}
+
+#[test]
+fn uniform_field_renders_one_mid_colour_without_nan() {
+    let mut field = synthetic_field(40, 40);
+    field.solid_c.iter_mut().for_each(|t| *t = 55.0);
+    let dir = out_dir("uniform");
+    let files = render::write_pngs(&field, &dir).unwrap();
+    assert!(files.len() >= 4);
+    let img = decode(&dir.join("die.png"));
+    let g = render::layer_map::plan_geometry(&field, 1600);
+    let mid = colormap::inferno(0.5);
+    // Sample the plot away from outlines and labels: the corners of the plot.
+    for (x, y) in [
+        (3, 3),
+        (g.plot_w - 4, 3),
+        (3, g.plot_h - 4),
+        (g.plot_w - 4, g.plot_h - 4),
+    ] {
+        assert_eq!(pixel(&img, g.plot_x0 + x, g.plot_y0 + y), mid);
+    }
+}
+
+#[test]
+fn fixed_range_clamps_and_bad_options_are_rejected() {
+    let field = synthetic_field(60, 60);
+    let dir = out_dir("range");
+    let path = dir.join("fixed.png");
+    // A scale ending below the field's maximum: the hottest cell shows the top colour.
+    let opts = MapOptions {
+        range_c: Some((40.0, 60.0)),
+        ..MapOptions::default()
+    };
+    render::render_layer(&field, 1, &opts, &path).unwrap();
+    let img = decode(&path);
+    let g = render::layer_map::plan_geometry(&field, 1600);
+    let (i, j, _) = hottest_column(&field, 1);
+    let (x, y) = g.pixel_of_cell(i, j);
+    assert_eq!(pixel(&img, x, y), colormap::TOP);
+
+    for bad in [(60.0, 60.0), (70.0, 60.0), (f64::NAN, 60.0)] {
+        let opts = MapOptions {
+            range_c: Some(bad),
+            ..MapOptions::default()
+        };
+        let e = render::render_layer(&field, 1, &opts, &path).unwrap_err();
+        assert!(e.to_string().contains("min < max"), "{e}");
+    }
+    let e = render::render_layer(&field, 99, &MapOptions::default(), &path).unwrap_err();
+    assert!(e.to_string().contains("99"), "{e}");
+    // A coolant map of a layer without coolant is an error naming the layer.
+    let opts = MapOptions {
+        coolant: true,
+        ..MapOptions::default()
+    };
+    let e = render::render_layer(&field, 1, &opts, &path).unwrap_err();
+    assert!(e.to_string().contains("\"die\" holds no coolant"), "{e}");
+}
+
+#[test]
+fn sections_outside_the_domain_name_the_valid_range() {
+    let field = synthetic_field(60, 60);
+    let path = out_dir("outside").join("s.png");
+    let opts = MapOptions::default();
+    let e = render::render_section(&field, Section::X(130.0), &opts, &path).unwrap_err();
+    assert!(e.to_string().contains("valid x is 0 to 120 mm"), "{e}");
+    let e = render::render_section(&field, Section::Y(-1.0), &opts, &path).unwrap_err();
+    assert!(e.to_string().contains("valid y is 0 to 120 mm"), "{e}");
+    render::render_section(&field, Section::X(60.0), &opts, &path).unwrap();
+    assert_eq!(decode(&path).0, 1600);
+}
+
+#[test]
+fn layer_file_names_are_sanitised() {
+    let mut field = synthetic_field(40, 40);
+    field.layer_names[1] = "die/GPU (Si) ../x".into();
+    let dir = out_dir("names");
+    let files = render::write_pngs(&field, &dir).unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"die_GPU__Si_____x.png".to_string()),
+        "{names:?}"
+    );
+    assert!(files.iter().all(|f| f.parent() == Some(dir.as_path())));
+}

@@ -198,7 +198,7 @@ pub fn colourbar_axis(
     ))
     .map_err(err)?;
     let style = font(17.0, sc, false);
-    let (t, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 90).clamp(3, 10) as usize);
+    let (t, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 60).clamp(3, 14) as usize);
     let len = (7.0 * sc).max(3.0) as i32;
     for v in t {
         let y = bar.y0 + bar.h - 1 - (scale.t(v) * (bar.h - 1) as f64).round() as i32;
