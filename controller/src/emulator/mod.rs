@@ -1,1 +1,271 @@
-//! Rig emulator (in progress)
+//! Rig emulator: a Modbus TCP server that serves any valid register map with leak-test and
+//! flow-test physics ([`physics`]) and injectable faults ([`Fault`]).
+//!
+//! Emulated time runs `time_scale` times faster than wall time, starting at 0 when
+//! [`start`] returns; the physics advances in fixed steps (`RigParams::step_s`, 10 ms emulated)
+//! up to "now" before every request and every 5 ms wall in a ticker task. Sensor noise comes
+//! from a generator seeded with `EmulatorConfig::seed`: for a given seed and sequence of reads
+//! the readings are reproducible (the number of steps between two reads depends on wall time,
+//! so runs are deterministic only as far as the scheduler is).
+//!
+//! Modbus behaviour (unit id, exceptions, read-only signals) is documented in [`service`].
+
+pub mod faults;
+pub mod physics;
+pub mod scenario;
+mod server;
+mod service;
+mod sim;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, ScheduledFault};
+pub use physics::RigParams;
+pub use scenario::{load_scenario, parse_scenario, Scenario};
+
+use crate::register_map::{RegisterMap, SignalName};
+use sim::Sim;
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Emulated seconds per wall second (1 = real time; 60 runs a two-minute test in 2 s).
+    pub time_scale: f64,
+    /// Seed of the sensor-noise generator.
+    pub seed: u64,
+    pub rig: RigParams,
+    /// Faults that start at emulated times.
+    pub faults: Vec<ScheduledFault>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            time_scale: 1.0,
+            seed: 1,
+            rig: RigParams::default(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// The rig's true (noise-free) state, for tests and the `--state-file`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrueState {
+    /// Emulated seconds since start.
+    pub t_s: f64,
+    /// True tray pressure, kPa gauge.
+    pub pressure_kpa: f64,
+    /// True gas temperature, °C.
+    pub gas_temperature_c: f64,
+    /// What the temperature sensor's element is at (before noise), °C.
+    pub sensor_temperature_c: f64,
+    /// Gas leaving through leak faults now, sccm.
+    pub true_leak_sccm: f64,
+    /// Valve and pump commands as last written (the e-stop's hardware override is not shown).
+    pub fill_open: bool,
+    pub vent_open: bool,
+    pub isolation_open: bool,
+    pub pump_run: bool,
+    pub pump_speed_setpoint_pct: f64,
+    /// Actual pump speed, %.
+    pub pump_speed_pct: f64,
+    /// True coolant flow, L/min.
+    pub flow_lpm: f64,
+    /// True pressure drop across the tray, kPa.
+    pub dp_kpa: f64,
+    pub estop: bool,
+    pub pump_fault: bool,
+    /// Last heartbeat value written.
+    pub heartbeat: u32,
+    /// Write requests served successfully.
+    pub writes: u64,
+    /// Requests received (any kind, any outcome).
+    pub requests: u64,
+}
+
+/// Errors of starting the emulator.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid emulator setting {field}: {problem}")]
+    Config { field: String, problem: String },
+}
+
+/// State shared by the server, the ticker and the handle.
+pub(crate) struct Shared {
+    pub(crate) map: RegisterMap,
+    sim: Mutex<Sim>,
+    time_scale: f64,
+    started: Instant,
+}
+
+impl Shared {
+    /// Locks the simulation and advances it to the current emulated time.
+    pub(crate) fn lock_advanced(&self) -> MutexGuard<'_, Sim> {
+        let mut sim = match self.sim.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let now = self.started.elapsed().as_secs_f64() * self.time_scale;
+        sim.advance_to(now);
+        sim
+    }
+}
+
+/// A running emulator. Dropping it stops the server as [`EmulatorHandle::shutdown`] does
+/// (without waiting).
+pub struct EmulatorHandle {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    shutdown_tx: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Starts the server on `listen` (port 0 picks a free port; see [`EmulatorHandle::local_addr`]).
+pub async fn start(
+    map: RegisterMap,
+    listen: SocketAddr,
+    config: EmulatorConfig,
+) -> Result<EmulatorHandle, EmulatorError> {
+    if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+        return Err(EmulatorError::Config {
+            field: "time_scale".into(),
+            problem: format!("{} is not a positive number", config.time_scale),
+        });
+    }
+    config
+        .rig
+        .validate()
+        .map_err(|(field, problem)| EmulatorError::Config {
+            field: format!("rig.{field}"),
+            problem,
+        })?;
+    for f in &config.faults {
+        if !(f.at_s.is_finite() && f.at_s >= 0.0) {
+            return Err(EmulatorError::Config {
+                field: "faults.at_s".into(),
+                problem: format!("{} is not a time ≥ 0", f.at_s),
+            });
+        }
+    }
+    let listener = server::bind(listen).map_err(|source| EmulatorError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let has_isolation = map.get(SignalName::IsolationValve).is_some();
+    let shared = Arc::new(Shared {
+        sim: Mutex::new(Sim::new(&config, has_isolation)),
+        map,
+        time_scale: config.time_scale,
+        started: Instant::now(),
+    });
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (drop_tx, drop_rx) = mpsc::unbounded_channel();
+    let tasks = vec![
+        tokio::spawn(server::run(
+            Arc::clone(&shared),
+            listener,
+            local_addr,
+            drop_rx,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(server::tick(Arc::clone(&shared), drop_tx, shutdown_rx)),
+    ];
+    Ok(EmulatorHandle {
+        shared,
+        local_addr,
+        shutdown_tx,
+        tasks: Mutex::new(tasks),
+    })
+}
+
+impl EmulatorHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The true state now.
+    pub fn state(&self) -> TrueState {
+        self.shared.lock_advanced().true_state()
+    }
+
+    /// Applies `fault` now (a `LinkDrop` takes effect within one ticker period, 5 ms wall).
+    pub fn inject(&self, fault: Fault) {
+        self.shared.lock_advanced().inject(&fault);
+    }
+
+    /// Removes every active fault; faults scheduled for later stay scheduled.
+    pub fn clear_faults(&self) {
+        self.shared.lock_advanced().clear_faults();
+    }
+
+    /// Writes the true state as JSON to `path` every `period` (wall), atomically (a temporary
+    /// file in the same directory renamed over `path`), until shutdown.
+    pub fn write_state_file(&self, path: PathBuf, period: Duration) {
+        let shared = Arc::clone(&self.shared);
+        let mut shutdown = self.shutdown_tx.subscribe();
+        let task = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(period);
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    _ = shutdown.wait_for(|s| *s) => return,
+                }
+                let state = shared.lock_advanced().true_state();
+                if let Err(e) = write_atomically(&path, &state) {
+                    tracing::warn!("emulator: cannot write state file {}: {e}", path.display());
+                }
+            }
+        });
+        if let Ok(mut t) = self.tasks.lock() {
+            t.push(task);
+        }
+    }
+
+    /// Stops listening, closes every client socket and waits for the server tasks to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_tx.send(true);
+        let tasks = match self.tasks.lock() {
+            Ok(mut t) => std::mem::take(&mut *t),
+            Err(_) => Vec::new(),
+        };
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+    }
+}
+
+fn write_atomically(path: &std::path::Path, state: &TrueState) -> std::io::Result<()> {
+    let json = serde_json::to_vec_pretty(state).map_err(std::io::Error::other)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, path)
+}

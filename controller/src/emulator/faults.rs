@@ -1,0 +1,213 @@
+//! Injectable faults and the set of faults active at one moment.
+
+use serde::{Deserialize, Serialize};
+
+use crate::register_map::SignalName;
+
+/// A fault the emulator can inject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Fault {
+    /// A constant leak of `sccm` out of the tray (replaces any earlier `Leak`).
+    Leak { sccm: f64 },
+    /// A large orifice to atmosphere: a fill settles near 300 kPa and never reaches 525.
+    GrossLeak,
+    /// Regulator failure: the supply goes to `over_pressure_supply_kpa` (1000 kPa) and the fill
+    /// path fails open whatever the fill and isolation valves are commanded to, so the tray
+    /// pressure climbs past any sane limit (525 → 700 kPa in ≈ 1 s); only the vent relieves it.
+    OverPressure,
+    /// The pressure sensor freezes at its current reading.
+    PressureStuck,
+    /// The pressure sensor reads NaN (f32 NaN; integer-mapped signals read the raw maximum).
+    PressureNan,
+    /// The pressure sensor reading drifts by `kpa_per_s` per emulated second.
+    PressureDrift { kpa_per_s: f64 },
+    /// The pump drive trips: `pump_fault` reads true and the pump stops.
+    PumpFault,
+    /// The coolant path is blocked: hydraulic resistance × `blocked_k_factor`.
+    BlockedFlow,
+    /// The emergency stop is pressed: `estop` reads true; the hardware drops the valves to
+    /// fill closed, isolation closed, vent open and stops the pump (the coils still read what
+    /// the controller last wrote).
+    EStop,
+    /// Every client socket is closed and new connections are refused for `refuse_s` WALL
+    /// seconds (the listener is closed, so connects fail with "connection refused").
+    LinkDrop { refuse_s: f64 },
+    /// Every reply is delayed by `delay_ms` WALL milliseconds.
+    SlowReplies { delay_ms: u64 },
+    /// Every request touching `signal` is answered with exception `code`.
+    Exception { signal: SignalName, code: u8 },
+}
+
+impl Fault {
+    /// Short name as used in scenario files (`kind = "..."`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Leak { .. } => "leak",
+            Fault::GrossLeak => "gross_leak",
+            Fault::OverPressure => "over_pressure",
+            Fault::PressureStuck => "pressure_stuck",
+            Fault::PressureNan => "pressure_nan",
+            Fault::PressureDrift { .. } => "pressure_drift",
+            Fault::PumpFault => "pump_fault",
+            Fault::BlockedFlow => "blocked_flow",
+            Fault::EStop => "estop",
+            Fault::LinkDrop { .. } => "link_drop",
+            Fault::SlowReplies { .. } => "slow_replies",
+            Fault::Exception { .. } => "exception",
+        }
+    }
+}
+
+/// A fault that starts at an emulated time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    /// Emulated seconds since the emulator started.
+    pub at_s: f64,
+    pub fault: Fault,
+}
+
+/// What the pressure sensor is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum PressureSensor {
+    #[default]
+    Normal,
+    Stuck(f64),
+    Nan,
+    Drift {
+        kpa_per_s: f64,
+        since_s: f64,
+    },
+}
+
+/// The faults active now.
+#[derive(Debug, Clone, Default)]
+pub struct ActiveFaults {
+    pub leak_sccm: f64,
+    pub gross_leak: bool,
+    pub over_pressure: bool,
+    pub pressure: PressureSensor,
+    pub pump_fault: bool,
+    pub blocked_flow: bool,
+    pub estop: bool,
+    pub slow_ms: u64,
+    pub exceptions: Vec<(SignalName, u8)>,
+}
+
+impl ActiveFaults {
+    /// Applies `fault` at emulated time `t_s`; `pressure_now` is the sensor's current reading
+    /// (for `PressureStuck`). Returns the refuse time of a `LinkDrop` for the server to act on.
+    pub fn apply(&mut self, fault: &Fault, t_s: f64, pressure_now: f64) -> Option<f64> {
+        match fault {
+            Fault::Leak { sccm } => self.leak_sccm = sccm.max(0.0),
+            Fault::GrossLeak => self.gross_leak = true,
+            Fault::OverPressure => self.over_pressure = true,
+            Fault::PressureStuck => self.pressure = PressureSensor::Stuck(pressure_now),
+            Fault::PressureNan => self.pressure = PressureSensor::Nan,
+            Fault::PressureDrift { kpa_per_s } => {
+                self.pressure = PressureSensor::Drift {
+                    kpa_per_s: *kpa_per_s,
+                    since_s: t_s,
+                }
+            }
+            Fault::PumpFault => self.pump_fault = true,
+            Fault::BlockedFlow => self.blocked_flow = true,
+            Fault::EStop => self.estop = true,
+            Fault::LinkDrop { refuse_s } => return Some(refuse_s.max(0.0)),
+            Fault::SlowReplies { delay_ms } => self.slow_ms = *delay_ms,
+            Fault::Exception { signal, code } => {
+                self.exceptions.retain(|(s, _)| s != signal);
+                self.exceptions.push((*signal, *code));
+            }
+        }
+        None
+    }
+
+    /// The exception code injected for `signal`, if any.
+    pub fn exception_for(&self, signal: SignalName) -> Option<u8> {
+        self.exceptions
+            .iter()
+            .find(|(s, _)| *s == signal)
+            .map(|(_, c)| *c)
+    }
+
+    /// What the pressure sensor shows, given the true pressure plus noise.
+    pub fn pressure_reading(&self, noisy_true_kpa: f64, t_s: f64) -> f64 {
+        match self.pressure {
+            PressureSensor::Normal => noisy_true_kpa,
+            PressureSensor::Stuck(v) => v,
+            PressureSensor::Nan => f64::NAN,
+            PressureSensor::Drift { kpa_per_s, since_s } => {
+                noisy_true_kpa + kpa_per_s * (t_s - since_s)
+            }
+        }
+    }
+}
+
+/// A small seeded generator (xorshift64*) with Gaussian samples (Box–Muller): sensor noise is
+/// reproducible for a given seed and sequence of reads.
+#[derive(Debug, Clone)]
+pub struct Noise {
+    state: u64,
+    spare: Option<f64>,
+}
+
+impl Noise {
+    pub fn new(seed: u64) -> Self {
+        // splitmix64 of the seed so that 0 and small seeds give good states.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        Noise {
+            state: z | 1,
+            spare: None,
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut x = self.state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.state = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
+    }
+
+    /// A standard normal sample.
+    pub fn gaussian(&mut self) -> f64 {
+        if let Some(s) = self.spare.take() {
+            return s;
+        }
+        let r = (-2.0 * self.uniform().ln()).sqrt();
+        let th = std::f64::consts::TAU * self.uniform();
+        self.spare = Some(r * th.sin());
+        r * th.cos()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noise_is_standard_normal_and_reproducible() {
+        let mut a = Noise::new(7);
+        let mut b = Noise::new(7);
+        let n = 20_000;
+        let xs: Vec<f64> = (0..n).map(|_| a.gaussian()).collect();
+        assert!(xs
+            .iter()
+            .zip((0..n).map(|_| b.gaussian()))
+            .all(|(x, y)| *x == y));
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        // Standard error of the mean is 1/√n = 0.007; of the variance √(2/n) = 0.01: 5σ bounds.
+        assert!(mean.abs() < 0.035, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.05, "variance {var}");
+    }
+}

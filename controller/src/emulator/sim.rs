@@ -1,0 +1,214 @@
+//! The emulated rig as the server sees it: emulated clock, commanded outputs, active and
+//! scheduled faults, physics, and the engineering value of every signal.
+
+use std::collections::VecDeque;
+
+use super::faults::{ActiveFaults, Fault, Noise, ScheduledFault};
+use super::physics::{Inputs, Rig};
+use super::{EmulatorConfig, TrueState};
+use crate::register_map::SignalName;
+
+/// What the controller last wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    pub fill: bool,
+    pub vent: bool,
+    pub isolation: bool,
+    pub pump_run: bool,
+    pub speed_setpoint_pct: f64,
+    pub heartbeat: u32,
+}
+
+/// A rejected write, answered with IllegalDataValue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadValue;
+
+/// Simulation state, guarded by one mutex in the server.
+#[derive(Debug)]
+pub struct Sim {
+    pub rig: Rig,
+    pub faults: ActiveFaults,
+    pub cmd: Commands,
+    pub writes: u64,
+    pub requests: u64,
+    pending: VecDeque<ScheduledFault>,
+    noise: Noise,
+    steps: u64,
+    has_isolation: bool,
+    link_drops: Vec<f64>,
+}
+
+impl Sim {
+    pub fn new(config: &EmulatorConfig, has_isolation: bool) -> Self {
+        let mut pending: Vec<ScheduledFault> = config.faults.clone();
+        pending.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+        Sim {
+            rig: Rig::new(config.rig.clone()),
+            faults: ActiveFaults::default(),
+            cmd: Commands::default(),
+            writes: 0,
+            requests: 0,
+            pending: pending.into(),
+            noise: Noise::new(config.seed),
+            steps: 0,
+            has_isolation,
+            link_drops: Vec::new(),
+        }
+    }
+
+    /// Emulated time, s (a whole number of physics steps).
+    pub fn t_s(&self) -> f64 {
+        self.steps as f64 * self.rig.params.step_s
+    }
+
+    /// Steps the physics until emulated time reaches `target_s`, applying scheduled faults at
+    /// the first step boundary at or after their time.
+    pub fn advance_to(&mut self, target_s: f64) {
+        let dt = self.rig.params.step_s;
+        let target_steps = (target_s / dt).floor().max(0.0) as u64;
+        loop {
+            self.apply_due();
+            if self.steps >= target_steps {
+                break;
+            }
+            let inp = self.inputs();
+            self.rig.step(dt, &inp);
+            self.steps += 1;
+        }
+    }
+
+    fn apply_due(&mut self) {
+        let t = self.t_s();
+        while self.pending.front().is_some_and(|f| f.at_s <= t + 1e-9) {
+            if let Some(f) = self.pending.pop_front() {
+                self.inject(&f.fault);
+            }
+        }
+    }
+
+    /// Applies a fault now.
+    pub fn inject(&mut self, fault: &Fault) {
+        let t = self.t_s();
+        let now = self.faults.pressure_reading(self.rig.pressure_kpa(), t);
+        if let Some(refuse_s) = self.faults.apply(fault, t, now) {
+            self.link_drops.push(refuse_s);
+        }
+    }
+
+    /// Link drops requested since the last call (refuse times in wall seconds).
+    pub fn take_link_drops(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.link_drops)
+    }
+
+    fn inputs(&self) -> Inputs {
+        let f = &self.faults;
+        let c = &self.cmd;
+        Inputs {
+            fill_path_open: c.fill && (c.isolation || !self.has_isolation) && !f.estop,
+            vent_open: c.vent || f.estop,
+            pump_on: c.pump_run && !f.estop && !f.pump_fault,
+            speed_setpoint_pct: c.speed_setpoint_pct,
+            leak_sccm: f.leak_sccm,
+            gross_leak: f.gross_leak,
+            over_pressure: f.over_pressure,
+            blocked_flow: f.blocked_flow,
+        }
+    }
+
+    /// The engineering value a read of `name` returns now (sensor noise and faults included).
+    pub fn read(&mut self, name: SignalName) -> f64 {
+        let p = self.rig.params.clone();
+        let blocked = self.faults.blocked_flow;
+        let b = |x: bool| if x { 1.0 } else { 0.0 };
+        match name {
+            SignalName::TestPressure => {
+                let noisy = self.rig.pressure_kpa() + p.pressure_noise_kpa * self.noise.gaussian();
+                self.faults.pressure_reading(noisy, self.t_s())
+            }
+            SignalName::GasTemperature => {
+                self.rig.sensor_c() + p.temperature_noise_c * self.noise.gaussian()
+            }
+            SignalName::Estop => b(self.faults.estop),
+            SignalName::PumpFault => b(self.faults.pump_fault),
+            SignalName::PumpSpeed => self.rig.pump_speed_pct,
+            SignalName::Flow => {
+                let q = self.rig.flow_lpm(blocked);
+                // Low-flow cut-off, as flow meters do: a stopped pump reads exactly 0.
+                if q < 0.05 {
+                    0.0
+                } else {
+                    q + p.flow_noise_lpm * self.noise.gaussian()
+                }
+            }
+            SignalName::OutletPressure => {
+                p.loop_static_kpa + p.loop_pressure_noise_kpa * self.noise.gaussian()
+            }
+            SignalName::InletPressure => {
+                p.loop_static_kpa
+                    + self.rig.dp_kpa(blocked)
+                    + p.loop_pressure_noise_kpa * self.noise.gaussian()
+            }
+            SignalName::FillValve => b(self.cmd.fill),
+            SignalName::VentValve => b(self.cmd.vent),
+            SignalName::IsolationValve => b(self.cmd.isolation),
+            SignalName::PumpRun => b(self.cmd.pump_run),
+            SignalName::PumpSpeedSetpoint => self.cmd.speed_setpoint_pct,
+            SignalName::Heartbeat => f64::from(self.cmd.heartbeat),
+        }
+    }
+
+    /// Checks a write of `value` to the write signal `name` without applying it.
+    pub fn check_write(name: SignalName, value: f64) -> Result<(), BadValue> {
+        match name {
+            SignalName::PumpSpeedSetpoint if !(0.0..=100.0).contains(&value) => Err(BadValue),
+            SignalName::Heartbeat if !value.is_finite() => Err(BadValue),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies a checked write.
+    pub fn write(&mut self, name: SignalName, value: f64) {
+        let on = value != 0.0;
+        match name {
+            SignalName::FillValve => self.cmd.fill = on,
+            SignalName::VentValve => self.cmd.vent = on,
+            SignalName::IsolationValve => self.cmd.isolation = on,
+            SignalName::PumpRun => self.cmd.pump_run = on,
+            SignalName::PumpSpeedSetpoint => self.cmd.speed_setpoint_pct = value,
+            SignalName::Heartbeat => {
+                self.cmd.heartbeat = value.round().clamp(0.0, f64::from(u32::MAX)) as u32
+            }
+            _ => {}
+        }
+    }
+
+    /// The true, noise-free state.
+    pub fn true_state(&self) -> TrueState {
+        let blocked = self.faults.blocked_flow;
+        TrueState {
+            t_s: self.t_s(),
+            pressure_kpa: self.rig.pressure_kpa(),
+            gas_temperature_c: self.rig.gas_c(),
+            sensor_temperature_c: self.rig.sensor_c(),
+            true_leak_sccm: self.rig.true_leak_sccm,
+            fill_open: self.cmd.fill,
+            vent_open: self.cmd.vent,
+            isolation_open: self.cmd.isolation,
+            pump_run: self.cmd.pump_run,
+            pump_speed_setpoint_pct: self.cmd.speed_setpoint_pct,
+            pump_speed_pct: self.rig.pump_speed_pct,
+            flow_lpm: self.rig.flow_lpm(blocked),
+            dp_kpa: self.rig.dp_kpa(blocked),
+            estop: self.faults.estop,
+            pump_fault: self.faults.pump_fault,
+            heartbeat: self.cmd.heartbeat,
+            writes: self.writes,
+            requests: self.requests,
+        }
+    }
+
+    /// Removes every active fault (scheduled ones still to come stay scheduled).
+    pub fn clear_faults(&mut self) {
+        self.faults = ActiveFaults::default();
+    }
+}
