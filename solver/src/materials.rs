@@ -95,11 +95,12 @@ const fn props(rho: f64, cp: f64, k: f64, mu_mpa_s: f64) -> FluidProps {
     }
 }
 
-/// Liquid water at 1 atm, 20–80 °C: IAPWS-95 values as tabulated in the NIST Chemistry
+/// Liquid water at 1 atm, 10–90 °C: IAPWS-95 values as tabulated in the NIST Chemistry
 /// WebBook (isobaric properties of water, 0.101325 MPa); they agree with [Inc A.6] to the
 /// digits shown. Check against [PR §2]: at 35 °C this table interpolates to 994 kg/m³,
 /// 4178.5 J/kg·K, 0.623 W/m·K, 0.725 mPa·s (PR: 994, 4179, 0.622, 0.72).
 const WATER: &[(f64, FluidProps)] = &[
+    (10.0, props(999.7, 4192.0, 0.580, 1.306)),
     (20.0, props(998.2, 4184.0, 0.598, 1.002)),
     (30.0, props(995.6, 4180.0, 0.615, 0.797)),
     (40.0, props(992.2, 4179.0, 0.631, 0.653)),
@@ -107,10 +108,12 @@ const WATER: &[(f64, FluidProps)] = &[
     (60.0, props(983.2, 4185.0, 0.654, 0.467)),
     (70.0, props(977.8, 4190.0, 0.663, 0.404)),
     (80.0, props(971.8, 4197.0, 0.670, 0.355)),
+    (90.0, props(965.3, 4205.0, 0.675, 0.315)),
 ];
 
 /// PG25 (propylene glycol / water, ≈25 %): CoolProp 8.0 `INCOMP::MPG[0.257]` [PR §2 table].
-/// Only 30–55 °C is tabulated; outside it the properties are clamped to the end rows.
+/// Only 30–55 °C is tabulated (the validator rejects an inlet outside the table; the mean
+/// coolant temperature can pass 55 °C, where the properties are clamped to the last row).
 const PG25: &[(f64, FluidProps)] = &[
     (30.0, props(1015.5, 3937.0, 0.473, 1.82)),
     (40.0, props(1010.4, 3961.0, 0.482, 1.38)),

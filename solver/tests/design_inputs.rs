@@ -115,6 +115,25 @@ fn coolant_fluid_and_flow_are_checked() {
 }
 
 #[test]
+fn inlet_outside_the_fluid_table_is_rejected() {
+    rejects(
+        &edit("inlet_c = 45.0", "inlet_c = 20.0"),
+        "coolant.inlet_c",
+        &["outside the pg25 property table (30–55 °C)"],
+    );
+    let w = ok(&edit(
+        "fluid = \"pg25\"\ninlet_c = 45.0",
+        "fluid = \"water\"\ninlet_c = 17.0",
+    ));
+    assert_eq!(w.coolant.unwrap().fluid.name, "water");
+    // With every property given, the table no longer matters.
+    ok(&edit(
+        "inlet_c = 45.0",
+        "inlet_c = 20.0\ndensity_kg_m3 = 1020\ncp_j_kgk = 3900\nk = 0.46\nviscosity_pa_s = 0.0025",
+    ));
+}
+
+#[test]
 fn coolant_properties_override_the_builtin_fluid() {
     let d = ok(&edit("flow_lpm = 0.1", "flow_lpm = 0.1\ncp_j_kgk = 4000"));
     let f = &d.coolant.unwrap().fluid;

@@ -196,6 +196,19 @@ pub fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
                     ),
                 )
             })?;
+            let (lo, hi) = (fluid.table[0].0, fluid.table[fluid.table.len() - 1].0);
+            let all_given = density.is_some() && cp.is_some() && k.is_some() && mu.is_some();
+            if !all_given && !(lo..=hi).contains(&inlet_c) {
+                return Err(ctx.err(
+                    "coolant.inlet_c",
+                    format!(
+                        "{inlet_c} °C is outside the {} property table ({lo}–{hi} °C); use an \
+                         inlet in that range or give density_kg_m3, cp_j_kgk, k and \
+                         viscosity_pa_s for your temperature",
+                        fluid.name
+                    ),
+                ));
+            }
             for (_, row) in &mut fluid.table {
                 row.density_kg_m3 = density.unwrap_or(row.density_kg_m3);
                 row.cp_j_kgk = cp.unwrap_or(row.cp_j_kgk);
