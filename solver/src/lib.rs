@@ -3,14 +3,17 @@
 //!
 //! The crate knows nothing of Modbus or the CLI.
 
+pub mod column;
 pub mod coolant;
 pub mod design;
 pub mod field;
 pub mod grid;
+pub mod krylov;
 pub mod materials;
 pub mod model;
 pub mod multigrid;
 pub mod render;
 pub mod results;
 pub mod solve;
+pub mod stencil;
 pub mod vtk;

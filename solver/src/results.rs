@@ -1,1 +1,241 @@
-//! (in progress)
+//! `results.json` (the contract in `tray-format.md`) and the [`Field`] for maps.
+//!
+//! - Temperatures are cell-centre temperatures of the solid (the fin-array effective medium in a
+//!   channel field); means are volume-weighted. A block's mean weights each cell by the covered
+//!   area fraction × cell volume; its max is over cells at least half covered (over every
+//!   touched cell for a block smaller than half a cell).
+//! - `thermal_resistance_c_per_w` = (max_c − reference) / total power; the reference is the coolant
+//!   inlet, or with no coolant the lowest ambient among boundaries with h > 0.
+//! - `energy_balance_error` = |P_in − (coolant enthalpy rise + Σ boundary heat)| / P_in, every
+//!   term computed from the solved temperatures (the enthalpy rise from the outlet fluid
+//!   temperatures, the boundary heat from the face conductances); `null` when P_in = 0.
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::{BlockOutline, Field, FieldInfo};
+use crate::grid::Assembly;
+use crate::krylov::Convergence;
+use crate::model::Design;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockResult {
+    pub name: String,
+    pub layer: String,
+    pub power_w: f64,
+    pub max_c: f64,
+    pub mean_c: f64,
+    pub limit_c: Option<f64>,
+    pub margin_c: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerResult {
+    pub name: String,
+    pub max_c: f64,
+    pub mean_c: f64,
+    pub min_c: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoolantResult {
+    pub inlet_c: f64,
+    pub outlet_c: f64,
+    pub flow_lpm: f64,
+    pub heat_absorbed_w: f64,
+    pub pressure_drop_kpa: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundaryHeat {
+    pub top: f64,
+    pub bottom: f64,
+    pub sides: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolverStats {
+    pub cells: usize,
+    pub unknowns: usize,
+    /// V-cycles to convergence.
+    pub iterations: usize,
+    pub relative_residual: f64,
+    pub wall_s: f64,
+    pub threads: usize,
+}
+
+/// The steady-state results, serialised as `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub design: String,
+    pub total_power_w: f64,
+    pub max_c: f64,
+    pub thermal_resistance_c_per_w: Option<f64>,
+    pub blocks: Vec<BlockResult>,
+    pub layers: Vec<LayerResult>,
+    pub coolant: Option<CoolantResult>,
+    pub boundary_heat_w: BoundaryHeat,
+    pub energy_balance_error: Option<f64>,
+    pub solver: SolverStats,
+}
+
+/// Solver bookkeeping passed to [`compute`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunInfo {
+    pub convergence: Convergence,
+    pub wall_s: f64,
+    pub threads: usize,
+}
+
+/// Turn a solved θ vector into results and a field.
+pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> (Results, Field) {
+    let g = &asm.grid;
+    let (nx, ny, nz) = (g.nx, g.ny, g.nz);
+    let nc = asm.ncomp();
+    let tref = asm.t_ref_c;
+    let a_cell = g.dx_m * g.dy_m;
+    let mut solid_c = vec![0.0; nx * ny * nz];
+    let mut fluid_c = vec![f64::NAN; nx * ny * nz];
+    for j in 0..ny {
+        for i in 0..nx {
+            let col = g.orient.col(i, j);
+            for k in 0..nz {
+                solid_c[g.field_idx(i, j, k)] = tref + theta[col * nc + k];
+            }
+            for (gi, fg) in asm.op.fluids.iter().enumerate() {
+                if asm.op.fluid_active(gi, col) {
+                    let t = tref + theta[col * nc + nz + gi];
+                    for k in fg.k0..fg.k0 + fg.nzl {
+                        fluid_c[g.field_idx(i, j, k)] = t;
+                    }
+                }
+            }
+        }
+    }
+    let power_in: f64 = asm
+        .power_w_m3
+        .iter()
+        .enumerate()
+        .map(|(f, q)| q * a_cell * g.dz_m(f / (nx * ny)))
+        .sum();
+    let bheat: Vec<f64> = asm
+        .boundary
+        .iter()
+        .map(|faces| faces.iter().map(|&(s, gc, amb)| gc * (theta[s] - amb)).sum())
+        .collect();
+    let (absorbed, csum, ctheta) = asm.outlets.iter().fold((0.0, 0.0, 0.0), |(a, cs, ct), &(s, c)| {
+        (a + c * (theta[s] - asm.inlet_theta), cs + c, ct + c * theta[s])
+    });
+    let heat_out = absorbed + bheat.iter().sum::<f64>();
+    let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let blocks = design
+        .blocks
+        .iter()
+        .zip(&asm.block_cells)
+        .map(|(blk, cells)| {
+            let (mut wsum, mut tsum, mut mx, mut mx_any) = (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            for &(f, frac) in cells {
+                let w = frac * g.dz_m(f / (nx * ny));
+                wsum += w;
+                tsum += w * solid_c[f];
+                mx_any = mx_any.max(solid_c[f]);
+                if frac >= 0.5 {
+                    mx = mx.max(solid_c[f]);
+                }
+            }
+            let max_c = if mx.is_finite() { mx } else { mx_any };
+            BlockResult {
+                name: blk.name.clone(),
+                layer: design.layers[blk.layer].name.clone(),
+                power_w: blk.power_w,
+                max_c,
+                mean_c: if wsum > 0.0 { tsum / wsum } else { max_c },
+                limit_c: blk.limit_c,
+                margin_c: blk.limit_c.map(|l| l - max_c),
+            }
+        })
+        .collect();
+    let layers = design
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(li, l)| {
+            let (k0, nk) = g.layer_z[li];
+            let (mut mx, mut mn, mut s, mut w) = (f64::NEG_INFINITY, f64::INFINITY, 0.0, 0.0);
+            for k in k0..k0 + nk {
+                let dz = g.dz_m(k);
+                for t in &solid_c[k * nx * ny..(k + 1) * nx * ny] {
+                    mx = mx.max(*t);
+                    mn = mn.min(*t);
+                    s += dz * t;
+                    w += dz;
+                }
+            }
+            LayerResult { name: l.name.clone(), max_c: mx, mean_c: s / w, min_c: mn }
+        })
+        .collect();
+    let total = design.total_power_w();
+    let coolant = asm.coolant.as_ref().map(|c| CoolantResult {
+        inlet_c: c.inlet_c,
+        outlet_c: if csum > 0.0 { tref + ctheta / csum } else { c.inlet_c },
+        flow_lpm: c.flow_lpm,
+        heat_absorbed_w: absorbed,
+        pressure_drop_kpa: c.pressure_drop_kpa,
+    });
+    let fluid_unknowns: usize = (0..asm.op.fluids.len())
+        .map(|gi| (0..asm.op.ncol()).filter(|&c| asm.op.fluid_active(gi, c)).count())
+        .sum();
+    let results = Results {
+        design: design.name.clone(),
+        total_power_w: total,
+        max_c,
+        thermal_resistance_c_per_w: (total > 0.0).then(|| (max_c - tref) / total),
+        blocks,
+        layers,
+        coolant,
+        boundary_heat_w: BoundaryHeat { top: bheat[0], bottom: bheat[1], sides: bheat[2] },
+        energy_balance_error: (power_in > 0.0).then(|| (power_in - heat_out).abs() / power_in),
+        solver: SolverStats {
+            cells: nx * ny * nz,
+            unknowns: nx * ny * nz + fluid_unknowns,
+            iterations: run.convergence.cycles,
+            relative_residual: run.convergence.rel_residual,
+            wall_s: run.wall_s,
+            threads: run.threads,
+        },
+    };
+    let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
+    z_edges_mm[0] = 0.0;
+    let field = Field {
+        info: FieldInfo {
+            design: design.name.clone(),
+            total_power_w: total,
+            inlet_c: design.coolant.as_ref().map(|c| c.inlet_c),
+            flow_lpm: design.coolant.as_ref().map(|c| c.flow_lpm),
+        },
+        nx,
+        ny,
+        nz,
+        dx_mm: g.dx_m * 1e3,
+        z_edges_mm,
+        cell_layer: g.cell_layer.clone(),
+        layer_names: design.layers.iter().map(|l| l.name.clone()).collect(),
+        solid_c,
+        fluid_c,
+        material_id: asm.material_id.clone(),
+        material_names: asm.material_names.clone(),
+        power_w_m3: asm.power_w_m3.clone(),
+        blocks: design
+            .blocks
+            .iter()
+            .map(|b| BlockOutline {
+                name: b.name.clone(),
+                layer: b.layer,
+                x_mm: b.x_mm,
+                y_mm: b.y_mm,
+                width_mm: b.width_mm,
+                depth_mm: b.depth_mm,
+            })
+            .collect(),
+    };
+    (results, field)
+}

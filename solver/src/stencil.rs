@@ -1,0 +1,200 @@
+//! The discrete operator of one multigrid level: a 7-point conduction stencil on solid cells
+//! plus, per fluid stream group, one coolant unknown per column.
+//!
+//! ## Layout
+//! Internal axes are (u, v, z): **u runs along the main flow direction** (so a line of columns
+//! at fixed v is a stream line and Gauss–Seidel along +u is exact for the upwind advection), v
+//! across it. Column `c = v·nu + u`. A state vector holds `ncomp = nz + nfl` values per column,
+//! contiguous: `nz` solid temperatures bottom to top, then one fluid temperature per fluid group.
+//!
+//! ## Equations (θ = T − T_ref, W and W/K)
+//! Solid cell s:   (gb_s + Σ_nb g_f + Σ gsf) θ_s − Σ_nb g_f θ_nb − gsf θ_fluid = b_s
+//! Fluid cell f:   (cdiag + Σ_k gsf_k) θ_f − cup θ_f,upstream − Σ_k gsf_k θ_s,k = b_f
+//! `g_f` are face conductances (gu: to u+1, gv: to v+1, gz: to k+1), `gb` the boundary
+//! (convective) conductance to ambient, `gsf` solid–fluid exchange conductances of the column's
+//! z sub-cells in the group's layer, `cdiag` = ṁ·c_p leaving the cell, `cup` = ṁ·c_p entering
+//! from the upstream cell (0 at the inlet, whose ṁ·c_p·θ_inlet is in b_f). Columns without fluid
+//! in a group carry an identity row (θ_f = b_f = 0).
+
+use rayon::prelude::*;
+
+/// Upstream neighbour of a fluid cell in internal coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    /// (u − 1, v): flow along +u.
+    PrevU,
+    /// (u + 1, v): flow along −u.
+    NextU,
+    /// (u, v − 1): flow along +v.
+    PrevV,
+    /// (u, v + 1): flow along −v.
+    NextV,
+}
+
+impl Upstream {
+    /// Upstream column of `(u, v)` if inside the grid.
+    #[inline]
+    pub fn of(self, u: usize, v: usize, nu: usize, nv: usize) -> Option<(usize, usize)> {
+        match self {
+            Upstream::PrevU => (u > 0).then(|| (u - 1, v)),
+            Upstream::NextU => (u + 1 < nu).then_some((u + 1, v)),
+            Upstream::PrevV => (v > 0).then(|| (u, v - 1)),
+            Upstream::NextV => (v + 1 < nv).then_some((u, v + 1)),
+        }
+    }
+}
+
+/// One group of coolant streams (fields of one layer with one flow direction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FluidGroup {
+    /// First z cell of the layer and its number of z cells.
+    pub k0: usize,
+    pub nzl: usize,
+    pub upstream: Upstream,
+    /// Solid–fluid conductance per column and layer sub-cell, W/K (`ncol * nzl`).
+    pub gsf: Vec<f64>,
+    /// ṁ·c_p through the cell (leaving), W/K (`ncol`).
+    pub cdiag: Vec<f64>,
+    /// ṁ·c_p arriving from the upstream cell, W/K (`ncol`).
+    pub cup: Vec<f64>,
+}
+
+/// The operator of one level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    pub nu: usize,
+    pub nv: usize,
+    pub nz: usize,
+    /// Face conductances to u+1, v+1, k+1 and boundary conductance, W/K (`ncol * nz` each).
+    pub gu: Vec<f64>,
+    pub gv: Vec<f64>,
+    pub gz: Vec<f64>,
+    pub gb: Vec<f64>,
+    pub fluids: Vec<FluidGroup>,
+    /// Cell widths along u and v, m (used to re-discretise coarse in-plane conductances).
+    pub wu: Vec<f64>,
+    pub wv: Vec<f64>,
+}
+
+impl Operator {
+    pub fn ncol(&self) -> usize {
+        self.nu * self.nv
+    }
+    pub fn ncomp(&self) -> usize {
+        self.nz + self.fluids.len()
+    }
+    /// Length of a state vector.
+    pub fn len(&self) -> usize {
+        self.ncol() * self.ncomp()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Length of one line (all columns at one v) in a state vector.
+    pub fn line_len(&self) -> usize {
+        self.nu * self.ncomp()
+    }
+
+    /// Is the fluid of group `g` present in column `c`?
+    #[inline]
+    pub fn fluid_active(&self, g: usize, c: usize) -> bool {
+        self.fluids[g].cdiag[c] > 0.0
+    }
+
+    /// out = b − A x (if `b` is given) or out = A x.
+    pub fn residual(&self, b: Option<&[f64]>, x: &[f64], out: &mut [f64]) {
+        let ll = self.line_len();
+        out.par_chunks_mut(ll).enumerate().for_each(|(v, o)| {
+            let mut d = vec![0.0; self.nz];
+            for u in 0..self.nu {
+                self.apply_column(u, v, x, &mut d, &mut o[u * self.ncomp()..(u + 1) * self.ncomp()]);
+            }
+            if let Some(b) = b {
+                for (oi, bi) in o.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
+                    *oi = bi - *oi;
+                }
+            }
+        });
+    }
+
+    /// (A x) restricted to column (u, v), written to `out` (`ncomp` values).
+    fn apply_column(&self, u: usize, v: usize, x: &[f64], d: &mut [f64], out: &mut [f64]) {
+        let (nz, nc) = (self.nz, self.ncomp());
+        let c = v * self.nu + u;
+        let xs = &x[c * nc..c * nc + nz];
+        let os = &mut out[..nz];
+        d.copy_from_slice(&self.gb[c * nz..(c + 1) * nz]);
+        os.iter_mut().for_each(|o| *o = 0.0);
+        let mut nb = |g: &[f64], xn: &[f64]| {
+            for (((di, oi), gi), xi) in d.iter_mut().zip(os.iter_mut()).zip(g).zip(xn) {
+                *di += gi;
+                *oi -= gi * xi;
+            }
+        };
+        if u > 0 {
+            nb(&self.gu[(c - 1) * nz..c * nz], &x[(c - 1) * nc..(c - 1) * nc + nz]);
+        }
+        if u + 1 < self.nu {
+            nb(&self.gu[c * nz..(c + 1) * nz], &x[(c + 1) * nc..(c + 1) * nc + nz]);
+        }
+        if v > 0 {
+            let cn = c - self.nu;
+            nb(&self.gv[cn * nz..(cn + 1) * nz], &x[cn * nc..cn * nc + nz]);
+        }
+        if v + 1 < self.nv {
+            let cn = c + self.nu;
+            nb(&self.gv[c * nz..(c + 1) * nz], &x[cn * nc..cn * nc + nz]);
+        }
+        let gz = &self.gz[c * nz..(c + 1) * nz];
+        for k in 0..nz {
+            if k > 0 {
+                d[k] += gz[k - 1];
+                os[k] -= gz[k - 1] * xs[k - 1];
+            }
+            if k + 1 < nz {
+                d[k] += gz[k];
+                os[k] -= gz[k] * xs[k + 1];
+            }
+        }
+        for (g, fg) in self.fluids.iter().enumerate() {
+            let xf = x[c * nc + nz + g];
+            if !self.fluid_active(g, c) {
+                out[nz + g] = xf;
+                continue;
+            }
+            let gsf = &fg.gsf[c * fg.nzl..(c + 1) * fg.nzl];
+            let mut dsum = fg.cdiag[c];
+            let mut of = 0.0;
+            for (kk, &gk) in gsf.iter().enumerate() {
+                let k = fg.k0 + kk;
+                d[k] += gk;
+                out[k] -= gk * xf;
+                dsum += gk;
+                of -= gk * xs[k];
+            }
+            if let Some((uu, vv)) = fg.upstream.of(u, v, self.nu, self.nv) {
+                of -= fg.cup[c] * x[(vv * self.nu + uu) * nc + nz + g];
+            }
+            out[nz + g] = of + dsum * xf;
+        }
+        for k in 0..nz {
+            out[k] += d[k] * xs[k];
+        }
+    }
+}
+
+/// Parallel dot product with a fixed chunking (deterministic result).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    const CH: usize = 8192;
+    let parts: Vec<f64> = a
+        .par_chunks(CH)
+        .zip(b.par_chunks(CH))
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        .collect();
+    parts.iter().sum()
+}
+
+/// Euclidean norm.
+pub fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
