@@ -1,0 +1,138 @@
+//! One whole L10 test as the CLI runs it: check every input before the rig is touched (map,
+//! recipe against limits and map, serial number, output directory, database), run the sequence,
+//! then commit the record — JSON file (atomic) first, SQLite row (one transaction) second, the
+//! trace plot last (a plot failure never loses a record).
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::link::{Link, LinkConfig};
+use crate::recipe::{load_recipe, validate_against_map, Recipe, RecipeError};
+use crate::record::{validate_serial, write_json, RecordError, TestRecord};
+use crate::register_map::{load_map, MapError, RegisterMap};
+use crate::sequence::{run_sequence, RunOptions};
+use crate::store::Store;
+
+/// Something stopped the test before it started, or the record could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Map(#[from] MapError),
+    #[error(transparent)]
+    Recipe(#[from] RecipeError),
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("cannot resolve the rig address {address:?}: {problem}; give HOST:PORT, e.g. 127.0.0.1:5020")]
+    Address { address: String, problem: String },
+}
+
+/// Everything checked and ready; nothing has been sent to the rig yet.
+pub struct Prepared {
+    pub map: Arc<RegisterMap>,
+    pub recipe: Recipe,
+    pub serial: String,
+    pub addr: SocketAddr,
+    pub out_dir: PathBuf,
+    pub store: Store,
+}
+
+/// A finished, committed test.
+#[derive(Debug)]
+pub struct Completed {
+    pub record: TestRecord,
+    pub json_path: PathBuf,
+    pub row_id: i64,
+    /// The PNG, or why it could not be drawn.
+    pub plot: Result<PathBuf, String>,
+}
+
+/// Resolves `HOST:PORT` (the first address).
+pub fn resolve(address: &str) -> Result<SocketAddr, RunError> {
+    let err = |problem: String| RunError::Address {
+        address: address.to_string(),
+        problem,
+    };
+    address
+        .to_socket_addrs()
+        .map_err(|e| err(e.to_string()))?
+        .next()
+        .ok_or_else(|| err("no address found".into()))
+}
+
+/// Loads and validates every input; opens the store and creates the output directory.
+/// `connect` overrides the map's host and port.
+pub fn prepare(
+    map_path: &Path,
+    recipe_path: &Path,
+    serial: &str,
+    connect: Option<&str>,
+    out_dir: &Path,
+    db_path: &Path,
+) -> Result<Prepared, RunError> {
+    validate_serial(serial)?;
+    let map = load_map(map_path)?;
+    let recipe = load_recipe(recipe_path)?;
+    validate_against_map(&recipe, &map)?;
+    Prepared::new(map, recipe, serial, connect, out_dir, db_path)
+}
+
+impl Prepared {
+    /// As [`prepare`], from an already-loaded map and recipe.
+    pub fn new(
+        map: RegisterMap,
+        recipe: Recipe,
+        serial: &str,
+        connect: Option<&str>,
+        out_dir: &Path,
+        db_path: &Path,
+    ) -> Result<Prepared, RunError> {
+        validate_serial(serial)?;
+        validate_against_map(&recipe, &map)?;
+        let address = match connect {
+            Some(a) => a.to_string(),
+            None => format!("{}:{}", map.connection.host, map.connection.port),
+        };
+        let addr = resolve(&address)?;
+        std::fs::create_dir_all(out_dir).map_err(|source| RecordError::Io {
+            path: out_dir.to_path_buf(),
+            action: "cannot create the record directory",
+            source,
+        })?;
+        let store = Store::open(db_path)?;
+        Ok(Prepared {
+            map: Arc::new(map),
+            recipe,
+            serial: serial.to_string(),
+            addr,
+            out_dir: out_dir.to_path_buf(),
+            store,
+        })
+    }
+
+    /// Runs the test and commits its record. `cancel` set to `true` aborts the test
+    /// (safe state, `aborted` record). Must run inside a tokio runtime.
+    pub async fn run(
+        mut self,
+        opts: &RunOptions,
+        cancel: watch::Receiver<bool>,
+    ) -> Result<Completed, RunError> {
+        let link = Link::spawn(self.map.clone(), LinkConfig::from_map(&self.map, self.addr));
+        let record = run_sequence(&link, &self.recipe, &self.serial, opts, cancel).await;
+        drop(link);
+        let json_path = write_json(&self.out_dir, &record)?;
+        let row_id = self.store.insert(&record)?;
+        let png = json_path.with_extension("png");
+        let plot = crate::trace_plot::draw(&record, &self.recipe, &png)
+            .map(|()| png)
+            .map_err(|e| e.to_string());
+        Ok(Completed {
+            record,
+            json_path,
+            row_id,
+            plot,
+        })
+    }
+}

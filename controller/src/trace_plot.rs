@@ -1,0 +1,273 @@
+//! PNG of a test's trace, written next to its JSON record: the test pressure over time with the
+//! phases shaded, the least-squares decay fit over the measure phase, the verdict in the title,
+//! and (when the flow test ran) flow and ΔP in a lower panel.
+//!
+//! Text uses DejaVu Sans embedded in the binary (assets/fonts, open licence), so plots render on
+//! a factory PC without font packages.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+
+use crate::leak_rate::{fit_leak, DecayPoint};
+use crate::recipe::Recipe;
+use crate::record::{Outcome, Phase, RecordError, TestRecord};
+
+static FONT_TTF: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../assets/fonts/DejaVuSans.ttf"
+));
+const FAMILY: &str = "sans-serif";
+
+fn ensure_font() -> Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        register_font(FAMILY, FontStyle::Normal, FONT_TTF)
+            .map_err(|_| "the embedded DejaVu Sans font is not a valid TrueType file".to_string())
+    })
+    .clone()
+}
+
+fn phase_color(p: Phase) -> RGBColor {
+    match p {
+        Phase::Precheck => RGBColor(160, 160, 160),
+        Phase::Fill => RGBColor(66, 133, 244),
+        Phase::Stabilize => RGBColor(251, 188, 5),
+        Phase::Measure => RGBColor(52, 168, 83),
+        Phase::Vent => RGBColor(171, 71, 188),
+        Phase::Flow => RGBColor(0, 172, 193),
+        Phase::Safe => RGBColor(234, 67, 53),
+    }
+}
+
+/// Contiguous runs of one phase: (phase, start, end) in trace seconds.
+fn phase_spans(record: &TestRecord) -> Vec<(Phase, f64, f64)> {
+    let mut spans: Vec<(Phase, f64, f64)> = Vec::new();
+    for p in &record.trace {
+        match spans.last_mut() {
+            Some(last) if last.0 == p.phase => last.2 = p.t_s,
+            Some(last) => {
+                last.2 = p.t_s;
+                spans.push((p.phase, p.t_s, p.t_s));
+            }
+            None => spans.push((p.phase, p.t_s, p.t_s)),
+        }
+    }
+    spans
+}
+
+/// Draws the plot of `record` to `path` (PNG).
+pub fn draw(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), RecordError> {
+    let plot_err = |message: String| RecordError::Plot {
+        path: path.to_path_buf(),
+        message,
+    };
+    ensure_font().map_err(plot_err)?;
+    draw_inner(record, recipe, path).map_err(plot_err)
+}
+
+fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let has_flow = record.trace.iter().any(|p| p.phase == Phase::Flow);
+    let height = if has_flow { 760 } else { 520 };
+    let root = BitMapBackend::new(path, (1000, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let (top, bottom) = if has_flow {
+        root.split_vertically(500)
+    } else {
+        (root.clone(), root.clone())
+    };
+
+    let t_max = record.trace.last().map_or(1.0, |p| p.t_s).max(1.0);
+    let pressures: Vec<(f64, f64)> = record
+        .trace
+        .iter()
+        .filter_map(|p| p.test_pressure_kpa.map(|v| (p.t_s, v)))
+        .collect();
+    let p_max = pressures
+        .iter()
+        .map(|p| p.1)
+        .fold(recipe.leak.test_pressure_kpa, f64::max)
+        * 1.1;
+    let verdict = match record.outcome {
+        Outcome::Pass => "PASS",
+        Outcome::Fail => "FAIL",
+        Outcome::Aborted => "ABORTED",
+    };
+    let mut reason = record.reason.clone();
+    if reason.chars().count() > 90 {
+        reason = reason.chars().take(87).collect::<String>() + "…";
+    }
+    let title = format!("{} {verdict} — {reason}", record.serial);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(title, (FAMILY, 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_max, -5.0..p_max)
+        .map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("test pressure (kPa gauge)")
+        .label_style((FAMILY, 13))
+        .draw()
+        .map_err(|x| e(&x))?;
+
+    let mut labelled = Vec::new();
+    for (phase, a, b) in phase_spans(record) {
+        let color = phase_color(phase);
+        let series = chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, -5.0), (b, p_max)],
+                color.mix(0.15).filled(),
+            )))
+            .map_err(|x| e(&x))?;
+        if !labelled.contains(&phase) {
+            labelled.push(phase);
+            series.label(phase.as_str()).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.mix(0.4).filled())
+            });
+        }
+    }
+    chart
+        .draw_series(LineSeries::new(pressures, BLUE.stroke_width(2)))
+        .map_err(|x| e(&x))?
+        .label("test pressure")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+
+    // The decay fit, recomputed from the measure samples exactly as the sequence does.
+    let decay: Vec<DecayPoint> = record
+        .trace
+        .iter()
+        .filter(|p| p.phase == Phase::Measure)
+        .filter_map(|p| {
+            p.test_pressure_kpa.map(|v| DecayPoint {
+                t_s: p.t_s,
+                pressure_kpa: v,
+                temperature_c: p.gas_temperature_c,
+            })
+        })
+        .collect();
+    if let Ok(fit) = fit_leak(&decay, recipe.leak.volume_ml) {
+        let (a, b) = (decay[0].t_s, decay[decay.len() - 1].t_s);
+        let line = [a, b].map(|t| (t, fit.fitted_pressure_kpa(t)));
+        chart
+            .draw_series(LineSeries::new(line, RED.stroke_width(3)))
+            .map_err(|x| e(&x))?
+            .label(format!("decay fit: {:.2} sccm", fit.leak_sccm))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], RED.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FAMILY, 13))
+        .draw()
+        .map_err(|x| e(&x))?;
+
+    if has_flow {
+        let flows: Vec<(f64, f64)> = record
+            .trace
+            .iter()
+            .filter_map(|p| p.flow_lpm.map(|v| (p.t_s, v)))
+            .collect();
+        let dps: Vec<(f64, f64)> = record
+            .trace
+            .iter()
+            .filter_map(|p| p.dp_kpa.map(|v| (p.t_s, v)))
+            .collect();
+        let y_max = flows
+            .iter()
+            .chain(dps.iter())
+            .map(|p| p.1)
+            .fold(1.0, f64::max)
+            * 1.1;
+        let mut c2 = ChartBuilder::on(&bottom)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+            .map_err(|x| e(&x))?;
+        c2.configure_mesh()
+            .x_desc("time (s)")
+            .y_desc("flow (L/min), ΔP (kPa)")
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(|x| e(&x))?;
+        c2.draw_series(LineSeries::new(flows, BLUE.stroke_width(2)))
+            .map_err(|x| e(&x))?
+            .label("flow (L/min)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+        c2.draw_series(LineSeries::new(dps, MAGENTA.stroke_width(2)))
+            .map_err(|x| e(&x))?
+            .label("ΔP inlet − outlet (kPa)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], MAGENTA.stroke_width(2)));
+        c2.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font((FAMILY, 13))
+            .draw()
+            .map_err(|x| e(&x))?;
+    }
+    root.present().map_err(|x| e(&x))?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::record::TracePoint;
+
+    #[test]
+    fn draws_a_png_with_phases_and_fit() {
+        let recipe = crate::recipe::load_recipe(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/l10-vr200.toml"),
+        )
+        .unwrap();
+        let mut trace = Vec::new();
+        let mut push = |t: f64, phase: Phase, p: f64, flow: Option<f64>| {
+            trace.push(TracePoint {
+                t_s: t,
+                phase,
+                test_pressure_kpa: Some(p),
+                gas_temperature_c: Some(22.0),
+                flow_lpm: flow,
+                dp_kpa: flow.map(|f| f * 5.0),
+                pump_speed_pct: None,
+            })
+        };
+        for i in 0..100 {
+            let t = f64::from(i);
+            let (phase, p, flow) = match i {
+                0..=9 => (Phase::Fill, 52.5 * t, None),
+                10..=29 => (Phase::Stabilize, 525.0 - 0.1 * (t - 10.0), None),
+                30..=59 => (Phase::Measure, 523.0 - 0.01 * (t - 30.0), None),
+                60..=69 => (Phase::Vent, 523.0 * (1.0 - (t - 60.0) / 10.0), None),
+                _ => (Phase::Flow, 0.0, Some(7.4)),
+            };
+            push(t, phase, p, flow);
+        }
+        let record = TestRecord {
+            serial: "SN-PLOT".into(),
+            recipe: recipe.name.clone(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            finished_at: "2026-11-26T12:01:40Z".into(),
+            outcome: Outcome::Pass,
+            reason: "leak 0.05 sccm ≤ 0.5 sccm".into(),
+            leak: None,
+            flow: vec![],
+            trace,
+        };
+        let path = std::env::temp_dir().join(format!("ctrl-plot-{}.png", std::process::id()));
+        draw(&record, &recipe, &path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"));
+        std::fs::remove_file(&path).unwrap();
+    }
+}
