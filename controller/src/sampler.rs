@@ -12,8 +12,8 @@ use tokio::time::Instant;
 
 use crate::link::{LinkError, LinkHandle, Sample};
 use crate::record::{finite, Phase, TracePoint};
-use crate::register_map::SignalName;
-use crate::supervisor::{AbortReason, CheckContext, LinkWatch, Supervisor};
+use crate::register_map::{SignalName, ValueType};
+use crate::supervisor::{AbortReason, CheckContext, LinkWatch, Supervisor, FROZEN_SAMPLES};
 
 /// Read-direction signals sampled every poll (those the map has).
 const SENSORS: [SignalName; 8] = [
@@ -46,6 +46,10 @@ pub struct Sampler {
     heartbeat: u32,
     link_watch: LinkWatch,
     sensors: Vec<SignalName>,
+    /// Frozen-sensor check of an f32 `test_pressure`: last bits and repeat count.
+    frozen_check: bool,
+    last_pressure_bits: Option<u64>,
+    repeats: u32,
 }
 
 impl Sampler {
@@ -69,8 +73,15 @@ impl Sampler {
             .copied()
             .filter(|s| link.map().get(*s).is_some())
             .collect();
+        let frozen_check = link
+            .map()
+            .get(SignalName::TestPressure)
+            .is_some_and(|s| s.value_type == ValueType::F32);
         let now = Instant::now();
         Sampler {
+            frozen_check,
+            last_pressure_bits: None,
+            repeats: 0,
             link,
             supervisor,
             ctx: CheckContext::default(),
@@ -165,11 +176,36 @@ impl Sampler {
             self.link_watch.ok();
             self.push_trace(&sample);
             self.supervisor.check(&sample, &self.ctx)?;
+            self.check_frozen(&sample)?;
             if self.cancelled() {
                 return Err(AbortReason::Cancelled);
             }
             return Ok(sample);
         }
+    }
+
+    fn check_frozen(&mut self, s: &Sample) -> Result<(), AbortReason> {
+        let Some(p) = s
+            .get(SignalName::TestPressure)
+            .filter(|_| self.frozen_check)
+        else {
+            return Ok(());
+        };
+        let bits = p.to_bits();
+        if self.last_pressure_bits == Some(bits) {
+            self.repeats += 1;
+        } else {
+            self.repeats = 1;
+            self.last_pressure_bits = Some(bits);
+        }
+        if self.repeats >= FROZEN_SAMPLES {
+            return Err(AbortReason::SensorFrozen {
+                signal: SignalName::TestPressure,
+                value: p,
+                samples: self.repeats,
+            });
+        }
+        Ok(())
     }
 
     fn push_trace(&mut self, s: &Sample) {

@@ -31,7 +31,13 @@ use crate::register_map::SignalName;
 /// Far above sensor noise (≈0.05 kPa) and above any warming a closed tray sees in a minute.
 pub const DRIFT_RISE_KPA: f64 = 2.0;
 /// Flow below this fraction of a step's `min_flow_lpm` after settling means a blocked loop.
-pub const BLOCKED_FLOW_FRACTION: f64 = 0.1;
+/// (A loop at 50–100 % of the minimum is a flow-band failure of the tray; below half, the pump
+/// is close to dead-heading and the loop, not the tray, is at fault.)
+pub const BLOCKED_FLOW_FRACTION: f64 = 0.5;
+/// Bit-identical readings of a floating-point pressure sensor in a row that mean it is frozen
+/// (a live transducer's noise changes the f32 value every sample; integer-mapped sensors are
+/// not checked: their coarse counts legitimately repeat).
+pub const FROZEN_SAMPLES: u32 = 10;
 
 /// Why a test was aborted. Displays as a sentence for the record's `reason`.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +65,11 @@ pub enum AbortReason {
     },
     PressureDrift {
         rise_kpa: f64,
+    },
+    SensorFrozen {
+        signal: SignalName,
+        value: f64,
+        samples: u32,
     },
     BlockedFlow {
         flow_lpm: f64,
@@ -113,7 +124,12 @@ impl fmt::Display for AbortReason {
             ),
             PressureDrift { rise_kpa } => write!(
                 f,
-                "test pressure rose {rise_kpa:.2} kPa with every valve closed: pressure sensor drifting (or the isolation valve leaks)"
+                "test pressure rose {rise_kpa:.2} kPa with every valve closed: gas is entering the tray (leaking fill or isolation valve, failed regulator) or the pressure sensor is drifting"
+            ),
+            SensorFrozen { signal, value, samples } => write!(
+                f,
+                "sensor {} frozen at {value} for {samples} samples in a row: check the transmitter and the PLC's analog input",
+                signal.as_str()
             ),
             BlockedFlow { flow_lpm, expected_min_lpm } => write!(
                 f,
@@ -403,8 +419,9 @@ mod tests {
             s.check(&sample(&[(Flow, 0.1)]), &ctx),
             Err(AbortReason::BlockedFlow { .. })
         ));
+        assert!(s.check(&sample(&[(Flow, 2.9)]), &ctx).is_err());
         // Low but flowing is a band failure for the sequence, not a blocked loop.
-        assert_eq!(s.check(&sample(&[(Flow, 3.0)]), &ctx), Ok(()));
+        assert_eq!(s.check(&sample(&[(Flow, 3.1)]), &ctx), Ok(()));
         // Before settling there is no expectation.
         assert_eq!(check(&[(Flow, 0.1)]), Ok(()));
     }
