@@ -109,6 +109,11 @@ impl fmt::Display for AbortReason {
             ),
             EStop => write!(f, "emergency stop pressed"),
             PumpFault => write!(f, "pump drive reports a fault"),
+            SensorInvalid { signal, value, lo, hi } if !value.is_finite() => write!(
+                f,
+                "sensor {} read {value}, not a number (valid range {lo}…{hi}): check the sensor and its wiring",
+                signal.as_str()
+            ),
             SensorInvalid { signal, value, lo, hi } => write!(
                 f,
                 "sensor {} read {value} outside its physical range {lo}…{hi}: check the sensor and its wiring",
