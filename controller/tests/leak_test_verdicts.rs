@@ -93,12 +93,7 @@ async fn gross_leak_fails_during_fill() {
     // No stabilise or measure sample; the tray was vented and left safe.
     assert!(!rec.trace.iter().any(|t| t.phase == Phase::Measure));
     assert!(rec.trace.iter().any(|t| t.phase == Phase::Vent));
-    let fill_end = rec
-        .trace
-        .iter()
-        .filter(|t| t.phase == Phase::Fill)
-        .last()
-        .unwrap();
+    let fill_end = rec.trace.iter().rfind(|t| t.phase == Phase::Fill).unwrap();
     assert!(
         fill_end.t_s >= 30.0,
         "fill ran its full timeout: {}",
