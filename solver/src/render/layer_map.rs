@@ -67,6 +67,7 @@ pub fn draw_layer(
     width_px: u32,
     coolant: bool,
 ) -> Result<(Canvas, MapGeometry), RenderError> {
+    super::font::ensure()?;
     check_options(range_c, width_px)?;
     let name = field
         .layer_names

@@ -137,6 +137,7 @@ pub fn draw_section(
     range_c: Option<(f64, f64)>,
     width_px: u32,
 ) -> Result<(Canvas, MapGeometry), RenderError> {
+    super::font::ensure()?;
     check_options(range_c, width_px)?;
     let plane = resolve(field, at)?;
     let n_h = if plane.along_x { field.nx } else { field.ny };
