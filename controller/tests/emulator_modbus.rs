@@ -213,3 +213,45 @@ async fn shutdown_closes_client_sockets_and_listener() {
     assert!(r.is_err(), "request after shutdown must fail, got {r:?}");
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn same_seed_same_noise() {
+    // At rest the true pressure is constant, so the readings are exactly the noise sequence.
+    async fn readings(seed: u64) -> Vec<u32> {
+        let config = EmulatorConfig {
+            seed,
+            ..EmulatorConfig::default()
+        };
+        let emu = emulator::start(example_map(), "127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        let mut ctx = client(&emu, 1).await;
+        let mut out = Vec::new();
+        for _ in 0..20 {
+            let w = ctx.read_input_registers(0, 2).await.unwrap().unwrap();
+            out.push((u32::from(w[0]) << 16) | u32::from(w[1]));
+        }
+        emu.shutdown().await;
+        out
+    }
+    let a = readings(5).await;
+    assert_eq!(a, readings(5).await);
+    assert_ne!(a, readings(6).await);
+}
+
+#[tokio::test]
+async fn state_file_is_rewritten_as_json() {
+    let emu = start(example_map(), 1.0).await;
+    let dir = std::env::temp_dir().join(format!("coldtray-emu-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    emu.write_state_file(path.clone(), Duration::from_millis(50));
+    let mut ctx = client(&emu, 1).await;
+    ctx.write_single_coil(1, true).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let st: emulator::TrueState =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(st.vent_open && st.t_s > 0.1, "{st:?}");
+    emu.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
