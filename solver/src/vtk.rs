@@ -12,6 +12,7 @@
 //! which is how `coldtray plot` re-renders maps without solving again.
 
 mod base64;
+mod binary;
 mod sidecar;
 mod vtr;
 

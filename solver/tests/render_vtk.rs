@@ -68,7 +68,7 @@ fn vtr_header_is_what_paraview_expects() {
     assert!(text.starts_with("<?xml version=\"1.0\"?>"));
     for needle in [
         "<VTKFile type=\"RectilinearGrid\" version=\"1.0\" byte_order=\"LittleEndian\" \
-         header_type=\"UInt64\">",
+         header_type=\"UInt64\" compressor=\"vtkZLibDataCompressor\">",
         &format!("WholeExtent=\"0 8 0 6 0 {}\"", field.nz),
         "Name=\"solid_temperature_c\"",
         "Name=\"fluid_temperature_c\"",

@@ -1,14 +1,13 @@
 //! VTK XML RectilinearGrid (`.vtr`) writing and a minimal reader for the files we write.
 //!
-//! Layout: `VTKFile version="1.0" header_type="UInt64"`, little-endian, every `DataArray`
-//! inline with `format="binary"`: base64 of (8-byte little-endian byte count ‖ raw values),
-//! one continuous stream per array as VTK expects for uncompressed data. Coordinates are in
-//! mm. Cell order is x fastest, then y, then z — the same as `Field::idx`.
+//! Layout: `VTKFile version="1.0" header_type="UInt64" compressor="vtkZLibDataCompressor"`,
+//! little-endian, every `DataArray` inline with `format="binary"` (see `binary.rs`).
+//! Coordinates are in mm. Cell order is x fastest, then y, then z — the same as `Field::idx`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::base64;
+use super::binary;
 
 /// One cell (or coordinate) array to write.
 pub enum Values<'a> {
@@ -25,11 +24,10 @@ impl Values<'_> {
     }
 
     fn bytes(&self) -> Vec<u8> {
-        let (n, mut out) = match self {
-            Values::F64(v) => (v.len() * 8, Vec::with_capacity(v.len() * 8 + 8)),
-            Values::I32(v) => (v.len() * 4, Vec::with_capacity(v.len() * 4 + 8)),
+        let mut out = match self {
+            Values::F64(v) => Vec::with_capacity(v.len() * 8),
+            Values::I32(v) => Vec::with_capacity(v.len() * 4),
         };
-        out.extend_from_slice(&(n as u64).to_le_bytes());
         match self {
             Values::F64(v) => v
                 .iter()
@@ -48,7 +46,7 @@ fn data_array(out: &mut String, name: &str, v: &Values) {
         "        <DataArray type=\"{}\" Name=\"{name}\" format=\"binary\">",
         v.vtk_type()
     );
-    out.push_str(&base64::encode(&v.bytes()));
+    out.push_str(&binary::encode_compressed(&v.bytes()));
     out.push_str("\n        </DataArray>\n");
 }
 
@@ -59,7 +57,7 @@ pub fn document(n: [usize; 3], coords: [&[f64]; 3], cells: &[(&str, Values)]) ->
     out.push_str("<?xml version=\"1.0\"?>\n");
     out.push_str(
         "<VTKFile type=\"RectilinearGrid\" version=\"1.0\" byte_order=\"LittleEndian\" \
-         header_type=\"UInt64\">\n",
+         header_type=\"UInt64\" compressor=\"vtkZLibDataCompressor\">\n",
     );
     let _ = writeln!(out, "  <RectilinearGrid WholeExtent=\"{ext}\">");
     let _ = writeln!(out, "    <Piece Extent=\"{ext}\">");
@@ -118,6 +116,11 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         Some(&"UInt32") | None => 4,
         Some(other) => return Err(format!("unsupported header_type {other}")),
     };
+    let compressed = match header.get("compressor") {
+        None => false,
+        Some(&"vtkZLibDataCompressor") => true,
+        Some(other) => return Err(format!("unsupported compressor {other}")),
+    };
     let tag_end = text[grid..]
         .find('>')
         .ok_or("unterminated <RectilinearGrid>")?
@@ -156,7 +159,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
                 .map(|s| s.parse::<f64>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| format!("DataArray {name}: a value is not a number"))?,
-            Some("binary") => decode_binary(body, ty, header_bytes)
+            Some("binary") => decode_binary(body, ty, header_bytes, compressed)
                 .map_err(|m| format!("DataArray {name}: {m}"))?,
             other => {
                 return Err(format!(
@@ -170,18 +173,14 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
     Ok(Parsed { extent, arrays })
 }
 
-fn decode_binary(body: &str, ty: &str, header_bytes: usize) -> Result<Vec<f64>, String> {
-    let raw = base64::decode(body).ok_or("invalid base64")?;
-    if raw.len() < header_bytes {
-        return Err("shorter than its header".into());
-    }
-    let mut n_bytes = 0u64;
-    for (s, b) in raw[..header_bytes].iter().enumerate() {
-        n_bytes |= u64::from(*b) << (8 * s);
-    }
-    let data = raw
-        .get(header_bytes..header_bytes + n_bytes as usize)
-        .ok_or("holds fewer bytes than its header says")?;
+fn decode_binary(
+    body: &str,
+    ty: &str,
+    header_bytes: usize,
+    compressed: bool,
+) -> Result<Vec<f64>, String> {
+    let raw = binary::decode(body, header_bytes, compressed)?;
+    let data = raw.as_slice();
     fn conv<const N: usize>(d: &[u8], f: impl Fn([u8; N]) -> f64) -> Result<Vec<f64>, String> {
         if d.len() % N != 0 {
             return Err("byte count is not a whole number of values".into());
