@@ -41,7 +41,9 @@ fn check_package(d: &Design, total_w: f64) {
     // Eight HBM stacks at 30 W, two dies sharing the rest equally.
     let hbm = blocks(d, is_hbm);
     assert_eq!(hbm.len(), 8);
-    assert!(hbm.iter().all(|b| b.power_w == 30.0 && b.limit_c == Some(95.0)));
+    assert!(hbm
+        .iter()
+        .all(|b| b.power_w == 30.0 && b.limit_c == Some(95.0)));
     assert!(hbm
         .iter()
         .all(|b| (b.width_mm * b.depth_mm - 11.0 * 13.0).abs() < tol));
@@ -82,7 +84,11 @@ fn check_package(d: &Design, total_w: f64) {
     assert!((interposer[0].width_mm * interposer[0].depth_mm - 4700.0).abs() < 50.0);
     // Cold plate: 1 mm base, 3 mm fins, 0.1 mm fins, 0.2 mm channels, flow +y over every die
     // and HBM (220 channels).
-    let fins = d.layers.iter().find(|l| l.name == "coldplate_fins").unwrap();
+    let fins = d
+        .layers
+        .iter()
+        .find(|l| l.name == "coldplate_fins")
+        .unwrap();
     assert_eq!(fins.thickness_mm, 3.0);
     assert_eq!(fins.channels.len(), 1);
     let ch = &fins.channels[0];
