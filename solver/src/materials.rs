@@ -60,10 +60,12 @@ const SOLIDS: &[SolidRow] = &[
     // Nickel (lid plating): k = 90.7, ρ = 8900, cp = 444 [Inc A.1].
     ("nickel", 90.7, 90.7, 8900.0, 444.0),
     // HBM stack, homogenised: 12–16 thinned DRAM dies (silicon) joined by bond layers of
-    // micro-bumps in molded underfill. In plane the silicon dominates; through plane the bond
-    // layers dominate. k_xy = 100, k_z = 10, ρ = 2400, cp = 720. [E] — no public HBM4 data;
-    // change it with a `[[materials]]` entry named `hbm_stack`.
-    ("hbm_stack", 100.0, 10.0, 2400.0, 720.0),
+    // micro-bumps in polymer (NCF or molded underfill). In plane the silicon dominates, through
+    // plane the bond layers do. k_xy = 100, k_z = 7: 3ω measurements on an HBM device (Chalise &
+    // Cahill, "Anisotropic thermal conductivity of high bandwidth memory", arXiv:2303.06785 —
+    // a preprint since withdrawn, so treat these as [E]). ρ = 2400, cp = 720: silicon with a
+    // little polymer [E]. No public HBM4 data; override with a `[[materials]]` named `hbm_stack`.
+    ("hbm_stack", 100.0, 7.0, 2400.0, 720.0),
 ];
 
 /// Names of the built-in solids, in library order.
