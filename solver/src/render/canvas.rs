@@ -147,7 +147,10 @@ impl Scale {
 /// "Nice" tick values (1, 2, 2.5 or 5 × 10ⁿ apart) inside `lo..=hi`, about `target` of them,
 /// and the number of decimals that prints them exactly.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, usize) {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || !lo.is_finite()
+        || !hi.is_finite()
+    {
         return (vec![lo], 1);
     }
     let raw = (hi - lo) / target.max(1) as f64;

@@ -22,7 +22,8 @@ pub fn plane_values(field: &Field, layer: usize, coolant: bool) -> Vec<f64> {
     for k in field.layer_cells(layer) {
         let plane = &src[k * n..(k + 1) * n];
         for (o, &v) in out.iter_mut().zip(plane) {
-            if v.is_finite() && !(*o >= v) {
+            // `*o` is NaN until the first finite value arrives.
+            if v.is_finite() && (o.is_nan() || v > *o) {
                 *o = v;
             }
         }

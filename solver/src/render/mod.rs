@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(file_stem("cold plate/fins (Cu)"), "cold_plate_fins__Cu_");
         assert_eq!(file_stem("die_0-a"), "die_0-a");
         assert_eq!(file_stem(""), "layer");
-        assert_eq!(file_stem("..").contains('.'), false);
+        assert!(!file_stem("..").contains('.'));
     }
 
     #[test]

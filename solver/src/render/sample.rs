@@ -60,8 +60,7 @@ pub fn synthetic_field(nx: usize, ny: usize) -> Field {
     let mut material_id = vec![0u16; n];
     let mut power_w_m3 = vec![0.0; n];
     let fins = 4;
-    for k in 0..nz {
-        let l = cell_layer[k];
+    for (k, &l) in cell_layer.iter().enumerate() {
         // Rise fades with height above the dies.
         let fade = [0.8, 1.0, 0.8, 0.55, 0.3, 0.2][l];
         for j in 0..ny {

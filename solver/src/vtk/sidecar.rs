@@ -75,7 +75,7 @@ pub fn from_json(text: &str) -> Result<Field, String> {
     if s.format != FORMAT {
         return Err(format!("format is \"{}\", expected \"{FORMAT}\"", s.format));
     }
-    if s.nx == 0 || s.ny == 0 || s.nz == 0 || !(s.dx_mm > 0.0) {
+    if s.nx == 0 || s.ny == 0 || s.nz == 0 || s.dx_mm.is_nan() || s.dx_mm <= 0.0 {
         return Err("nx, ny, nz and dx_mm must be positive".into());
     }
     if s.z_edges_mm.len() != s.nz + 1 || s.cell_layer.len() != s.nz {

@@ -182,7 +182,7 @@ fn decode_binary(
     let raw = binary::decode(body, header_bytes, compressed)?;
     let data = raw.as_slice();
     fn conv<const N: usize>(d: &[u8], f: impl Fn([u8; N]) -> f64) -> Result<Vec<f64>, String> {
-        if d.len() % N != 0 {
+        if !d.len().is_multiple_of(N) {
             return Err("byte count is not a whole number of values".into());
         }
         Ok(d.chunks_exact(N)
