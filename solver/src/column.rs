@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use crate::stencil::Operator;
+use crate::stencil::{Operator, Upstream};
 
 /// Scratch space for one column.
 struct ColumnWork {
@@ -29,10 +29,15 @@ struct ColumnWork {
     y: Vec<f64>,
     z: Vec<Vec<f64>>,
     active: Vec<(usize, f64, f64)>,
+    /// u-line scratch (length nu).
+    ud: Vec<f64>,
+    ur: Vec<f64>,
+    ucp: Vec<f64>,
+    uinv: Vec<f64>,
 }
 
 impl ColumnWork {
-    fn new(nz: usize, nfl: usize) -> Self {
+    fn new(nz: usize, nfl: usize, nu: usize) -> Self {
         ColumnWork {
             d: vec![0.0; nz],
             r: vec![0.0; nz],
@@ -41,6 +46,10 @@ impl ColumnWork {
             y: vec![0.0; nz],
             z: vec![vec![0.0; nz]; nfl],
             active: Vec::with_capacity(nfl),
+            ud: vec![0.0; nu],
+            ur: vec![0.0; nu],
+            ucp: vec![0.0; nu],
+            uinv: vec![0.0; nu],
         }
     }
 }
@@ -71,6 +80,10 @@ impl Operator {
     /// `old` is scratch of the same length as `x`.
     pub fn smooth(&self, b: &[f64], x: &mut [f64], old: &mut [f64]) {
         let ll = self.line_len();
+        // Heights of the channel layers: relaxed by u-lines as well.
+        let mut ulines: Vec<usize> = self.fluids.iter().flat_map(|f| f.k0..f.k0 + f.nzl).collect();
+        ulines.sort_unstable();
+        ulines.dedup();
         for colour in 0..2 {
             old.par_chunks_mut(ll)
                 .zip(x.par_chunks(ll))
@@ -82,10 +95,16 @@ impl Operator {
                 .enumerate()
                 .filter(|(v, _)| v % 2 == colour)
                 .for_each_init(
-                    || ColumnWork::new(self.nz, self.fluids.len()),
+                    || ColumnWork::new(self.nz, self.fluids.len(), self.nu),
                     |w, (v, xl)| {
                         for u in 0..self.nu {
                             self.relax_column(u, v, b, xl, old_ro, w);
+                        }
+                        for &k in &ulines {
+                            self.relax_uline(k, v, b, xl, old_ro, w);
+                        }
+                        if !ulines.is_empty() {
+                            self.update_fluids(v, b, xl, old_ro);
                         }
                     },
                 );
@@ -205,6 +224,101 @@ impl Operator {
                 *xk += zk * tf[i];
             }
             xf[w.active[i].0] = tf[i];
+        }
+    }
+}
+
+impl Operator {
+    /// Exact solve along u of the solid cells at height `k` in line `v` (z and v neighbours and
+    /// the coolant held at their current values). The fin layers are strongly anisotropic in
+    /// plane (conduction along the fins ≫ across them), which point or column relaxation cannot
+    /// smooth; a line solve along the strong direction can.
+    fn relax_uline(&self, k: usize, v: usize, b: &[f64], xl: &mut [f64], old: &[f64], w: &mut ColumnWork) {
+        let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
+        for u in 0..nu {
+            let c = v * nu + u;
+            let s = c * nz + k;
+            let mut d = self.gb[s];
+            let mut r = b[c * nc + k];
+            if k > 0 {
+                d += self.gz[s - 1];
+                r += self.gz[s - 1] * xl[u * nc + k - 1];
+            }
+            if k + 1 < nz {
+                d += self.gz[s];
+                r += self.gz[s] * xl[u * nc + k + 1];
+            }
+            if v > 0 {
+                let g = self.gv[s - nu * nz];
+                d += g;
+                r += g * old[(c - nu) * nc + k];
+            }
+            if v + 1 < self.nv {
+                let g = self.gv[s];
+                d += g;
+                r += g * old[(c + nu) * nc + k];
+            }
+            if u > 0 {
+                d += self.gu[s - nz];
+            }
+            if u + 1 < nu {
+                d += self.gu[s];
+            }
+            for (g, fg) in self.fluids.iter().enumerate() {
+                if k >= fg.k0 && k < fg.k0 + fg.nzl && self.fluid_active(g, c) {
+                    let gk = fg.gsf[c * fg.nzl + k - fg.k0];
+                    d += gk;
+                    r += gk * xl[u * nc + nz + g];
+                }
+            }
+            w.ud[u] = d;
+            w.ur[u] = r;
+        }
+        // Thomas along u; off-diagonals −gu.
+        let gu = |u: usize| self.gu[(v * nu + u) * nz + k];
+        w.uinv[0] = 1.0 / w.ud[0];
+        for u in 1..nu {
+            w.ucp[u - 1] = -gu(u - 1) * w.uinv[u - 1];
+            w.uinv[u] = 1.0 / (w.ud[u] + gu(u - 1) * w.ucp[u - 1]);
+        }
+        w.ur[0] *= w.uinv[0];
+        for u in 1..nu {
+            w.ur[u] = (w.ur[u] + gu(u - 1) * w.ur[u - 1]) * w.uinv[u];
+        }
+        for u in (0..nu - 1).rev() {
+            w.ur[u] -= w.ucp[u] * w.ur[u + 1];
+        }
+        for u in 0..nu {
+            xl[u * nc + k] = w.ur[u];
+        }
+    }
+
+    /// Re-solve the coolant of line `v` for the current solid, in flow order.
+    fn update_fluids(&self, v: usize, b: &[f64], xl: &mut [f64], old: &[f64]) {
+        let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
+        for (g, fg) in self.fluids.iter().enumerate() {
+            let mut one = |u: usize| {
+                let c = v * nu + u;
+                if !self.fluid_active(g, c) {
+                    return;
+                }
+                let gsf = &fg.gsf[c * fg.nzl..(c + 1) * fg.nzl];
+                let mut dsum = fg.cdiag[c];
+                let mut r = b[c * nc + nz + g];
+                for (kk, gk) in gsf.iter().enumerate() {
+                    dsum += gk;
+                    r += gk * xl[u * nc + fg.k0 + kk];
+                }
+                if let Some((uu, vv)) = fg.upstream.of(u, v, nu, self.nv) {
+                    let up = if vv == v { xl[uu * nc + nz + g] } else { old[(vv * nu + uu) * nc + nz + g] };
+                    r += fg.cup[c] * up;
+                }
+                xl[u * nc + nz + g] = r / dsum;
+            };
+            match fg.upstream {
+                Upstream::NextU => (0..nu).rev().for_each(&mut one),
+                _ => (0..nu).for_each(&mut one),
+            }
         }
     }
 }

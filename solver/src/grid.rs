@@ -4,9 +4,8 @@
 //! In plane: `nx = round(width / cell)` by `ny = round(depth / cell)` cells (at least 1), with
 //! `dx = width / nx`, `dy = depth / ny` so the domain is exact (dx and dy differ from `cell_mm`,
 //! and from each other, only when the domain is not a multiple of the cell). In z: each layer is
-//! split into `cells` equal sub-cells; a channel layer is refined further to at least
-//! ⌈mH / 0.3⌉ sub-cells (m = √(2h/(k_f t_f)), at most 24) so the fin conduction is resolved
-//! (discretisation error of the fin efficiency ≲ (m·dz)²/12 < 1 %).
+//! split into `cells` equal sub-cells, except a channel layer, which is always **one** z cell
+//! (its fin conduction is in the analytic fin efficiency, below).
 //!
 //! ## Materials and sources
 //! Blocks are rasterised by **area fraction**: a cell partly covered by a block gets
@@ -21,22 +20,25 @@
 //!
 //! ## Channel fields (two-temperature porous medium)
 //! Cells of a channel layer whose centre lies in a field are a fin array of pitch p = w_c + t_f,
-//! fins along the flow. Solid = the fins as an effective medium: k_along = k_z = k_fin·t_f/p
-//! (conduction through the fins), k_across = p / (t_f/k_fin + w_c/k_fluid) (series through fins
-//! and fluid, ≈ k_fluid·p/w_c). The coolant is one bulk (mixed-mean) temperature per column of
-//! the field, as the Nusselt number is defined, exchanging with each z sub-cell of the fin array
-//! through G_sf = h·A_wetted: fin sides 2·dz/p·A_cell, plus the channel floor w_c/p·A_cell in the
-//! bottom sub-cell (the fins are single-ended; the fin efficiency emerges from the resolved fin
-//! conduction). G_sf is scaled by (field area)/(rasterised area) so the total h·A is exact.
+//! fins along the flow, single-ended (adiabatic tip, as in the fin-efficiency formula). The
+//! solid node is the **fin root** temperature (the base surface): no resistance between it and
+//! the base cell below; to the layer above only the coolant's conduction k_fluid over the layer
+//! height (the fins do not touch the cover). In plane the fins are an effective medium
+//! k_along = k_fin·t_f/p (conduction along the fins) and k_across = p / (t_f/k_fin + w_c/k_fluid)
+//! (series through fins and coolant, ≈ k_fluid·p/w_c). The coolant is one bulk (mixed-mean)
+//! temperature per column of the field — the temperature the Nusselt number refers to — and
+//! exchanges heat with the fin root through G_sf = h_eff·A_cell, with the base-referenced
+//! h_eff = h(w_c + 2ηH)/p (fin efficiency η and channel floor included, `coolant.rs`). G_sf is
+//! scaled by (field area)/(rasterised area) so the total h_eff·A is exact on any grid.
 //! The coolant is advected by first-order upwind along the flow:
-//!   C (T_f,i − T_f,i−1) = Σ_k G_sf,k (T_s,k − T_f,i),   C = ṁ_field·c_p / (cells across the flow)
+//!   C (T_f,i − T_f,i−1) = G_sf (T_s,i − T_f,i),   C = ṁ_field·c_p / (cells across the flow)
 //! with T_f,−1 = inlet. Summed over a stream this telescopes: the enthalpy rise equals the heat
 //! taken in, exactly.
 //!
 //! Unknowns are θ = T − T_ref (T_ref = coolant inlet, else the lowest ambient with h > 0) so the
 //! right-hand side scales with the power, and residual norms are meaningful.
 
-use crate::coolant::{self, CoolantState, FieldGeometry};
+use crate::coolant::{self, CoolantState};
 use crate::model::{Design, FlowDirection};
 use crate::stencil::{FluidGroup, Operator, Upstream};
 
@@ -191,6 +193,9 @@ struct LayerMaps {
     kx: Vec<f64>,
     ky: Vec<f64>,
     kz: Vec<f64>,
+    /// z conductivity of the lower / upper half cell (differs from kz only in channel fields).
+    kz_lo: Vec<f64>,
+    kz_hi: Vec<f64>,
     q: Vec<f64>,
     mat: Vec<u16>,
 }
@@ -210,13 +215,8 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
     let mut cell_layer = Vec::new();
     let mut layer_z = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
-        let mut n = layer.cells.max(1);
-        if let Some(cs) = &coolant {
-            for f in cs.fields.iter().filter(|f| f.layer == li) {
-                let mh = coolant::fin_m_h(f.perf.h_w_m2k, f.k_fin, &f.geometry);
-                n = n.max(((mh / 0.3).ceil() as usize).min(24));
-            }
-        }
+        // A channel layer is one z cell: the fin conduction is in the analytic fin efficiency.
+        let n = if layer.is_coolant() { 1 } else { layer.cells.max(1) };
         layer_z.push((cell_layer.len(), n));
         let z0 = *z_edges_m.last().unwrap_or(&0.0);
         let t = layer.thickness_mm * 1e-3;
@@ -256,6 +256,8 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
             kx: vec![layer.material.k_xy; ncell2],
             ky: vec![layer.material.k_xy; ncell2],
             kz: vec![layer.material.k_z; ncell2],
+            kz_lo: Vec::new(),
+            kz_hi: Vec::new(),
             q: vec![0.0; ncell2],
             mat: vec![fill; ncell2],
         };
@@ -263,16 +265,24 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
             let kfl = coolant.as_ref().map_or(0.6, |c| c.props.k);
             let (t, w) = (ch.fin_thickness_mm, ch.channel_width_mm);
             let p = t + w;
-            let (kf_xy, kf_z) = (ch.fin_material.k_xy, ch.fin_material.k_z);
+            let kf_xy = ch.fin_material.k_xy;
             let along = kf_xy * t / p;
             let across = p / (t / kf_xy + w / kfl);
+            if m.kz_lo.is_empty() {
+                m.kz_lo = m.kz.clone();
+                m.kz_hi = m.kz.clone();
+            }
             let id = name_id(&mut names, &format!("fin_array({})", ch.fin_material.name));
             let along_x = matches!(ch.direction, FlowDirection::PlusX | FlowDirection::MinusX);
             for j in centre_range(ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3, dy, ny) {
                 for i in centre_range(ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3, dx, nx) {
                     let c = j * nx + i;
                     (m.kx[c], m.ky[c]) = if along_x { (along, across) } else { (across, along) };
-                    m.kz[c] = kf_z * t / p;
+                    // The node sits at the fin root: no resistance to the base below; above it
+                    // only the coolant's conduction reaches the cover (fins are single-ended).
+                    m.kz[c] = kfl;
+                    m.kz_lo[c] = f64::INFINITY;
+                    m.kz_hi[c] = kfl;
                     m.mat[c] = id;
                 }
             }
@@ -320,7 +330,14 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
                 m.kx[c] = r * m.kx[c] + sx[c];
                 m.ky[c] = r * m.ky[c] + sy[c];
                 m.kz[c] = r * m.kz[c] + sz[c];
+                if !m.kz_lo.is_empty() {
+                    (m.kz_lo[c], m.kz_hi[c]) = (m.kz[c], m.kz[c]);
+                }
             }
+        }
+        if m.kz_lo.is_empty() {
+            m.kz_lo = m.kz.clone();
+            m.kz_hi = m.kz.clone();
         }
         maps.push(m);
     }
@@ -394,7 +411,7 @@ fn build(
                 }
                 if k + 1 < nz {
                     let m2 = &maps[grid.cell_layer[k + 1]];
-                    gz[s] = du * dv / (0.5 * dz / m.kz[c2] + 0.5 * grid.dz_m(k + 1) / m2.kz[c2]);
+                    gz[s] = du * dv / (0.5 * dz / m.kz_hi[c2] + 0.5 * grid.dz_m(k + 1) / m2.kz_lo[c2]);
                 }
                 let mut add = |kind: usize, g: f64, amb: f64| {
                     if g > 0.0 {
@@ -404,10 +421,10 @@ fn build(
                     }
                 };
                 if k == nz - 1 {
-                    add(0, conv(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz[c2]), bd.top.ambient_c);
+                    add(0, conv(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi[c2]), bd.top.ambient_c);
                 }
                 if k == 0 {
-                    add(1, conv(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz[c2]), bd.bottom.ambient_c);
+                    add(1, conv(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo[c2]), bd.bottom.ambient_c);
                 }
                 let nsides_u = (u == 0) as usize + (u + 1 == nu) as usize;
                 let nsides_v = (v == 0) as usize + (v + 1 == nv) as usize;
@@ -446,9 +463,7 @@ fn build(
             let cflow = ff.mdot_kg_s * cs.props.cp_j_kgk / across as f64;
             let a_cell = grid.dx_m * grid.dy_m;
             let scale = ch.width_mm * ch.depth_mm * 1e-6 / (ir.len() * jr.len()) as f64 / a_cell;
-            let geom: FieldGeometry = ff.geometry;
-            let p = geom.pitch_m();
-            let h = ff.perf.h_w_m2k;
+            let h_base = ff.perf.h_base_w_m2k;
             let (pi, pj): (isize, isize) = match dir {
                 FlowDirection::PlusX => (-1, 0),
                 FlowDirection::MinusX => (1, 0),
@@ -469,12 +484,7 @@ fn build(
                         outlets.push((col * nc + nz + g, cflow));
                     }
                     for kk in 0..nzl {
-                        let dz = grid.dz_m(k0 + kk);
-                        let mut wet = 2.0 * dz / p;
-                        if kk == 0 {
-                            wet += geom.channel_width_m / p;
-                        }
-                        fg.gsf[col * nzl + kk] = scale * h * a_cell * wet;
+                        fg.gsf[col * nzl + kk] = scale * h_base * a_cell / nzl as f64;
                     }
                 }
             }

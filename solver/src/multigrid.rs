@@ -237,6 +237,13 @@ impl Multigrid {
         ops + work
     }
 
+    /// Free the work vectors (returns how many values were released).
+    pub fn work_release(&mut self) -> usize {
+        let n = self.work.iter().map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len()).sum();
+        self.work.clear();
+        n
+    }
+
     /// One V-cycle on the finest level, improving `x` for `A x = b`.
     pub fn vcycle(&mut self, b: &[f64], x: &mut [f64]) {
         self.cycles += 1;
@@ -264,6 +271,7 @@ impl Multigrid {
         let mut bc = std::mem::take(&mut self.work[l + 1].b);
         let mut xc = std::mem::take(&mut self.work[l + 1].x);
         restrict(&self.ops[l], &self.ops[l + 1], &self.work[l].r, &mut bc);
+
         xc.iter_mut().for_each(|v| *v = 0.0);
         self.cycle(l + 1, &bc, &mut xc);
         let (iu, iv) = &self.interp[l];

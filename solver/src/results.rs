@@ -192,7 +192,7 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
         blocks,
         layers,
         coolant,
-        boundary_heat_w: BoundaryHeat { top: bheat[0], bottom: bheat[1], sides: bheat[2] },
+        boundary_heat_w: BoundaryHeat { top: bheat[0] + 0.0, bottom: bheat[1] + 0.0, sides: bheat[2] + 0.0 },
         energy_balance_error: (power_in > 0.0).then(|| (power_in - heat_out).abs() / power_in),
         solver: SolverStats {
             cells: nx * ny * nz,

@@ -7,6 +7,7 @@ use crate::grid::{self, Assembly, GridError};
 use crate::krylov::{self, Convergence, Method};
 use crate::model::Design;
 use crate::multigrid::Multigrid;
+use crate::stencil::Operator;
 use crate::results::{self, Results, RunInfo};
 
 /// A progress callback: (V-cycles so far, relative residual).
@@ -64,9 +65,11 @@ pub enum SolveError {
     Options(String),
 }
 
-/// Solve an assembled system; returns θ and the convergence record.
-pub fn solve_assembly(asm: &Assembly, opts: &SolveOptions) -> (Vec<f64>, Convergence) {
-    let mut mg = Multigrid::new(asm.op.clone());
+/// Solve an assembled system; returns θ and the convergence record. The fine operator is
+/// moved into the multigrid hierarchy for the solve (not copied) and put back afterwards.
+pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Convergence) {
+    let empty = Operator { nu: 0, nv: 0, nz: 0, gu: vec![], gv: vec![], gz: vec![], gb: vec![], fluids: vec![], wu: vec![], wv: vec![] };
+    let mut mg = Multigrid::new(std::mem::replace(&mut asm.op, empty));
     let mut x = vec![0.0; asm.b.len()];
     let noop = |_: usize, _: f64| {};
     let progress: &dyn Fn(usize, f64) = match &opts.progress {
@@ -74,6 +77,8 @@ pub fn solve_assembly(asm: &Assembly, opts: &SolveOptions) -> (Vec<f64>, Converg
         None => &noop,
     };
     let conv = krylov::solve(&mut mg, opts.method, &asm.b, &mut x, opts.tolerance, opts.max_cycles, progress);
+    mg.work_release();
+    asm.op = mg.ops.swap_remove(0);
     (x, conv)
 }
 
@@ -97,8 +102,8 @@ pub fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveErro
 
 fn solve_in_pool(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveError> {
     let start = Instant::now();
-    let asm = grid::assemble(design)?;
-    let (theta, conv) = solve_assembly(&asm, opts);
+    let mut asm = grid::assemble(design)?;
+    let (theta, conv) = solve_assembly(&mut asm, opts);
     if theta.iter().any(|t| !t.is_finite()) {
         return Err(SolveError::NonFinite(conv.rel_residual));
     }

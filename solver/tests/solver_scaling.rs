@@ -13,9 +13,9 @@ fn example(name: &str) -> PathBuf {
 fn cycles_at(cell_mm: f64, method: Method) -> (usize, f64, usize, f64) {
     let d = solver::design::load_design(&example("rubin-2300w.toml"), Some(cell_mm)).unwrap();
     let t0 = std::time::Instant::now();
-    let asm = solver::grid::assemble(&d).unwrap();
+    let mut asm = solver::grid::assemble(&d).unwrap();
     let opts = SolveOptions { method, ..Default::default() };
-    let (_, conv) = solve_assembly(&asm, &opts);
+    let (_, conv) = solve_assembly(&mut asm, &opts);
     assert!(conv.converged, "{cell_mm} mm: {conv:?}");
     (conv.cycles, conv.rel_residual, asm.b.len(), t0.elapsed().as_secs_f64())
 }
@@ -30,4 +30,41 @@ fn scaling_table() {
             println!("{method:?} cell {h} mm: {n} unknowns, {c} cycles, residual {r:.2e}, {t:.2} s");
         }
     }
+}
+
+#[test]
+#[ignore]
+fn history() {
+    let h: f64 = std::env::var("CELL").unwrap().parse().unwrap();
+    let m = if std::env::var("VC").is_ok() { Method::VCycle } else { Method::BiCgStab };
+    let mut d = solver::design::load_design(&example("rubin-2300w.toml"), Some(h)).unwrap();
+    if std::env::var("NOCOOL").is_ok() {
+        for l in &mut d.layers {
+            l.channels.clear();
+        }
+        d.coolant = None;
+        d.boundary.top = solver::model::Convection { h_w_m2k: 20000.0, ambient_c: 45.0 };
+    }
+    let mut asm = solver::grid::assemble(&d).unwrap();
+    println!("nu {} nv {} nz {} ncomp {}", asm.op.nu, asm.op.nv, asm.op.nz, asm.op.ncomp());
+    let opts = SolveOptions {
+        method: m,
+        max_cycles: 60,
+        progress: Some(Box::new(|c, r| print!("{c}:{r:.1e} "))),
+        ..Default::default()
+    };
+    let (_, conv) = solve_assembly(&mut asm, &opts);
+    println!("\n{conv:?}");
+}
+
+#[test]
+#[ignore]
+fn headline() {
+    let h: f64 = std::env::var("CELL").unwrap().parse().unwrap();
+    let name = std::env::var("DESIGN").unwrap_or("rubin-2300w.toml".into());
+    let d = solver::design::load_design(&example(&name), Some(h)).unwrap();
+    let s = solver::solve::solve(&d, &SolveOptions::default()).unwrap();
+    println!("{}", serde_json::to_string_pretty(&s.results).unwrap());
+    let c = solver::coolant::analyse(&d).unwrap();
+    println!("{:#?}", c.fields[0].perf);
 }
