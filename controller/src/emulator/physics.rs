@@ -20,8 +20,9 @@
 //! Compression heating: gas entering (or leaving) through the fill or vent changes the gas
 //! temperature by `κ` K per kPa of pressure it adds (`heating_k_per_kpa`, default 0.006 K/kPa:
 //! 3.2 K of heat for 525 kPa, ≈ +1.2 K left at the end of the 5 s fill). The excess decays
-//! toward ambient with `heat_tau_s` (3 s, heat exchange with the tray's metal). At fixed n the pressure follows `T_gas`, so a
-//! measurement started before the gas has cooled sees a falling pressure: a false leak.
+//! toward ambient with `heat_tau_s` (3 s, heat exchange with the tray's metal). At fixed n the
+//! pressure follows `T_gas`, so a measurement started before the gas has cooled sees a falling
+//! pressure: a false leak.
 //!
 //! The `gas_temperature` sensor sits in a thermowell in the fixture: it relaxes with first-order
 //! lag `sensor_tau_s` (2 s) toward `T_amb + f·(T_gas − T_amb)`, `f = sensor_coupling` (0.3),
