@@ -213,3 +213,35 @@ fn layer_file_names_are_sanitised() {
     );
     assert!(files.iter().all(|f| f.parent() == Some(dir.as_path())));
 }
+
+#[test]
+fn inconsistent_fields_are_errors_not_panics() {
+    let mut field = synthetic_field(20, 20);
+    field.solid_c.pop();
+    let dir = out_dir("inconsistent");
+    let e = render::write_pngs(&field, &dir).unwrap_err();
+    assert!(e.to_string().contains("inconsistent field"), "{e}");
+    let e = render::render_section(
+        &field,
+        Section::Hottest,
+        &MapOptions::default(),
+        &dir.join("s.png"),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("inconsistent field"), "{e}");
+}
+
+#[test]
+fn elongated_domains_keep_equal_mm_scales() {
+    let mut field = synthetic_field(120, 120);
+    // Reinterpret as 30 × 480 cells: a long, narrow plate.
+    field.nx = 480;
+    field.ny = 30;
+    let g = render::layer_map::plan_geometry(&field, 1600);
+    let mm_per_px_x = field.nx as f64 * field.dx_mm / g.plot_w as f64;
+    let mm_per_px_y = field.ny as f64 * field.dx_mm / g.plot_h as f64;
+    assert!((mm_per_px_x / mm_per_px_y - 1.0).abs() < 0.02);
+    let path = out_dir("elongated").join("die.png");
+    render::render_layer(&field, 1, &MapOptions::default(), &path).unwrap();
+    assert_eq!(decode(&path).0, 1600);
+}

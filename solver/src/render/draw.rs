@@ -31,6 +31,20 @@ pub struct PxRect {
     pub h: i32,
 }
 
+/// `r` cut to `bounds`; `None` when nothing is left.
+pub fn clip(r: PxRect, bounds: PxRect) -> Option<PxRect> {
+    let x0 = r.x0.max(bounds.x0);
+    let y0 = r.y0.max(bounds.y0);
+    let x1 = (r.x0 + r.w).min(bounds.x0 + bounds.w);
+    let y1 = (r.y0 + r.h).min(bounds.y0 + bounds.h);
+    (x1 > x0 && y1 > y0).then_some(PxRect {
+        x0,
+        y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    })
+}
+
 pub const INK: RGBColor = RGBColor(25, 25, 25);
 const GREY: RGBColor = RGBColor(90, 90, 90);
 
@@ -198,7 +212,7 @@ pub fn colourbar_axis(
     ))
     .map_err(err)?;
     let style = font(17.0, sc, false);
-    let (t, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 60).clamp(3, 14) as usize);
+    let (t, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 60).clamp(5, 14) as usize);
     let len = (7.0 * sc).max(3.0) as i32;
     for v in t {
         let y = bar.y0 + bar.h - 1 - (scale.t(v) * (bar.h - 1) as f64).round() as i32;

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::canvas::{Canvas, Scale};
 use super::draw::{self, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
-use super::{check_options, fmt_c, headline, RenderError};
+use super::{check_field, check_options, fmt_c, headline, RenderError};
 use crate::field::Field;
 
 /// Per-column values of layer `layer`: the maximum over its z sub-cells of the solid (or,
@@ -40,14 +40,14 @@ pub fn plan_geometry(field: &Field, width_px: u32) -> MapGeometry {
     let top = (150.0 * sc) as u32;
     let bottom = (120.0 * sc) as u32;
     let (w_mm, d_mm) = (field.nx as f64 * field.dx_mm, field.ny as f64 * field.dx_mm);
-    let mut pw = width_px - left - right;
+    let mut pw = width_px.saturating_sub(left + right).max(1);
     let mut ph = (pw as f64 * d_mm / w_mm).round().max(1.0) as u32;
     let max_h = (1.25 * width_px as f64) as u32;
     if ph > max_h {
         ph = max_h;
         pw = ((ph as f64 * w_mm / d_mm).round() as u32).max(1);
     }
-    let bar_h = ph.max((320.0 * sc) as u32);
+    let bar_h = ph.max((240.0 * sc) as u32);
     MapGeometry {
         width_px,
         height_px: top + bar_h + bottom,
@@ -70,6 +70,7 @@ pub fn draw_layer(
 ) -> Result<(Canvas, MapGeometry), RenderError> {
     super::font::ensure()?;
     check_options(range_c, width_px)?;
+    check_field(field)?;
     let name = field
         .layer_names
         .get(layer)
@@ -160,23 +161,30 @@ pub fn draw_layer(
         draw::axis_labels(&a, r, "x (mm)", "y (mm)", (95.0 * sc) as i32, sc)?;
         draw::colourbar_axis(&a, bar, scale, "°C", sc)?;
 
-        let to_rect = |x: f64, y: f64, w: f64, d: f64| PxRect {
-            x0: r.x0 + (x / w_mm * r.w as f64).round() as i32,
-            y0: r.y0 + ((1.0 - (y + d) / d_mm) * r.h as f64).round() as i32,
-            w: (w / w_mm * r.w as f64).round() as i32,
-            h: (d / d_mm * r.h as f64).round() as i32,
+        let to_rect = |x: f64, y: f64, w: f64, d: f64| {
+            draw::clip(
+                PxRect {
+                    x0: r.x0 + (x / w_mm * r.w as f64).round() as i32,
+                    y0: r.y0 + ((1.0 - (y + d) / d_mm) * r.h as f64).round() as i32,
+                    w: (w / w_mm * r.w as f64).round() as i32,
+                    h: (d / d_mm * r.h as f64).round() as i32,
+                },
+                r,
+            )
         };
         let others: Vec<_> = field.blocks.iter().filter(|b| b.layer != layer).collect();
         let draw_others = !others.is_empty() && others.len() <= 64;
         if draw_others {
             for b in &others {
-                let pr = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm);
-                draw::block(&a, pr, &b.name, false, sc)?;
+                if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
+                    draw::block(&a, pr, &b.name, false, sc)?;
+                }
             }
         }
         for b in field.blocks.iter().filter(|b| b.layer == layer) {
-            let pr = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm);
-            draw::block(&a, pr, &b.name, true, sc)?;
+            if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
+                draw::block(&a, pr, &b.name, true, sc)?;
+            }
         }
         if let Some((n, v)) = hot {
             let p = g.pixel_of_cell(n % field.nx, n / field.nx);

@@ -84,6 +84,7 @@ pub const MAX_WIDTH_PX: u32 = 10_000;
 ///
 /// Layer names are sanitised for file names (see [`file_stem`]).
 pub fn write_pngs(field: &Field, dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
+    check_field(field)?;
     std::fs::create_dir_all(dir).map_err(|source| RenderError::Io {
         path: dir.to_path_buf(),
         source,
@@ -184,6 +185,36 @@ pub fn render_section(
     font::ensure()?;
     let (canvas, _) = section::draw_section(field, at, opts.range_c, opts.width_px)?;
     canvas.save_png(path)
+}
+
+/// Rejects a field whose arrays do not match its dimensions (drawing it would index out of
+/// bounds).
+pub(crate) fn check_field(field: &Field) -> Result<(), RenderError> {
+    let n = field.nx * field.ny * field.nz;
+    let ok = n > 0
+        && field.dx_mm > 0.0
+        && field.solid_c.len() == n
+        && field.fluid_c.len() == n
+        && field.material_id.len() == n
+        && field.power_w_m3.len() == n
+        && field.z_edges_mm.len() == field.nz + 1
+        && field.cell_layer.len() == field.nz
+        && field
+            .cell_layer
+            .iter()
+            .all(|&l| l < field.layer_names.len())
+        && field
+            .blocks
+            .iter()
+            .all(|b| b.layer < field.layer_names.len());
+    if ok {
+        Ok(())
+    } else {
+        Err(RenderError::Invalid(format!(
+            "inconsistent field: {}×{}×{} cells but arrays, z edges or layer indices of other sizes",
+            field.nx, field.ny, field.nz
+        )))
+    }
 }
 
 /// Rejects a colour range that is not finite and increasing, and widths out of bounds.

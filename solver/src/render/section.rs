@@ -106,7 +106,7 @@ pub fn section_geometry(field: &Field, plane: Plane, width_px: u32) -> MapGeomet
     let right = (430.0 * sc) as u32;
     let top = (150.0 * sc) as u32;
     let bottom = (120.0 * sc) as u32;
-    let pw = width_px - left - right;
+    let pw = width_px.saturating_sub(left + right).max(1);
     let n_layers = field.layer_names.len() as f64;
     let ph = ((n_layers * 95.0).clamp(560.0, 1000.0) * sc) as u32;
     let n_h = if plane.along_x { field.nx } else { field.ny };
@@ -139,6 +139,7 @@ pub fn draw_section(
 ) -> Result<(Canvas, MapGeometry), RenderError> {
     super::font::ensure()?;
     check_options(range_c, width_px)?;
+    super::check_field(field)?;
     let plane = resolve(field, at)?;
     let n_h = if plane.along_x { field.nx } else { field.ny };
     let mut values = Vec::with_capacity(n_h * field.nz);
@@ -286,7 +287,9 @@ pub fn draw_section(
                 w,
                 h: bot - top,
             };
-            draw::block(&a, pr, &b.name, true, sc)?;
+            if let Some(pr) = draw::clip(pr, r) {
+                draw::block(&a, pr, &b.name, true, sc)?;
+            }
         }
     }
     draw::colourbar_axis(&a, bar, scale, "°C", sc)?;
