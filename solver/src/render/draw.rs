@@ -7,16 +7,13 @@
 use plotters::backend::{BitMapBackend, RGBPixel};
 use plotters::coord::Shift;
 use plotters::element::{Circle, DashedPathElement, PathElement, Rectangle};
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{
-    Color, FontStyle, FontTransform, IntoFont, RGBAColor, RGBColor, ShapeStyle, TextStyle,
-};
+use plotters::style::{Color, RGBAColor, RGBColor, ShapeStyle};
 
 use plotters::drawing::{DrawingArea, IntoDrawingArea};
 
 use super::canvas::{nice_ticks, Canvas, Scale};
 use super::colormap;
-use super::font::FAMILY;
+use super::text::{self, HAlign, Label, VAlign};
 use super::RenderError;
 
 /// The plotters drawing area over a [`Canvas`] buffer.
@@ -46,7 +43,6 @@ pub fn clip(r: PxRect, bounds: PxRect) -> Option<PxRect> {
 }
 
 pub const INK: RGBColor = RGBColor(25, 25, 25);
-const GREY: RGBColor = RGBColor(90, 90, 90);
 
 fn err<E: std::fmt::Display>(e: E) -> RenderError {
     RenderError::Draw(e.to_string())
@@ -60,59 +56,71 @@ pub fn area(canvas: &mut Canvas) -> Result<Area<'_>, RenderError> {
     Ok(backend.into_drawing_area())
 }
 
-/// A text style of `size` px (at 1600 px width) in the embedded font.
-pub fn font(size: f64, sc: f64, bold: bool) -> TextStyle<'static> {
-    let style = if bold {
-        FontStyle::Bold
-    } else {
-        FontStyle::Normal
-    };
-    (FAMILY, size * sc, style).into_font().color(&INK)
-}
+/// Text queued while plotters draws shapes; painted last with [`paint_texts`].
+pub type Texts = Vec<Label>;
 
-/// Draws `s` anchored at `(x, y)` by (`h`, `v`).
+pub const INK_RGB: [u8; 3] = [25, 25, 25];
+const GREY_RGB: [u8; 3] = [90, 90, 90];
+
+/// Queues `s` anchored at `(x, y)` by (`h`, `v`), `size` px at 1600 px width.
+#[allow(clippy::too_many_arguments)]
 pub fn text(
-    a: &Area,
+    t: &mut Texts,
     s: &str,
     (x, y): (i32, i32),
-    style: &TextStyle,
-    h: HPos,
-    v: VPos,
-) -> Result<(), RenderError> {
-    a.draw_text(s, &style.pos(Pos::new(h, v)), (x, y))
-        .map_err(err)
+    size: f64,
+    sc: f64,
+    bold: bool,
+    colour: [u8; 3],
+    (h, v): (HAlign, VAlign),
+) {
+    t.push(Label {
+        text: s.to_string(),
+        x,
+        y,
+        size_px: (size * sc) as f32,
+        bold,
+        colour,
+        h,
+        v,
+        vertical: false,
+    });
 }
 
-/// Width in pixels of `s` in `style`.
-pub fn text_width(a: &Area, s: &str, style: &TextStyle) -> i32 {
-    a.estimate_text_size(s, style)
-        .map(|(w, _)| w as i32)
+/// Paints the queued texts into the canvas (after the plotters area is dropped).
+pub fn paint_texts(canvas: &mut Canvas, texts: &Texts) -> Result<(), RenderError> {
+    texts.iter().try_for_each(|l| text::paint(canvas, l))
+}
+
+/// Width in pixels of `s` at `size` (1600-px units) × `sc`.
+pub fn text_width(s: &str, size: f64, sc: f64, bold: bool) -> i32 {
+    text::width(s, (size * sc) as f32, bold)
+        .map(|w| w.ceil() as i32)
         .unwrap_or(0)
 }
 
 /// Title block: a bold first line and smaller lines under it, left-aligned at `x`.
-pub fn title(a: &Area, lines: &[String], x: i32, sc: f64) -> Result<(), RenderError> {
+pub fn title(t: &mut Texts, lines: &[String], x: i32, sc: f64) {
     let mut y = (18.0 * sc) as i32;
     for (n, line) in lines.iter().enumerate() {
         let (size, bold) = if n == 0 { (30.0, true) } else { (19.0, false) };
-        let style = font(size, sc, bold);
-        text(a, line, (x, y), &style, HPos::Left, VPos::Top)?;
+        let at = (HAlign::Left, VAlign::Top);
+        text(t, line, (x, y), size, sc, bold, INK_RGB, at);
         y += ((size + 12.0) * sc) as i32;
     }
-    Ok(())
 }
 
-/// Frame around the plot and ticks (value → pixel given by `to_px`) on the chosen sides.
-/// `horizontal` ticks go under the plot, the others on its left.
+/// Ticks (value → pixel given by `to_px`) with labels: under the plot when `horizontal`,
+/// else on its left.
 pub fn ticks(
     a: &Area,
+    t: &mut Texts,
     r: PxRect,
     values: &[(f64, String)],
     to_px: impl Fn(f64) -> i32,
     horizontal: bool,
     sc: f64,
 ) -> Result<(), RenderError> {
-    let style = font(17.0, sc, false);
     let len = (7.0 * sc).max(3.0) as i32;
     let line = ShapeStyle::from(&INK).stroke_width(1);
     for (v, label) in values {
@@ -121,55 +129,47 @@ pub fn ticks(
             let y = r.y0 + r.h;
             a.draw(&PathElement::new(vec![(p, y), (p, y + len)], line))
                 .map_err(err)?;
-            text(a, label, (p, y + len + 3), &style, HPos::Center, VPos::Top)?;
+            let at = (HAlign::Center, VAlign::Top);
+            text(t, label, (p, y + len + 3), 17.0, sc, false, INK_RGB, at);
         } else {
             a.draw(&PathElement::new(
                 vec![(r.x0 - len, p), (r.x0 - 1, p)],
                 line,
             ))
             .map_err(err)?;
-            text(
-                a,
-                label,
-                (r.x0 - len - 5, p),
-                &style,
-                HPos::Right,
-                VPos::Center,
-            )?;
+            let at = (HAlign::Right, VAlign::Center);
+            text(t, label, (r.x0 - len - 5, p), 17.0, sc, false, INK_RGB, at);
         }
     }
     Ok(())
 }
 
-/// Axis labels (e.g. "x (mm)") under and left of the plot; the left one is rotated.
+/// Axis labels (e.g. "x (mm)") under and left of the plot (the left one reads upwards), and
+/// the frame around the plot.
 pub fn axis_labels(
     a: &Area,
+    t: &mut Texts,
     r: PxRect,
     below: &str,
     left: &str,
     left_gap: i32,
     sc: f64,
 ) -> Result<(), RenderError> {
-    let style = font(19.0, sc, false);
     let y = r.y0 + r.h + (42.0 * sc) as i32;
-    text(
-        a,
-        below,
-        (r.x0 + r.w / 2, y),
-        &style,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    let at = (HAlign::Center, VAlign::Top);
+    text(t, below, (r.x0 + r.w / 2, y), 19.0, sc, false, INK_RGB, at);
     if !left.is_empty() {
-        let rot = style.transform(FontTransform::Rotate270);
-        text(
-            a,
-            left,
-            (r.x0 - left_gap, r.y0 + r.h / 2),
-            &rot,
-            HPos::Center,
-            VPos::Top,
-        )?;
+        t.push(Label {
+            text: left.to_string(),
+            x: r.x0 - left_gap,
+            y: r.y0 + r.h / 2,
+            size_px: (19.0 * sc) as f32,
+            bold: false,
+            colour: INK_RGB,
+            h: HAlign::Center,
+            v: VAlign::Center,
+            vertical: true,
+        });
     }
     let frame = ShapeStyle::from(&INK).stroke_width(1);
     a.draw(&Rectangle::new(
@@ -197,9 +197,10 @@ pub fn colourbar_pixels(canvas: &mut Canvas, bar: PxRect) {
     }
 }
 
-/// Frame, ticks and title of the colour bar painted by [`colourbar_pixels`].
+/// Frame, ticks and heading of the colour bar painted by [`colourbar_pixels`].
 pub fn colourbar_axis(
     a: &Area,
+    t: &mut Texts,
     bar: PxRect,
     scale: Scale,
     heading: &str,
@@ -211,38 +212,50 @@ pub fn colourbar_axis(
         frame,
     ))
     .map_err(err)?;
-    let style = font(17.0, sc, false);
-    let (t, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 60).clamp(5, 14) as usize);
+    let (ticks, d) = nice_ticks(scale.lo_c, scale.hi_c, (bar.h / 60).clamp(5, 14) as usize);
     let len = (7.0 * sc).max(3.0) as i32;
-    for v in t {
+    for v in ticks {
         let y = bar.y0 + bar.h - 1 - (scale.t(v) * (bar.h - 1) as f64).round() as i32;
         let x = bar.x0 + bar.w;
         a.draw(&PathElement::new(vec![(x, y), (x + len, y)], frame))
             .map_err(err)?;
-        let label = format!("{v:.d$}");
+        let at = (HAlign::Left, VAlign::Center);
         text(
-            a,
-            &label,
+            t,
+            &format!("{v:.d$}"),
             (x + len + 4, y),
-            &style,
-            HPos::Left,
-            VPos::Center,
-        )?;
+            17.0,
+            sc,
+            false,
+            INK_RGB,
+            at,
+        );
     }
-    let head = font(19.0, sc, false);
+    let at = (HAlign::Center, VAlign::Bottom);
+    let y = bar.y0 - (10.0 * sc) as i32;
     text(
-        a,
+        t,
         heading,
-        (bar.x0 + bar.w / 2, bar.y0 - (14.0 * sc) as i32),
-        &head,
-        HPos::Center,
-        VPos::Bottom,
-    )
+        (bar.x0 + bar.w / 2, y),
+        19.0,
+        sc,
+        false,
+        INK_RGB,
+        at,
+    );
+    Ok(())
 }
 
 /// Outline of a block (double stroke: dark then light, visible on every colour) with its name.
 /// Blocks of other layers are drawn dashed and unnamed, for orientation only.
-pub fn block(a: &Area, r: PxRect, name: &str, own: bool, sc: f64) -> Result<(), RenderError> {
+pub fn block(
+    a: &Area,
+    t: &mut Texts,
+    r: PxRect,
+    name: &str,
+    own: bool,
+    sc: f64,
+) -> Result<(), RenderError> {
     let (x1, y1) = (r.x0 + r.w, r.y0 + r.h);
     let corners = vec![(r.x0, r.y0), (x1, r.y0), (x1, y1), (r.x0, y1), (r.x0, r.y0)];
     if !own {
@@ -257,44 +270,51 @@ pub fn block(a: &Area, r: PxRect, name: &str, own: bool, sc: f64) -> Result<(), 
     a.draw(&PathElement::new(corners.clone(), dark))
         .map_err(err)?;
     a.draw(&PathElement::new(corners, light)).map_err(err)?;
-    label_box(a, name, (r.x0 + 4, r.y0 + 4), 15.0, sc, r.w - 8)
+    label_box(a, t, name, (r.x0 + 4, r.y0 + 4), 15.0, sc, r.w - 8)
 }
 
 /// White text on a translucent dark box with its top-left corner at `at`; skipped when the
 /// text would be wider than `max_w` pixels (a tiny block gets no unreadable label).
 pub fn label_box(
     a: &Area,
+    t: &mut Texts,
     s: &str,
     at: (i32, i32),
     size: f64,
     sc: f64,
     max_w: i32,
 ) -> Result<(), RenderError> {
-    let style = font(size, sc, false).color(&RGBColor(255, 255, 255));
-    let w = text_width(a, s, &style);
-    let h = (size * sc * 1.15) as i32;
-    if w + 8 > max_w {
+    let w = text_width(s, size, sc, false);
+    let h = (size * sc * 1.2) as i32;
+    let pad = (4.0 * sc).max(2.0) as i32;
+    if w + 2 * pad > max_w {
         return Ok(());
     }
     a.draw(&Rectangle::new(
-        [at, (at.0 + w + 8, at.1 + h + 6)],
+        [at, (at.0 + w + 2 * pad, at.1 + h + pad)],
         RGBAColor(0, 0, 0, 0.6).filled(),
     ))
     .map_err(err)?;
+    let centre = (at.0 + pad, at.1 + (h + pad) / 2);
+    let white = [255, 255, 255];
     text(
-        a,
+        t,
         s,
-        (at.0 + 4, at.1 + 3 + h / 2),
-        &style,
-        HPos::Left,
-        VPos::Center,
-    )
+        centre,
+        size,
+        sc,
+        false,
+        white,
+        (HAlign::Left, VAlign::Center),
+    );
+    Ok(())
 }
 
 /// The hottest-point marker: a ring (the centre pixel keeps the map colour) and a label,
 /// placed up-right of the point and flipped to stay inside `bounds`.
 pub fn marker(
     a: &Area,
+    t: &mut Texts,
     (x, y): (i32, i32),
     label: &str,
     bounds: PxRect,
@@ -306,9 +326,9 @@ pub fn marker(
     a.draw(&Circle::new((x, y), r, dark)).map_err(err)?;
     a.draw(&Circle::new((x, y), r + 2, light)).map_err(err)?;
     let size = 18.0;
-    let style = font(size, sc, true);
-    let w = text_width(a, label, &style) + 8;
-    let h = (size * sc * 1.15) as i32 + 6;
+    let pad = (5.0 * sc).max(2.0) as i32;
+    let w = text_width(label, size, sc, true) + 2 * pad;
+    let h = (size * sc * 1.2) as i32 + pad;
     let mut lx = x + r + 4;
     let mut ly = y - r - h;
     if lx + w > bounds.x0 + bounds.w {
@@ -322,18 +342,30 @@ pub fn marker(
         RGBAColor(255, 255, 255, 0.85).filled(),
     ))
     .map_err(err)?;
+    let at = (HAlign::Left, VAlign::Center);
     text(
-        a,
+        t,
         label,
-        (lx + 4, ly + h / 2),
-        &style,
-        HPos::Left,
-        VPos::Center,
-    )
+        (lx + pad, ly + h / 2),
+        size,
+        sc,
+        true,
+        INK_RGB,
+        at,
+    );
+    Ok(())
 }
 
-/// A small grey note (legend line) at `at`.
-pub fn note(a: &Area, s: &str, at: (i32, i32), sc: f64) -> Result<(), RenderError> {
-    let style = font(15.0, sc, false).color(&GREY);
-    text(a, s, at, &style, HPos::Left, VPos::Top)
+/// A small grey note (legend line) with its top-left corner at `at`.
+pub fn note(t: &mut Texts, s: &str, at: (i32, i32), sc: f64) {
+    text(
+        t,
+        s,
+        at,
+        15.0,
+        sc,
+        false,
+        GREY_RGB,
+        (HAlign::Left, VAlign::Top),
+    );
 }

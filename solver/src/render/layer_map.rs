@@ -137,12 +137,14 @@ pub fn draw_layer(
         );
     }
 
+    let mut t = draw::Texts::new();
     {
         let a = draw::area(&mut canvas)?;
-        draw::title(&a, &[field.info.design.clone(), line2, line3], r.x0, sc)?;
+        draw::title(&mut t, &[field.info.design.clone(), line2, line3], r.x0, sc);
         let xt = draw::mm_ticks(0.0, w_mm, r.w);
         draw::ticks(
             &a,
+            &mut t,
             r,
             &xt,
             |x| r.x0 + (x / w_mm * r.w as f64).round() as i32,
@@ -152,14 +154,15 @@ pub fn draw_layer(
         let yt = draw::mm_ticks(0.0, d_mm, r.h);
         draw::ticks(
             &a,
+            &mut t,
             r,
             &yt,
             |y| r.y0 + r.h - (y / d_mm * r.h as f64).round() as i32,
             false,
             sc,
         )?;
-        draw::axis_labels(&a, r, "x (mm)", "y (mm)", (95.0 * sc) as i32, sc)?;
-        draw::colourbar_axis(&a, bar, scale, "°C", sc)?;
+        draw::axis_labels(&a, &mut t, r, "x (mm)", "y (mm)", (95.0 * sc) as i32, sc)?;
+        draw::colourbar_axis(&a, &mut t, bar, scale, "°C", sc)?;
 
         let to_rect = |x: f64, y: f64, w: f64, d: f64| {
             draw::clip(
@@ -177,18 +180,18 @@ pub fn draw_layer(
         if draw_others {
             for b in &others {
                 if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
-                    draw::block(&a, pr, &b.name, false, sc)?;
+                    draw::block(&a, &mut t, pr, &b.name, false, sc)?;
                 }
             }
         }
         for b in field.blocks.iter().filter(|b| b.layer == layer) {
             if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
-                draw::block(&a, pr, &b.name, true, sc)?;
+                draw::block(&a, &mut t, pr, &b.name, true, sc)?;
             }
         }
         if let Some((n, v)) = hot {
             let p = g.pixel_of_cell(n % field.nx, n / field.nx);
-            draw::marker(&a, (p.0 as i32, p.1 as i32), &fmt_c(v), r, sc)?;
+            draw::marker(&a, &mut t, (p.0 as i32, p.1 as i32), &fmt_c(v), r, sc)?;
         }
         let mut notes = Vec::new();
         if draw_others {
@@ -199,9 +202,10 @@ pub fn draw_layer(
         }
         notes.push("ring: hottest cell");
         let y = r.y0 + r.h + (80.0 * sc) as i32;
-        draw::note(&a, &notes.join("   ·   "), (r.x0, y), sc)?;
+        draw::note(&mut t, &notes.join("   ·   "), (r.x0, y), sc);
         a.present().map_err(|e| RenderError::Draw(e.to_string()))?;
     }
+    draw::paint_texts(&mut canvas, &t)?;
     Ok((canvas, g))
 }
 

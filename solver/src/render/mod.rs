@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod layer_map;
 pub mod sample;
 pub mod section;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 

@@ -11,6 +11,7 @@ use std::path::Path;
 use super::canvas::{Canvas, Scale};
 use super::draw::{self, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
+use super::text::{HAlign, VAlign};
 use super::{check_options, fmt_c, headline, RenderError, Section};
 use crate::field::Field;
 
@@ -206,12 +207,14 @@ pub fn draw_section(
     let edges = stretched_edges(field);
     let z_px = |s: f64| r.y0 + r.h - (s * r.h as f64).round() as i32;
 
+    let mut t = draw::Texts::new();
     let a = draw::area(&mut canvas)?;
     let err = |e: plotters::drawing::DrawingAreaErrorKind<_>| RenderError::Draw(e.to_string());
-    draw::title(&a, &[field.info.design.clone(), line2, line3], r.x0, sc)?;
+    draw::title(&mut t, &[field.info.design.clone(), line2, line3], r.x0, sc);
     let xt = draw::mm_ticks(0.0, h_mm, r.w);
     draw::ticks(
         &a,
+        &mut t,
         r,
         &xt,
         |x| r.x0 + (x / h_mm * r.w as f64).round() as i32,
@@ -233,9 +236,10 @@ pub fn draw_section(
             last_px = p;
         }
     }
-    draw::ticks(&a, r, &z_ticks, z_px, false, sc)?;
+    draw::ticks(&a, &mut t, r, &z_ticks, z_px, false, sc)?;
     draw::axis_labels(
         &a,
+        &mut t,
         r,
         &format!("{h_axis} (mm)"),
         "z (mm), not to scale",
@@ -244,7 +248,6 @@ pub fn draw_section(
     )?;
     // Layer interfaces and names.
     let line = ShapeStyle::from(&RGBAColor(255, 255, 255, 0.45)).stroke_width(1);
-    let name_style = draw::font(16.0, sc, false);
     for l in 0..field.layer_names.len() {
         let cells = field.layer_cells(l);
         if cells.is_empty() {
@@ -261,14 +264,17 @@ pub fn draw_section(
         let t_mm = field.z_edges_mm[cells.end] - field.z_edges_mm[cells.start];
         let label = format!("{} ({t_mm:.2} mm)", field.layer_names[l]);
         let x = r.x0 + r.w + (12.0 * sc) as i32;
+        let at = (HAlign::Left, VAlign::Center);
         draw::text(
-            &a,
+            &mut t,
             &label,
             (x, (top + bot) / 2),
-            &name_style,
-            plotters::style::text_anchor::HPos::Left,
-            plotters::style::text_anchor::VPos::Center,
-        )?;
+            16.0,
+            sc,
+            false,
+            draw::INK_RGB,
+            at,
+        );
         // Blocks of this layer cut by the plane.
         for b in field.blocks.iter().filter(|b| b.layer == l) {
             let (lo, len, c0, c1) = if plane.along_x {
@@ -288,20 +294,28 @@ pub fn draw_section(
                 h: bot - top,
             };
             if let Some(pr) = draw::clip(pr, r) {
-                draw::block(&a, pr, &b.name, true, sc)?;
+                draw::block(&a, &mut t, pr, &b.name, true, sc)?;
             }
         }
     }
-    draw::colourbar_axis(&a, bar, scale, "°C", sc)?;
+    draw::colourbar_axis(&a, &mut t, bar, scale, "°C", sc)?;
     if let Some(n) = hot {
         let p = g.pixel_of_cell(n % n_h, n / n_h);
-        draw::marker(&a, (p.0 as i32, p.1 as i32), &fmt_c(values[n]), r, sc)?;
+        draw::marker(
+            &a,
+            &mut t,
+            (p.0 as i32, p.1 as i32),
+            &fmt_c(values[n]),
+            r,
+            sc,
+        )?;
     }
     let note = "z stretched: each layer gets at least half an equal share of the height; \
                 left labels are true z at layer interfaces   ·   ring: hottest cell";
-    draw::note(&a, note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32), sc)?;
+    draw::note(&mut t, note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32), sc);
     a.present().map_err(err)?;
     drop(a);
+    draw::paint_texts(&mut canvas, &t)?;
     Ok((canvas, g))
 }
 
