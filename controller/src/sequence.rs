@@ -30,6 +30,15 @@ pub const GROSS_DROP_FRACTION: f64 = 0.10;
 /// after the fill valve shuts), recipe seconds.
 pub const DRIFT_HOLDOFF_S: f64 = 1.0;
 
+/// A leak rate for a sentence: two decimals, and no "-0.00" from noise around zero.
+fn sccm(x: f64) -> String {
+    if x.abs() < 0.005 {
+        "0.00".into()
+    } else {
+        format!("{x:.2}")
+    }
+}
+
 /// How a test is run (not part of the recipe).
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -139,7 +148,7 @@ impl Run<'_> {
                     let leak = self.measure(fill_kpa).await?;
                     let max = self.recipe.leak.max_leak_sccm;
                     if leak.leak_sccm > max {
-                        fail = Some(format!("leak {:.2} sccm > {max} sccm", leak.leak_sccm));
+                        fail = Some(format!("leak {} sccm > {max} sccm", sccm(leak.leak_sccm)));
                     }
                     self.leak = Some(leak);
                 }
@@ -166,8 +175,9 @@ impl Run<'_> {
     fn pass_reason(&self) -> String {
         let mut r = match &self.leak {
             Some(l) => format!(
-                "leak {:.2} sccm ≤ {} sccm",
-                l.leak_sccm, self.recipe.leak.max_leak_sccm
+                "leak {} sccm ≤ {} sccm",
+                sccm(l.leak_sccm),
+                self.recipe.leak.max_leak_sccm
             ),
             None => "leak test passed".into(),
         };

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 
-use crate::leak_rate::{fit_leak, DecayPoint};
+use crate::leak_rate::{fit_leak, DecayPoint, LeakFit};
 use crate::recipe::Recipe;
 use crate::record::{Outcome, Phase, RecordError, TestRecord};
 
@@ -79,6 +79,29 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
     } else {
         (root.clone(), root.clone())
     };
+    // The decay fit, recomputed from the measure samples exactly as the sequence does.
+    let decay: Vec<DecayPoint> = record
+        .trace
+        .iter()
+        .filter(|p| p.phase == Phase::Measure)
+        .filter_map(|p| {
+            p.test_pressure_kpa.map(|v| DecayPoint {
+                t_s: p.t_s,
+                pressure_kpa: v,
+                temperature_c: p.gas_temperature_c,
+            })
+        })
+        .collect();
+    let fit = fit_leak(&decay, recipe.leak.volume_ml).ok();
+    // With a fit, the right third of the top shows the measure phase zoomed in: the decay is
+    // a few Pa on a 500 kPa scale.
+    let (top, zoom) = match fit {
+        Some(_) => {
+            let (l, r) = top.split_horizontally(660);
+            (l, Some(r))
+        }
+        None => (top, None),
+    };
 
     let t_max = record.trace.last().map_or(1.0, |p| p.t_s).max(1.0);
     let pressures: Vec<(f64, f64)> = record
@@ -138,20 +161,7 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
         .label("test pressure")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
 
-    // The decay fit, recomputed from the measure samples exactly as the sequence does.
-    let decay: Vec<DecayPoint> = record
-        .trace
-        .iter()
-        .filter(|p| p.phase == Phase::Measure)
-        .filter_map(|p| {
-            p.test_pressure_kpa.map(|v| DecayPoint {
-                t_s: p.t_s,
-                pressure_kpa: v,
-                temperature_c: p.gas_temperature_c,
-            })
-        })
-        .collect();
-    if let Ok(fit) = fit_leak(&decay, recipe.leak.volume_ml) {
+    if let Some(fit) = &fit {
         let (a, b) = (decay[0].t_s, decay[decay.len() - 1].t_s);
         let line = [a, b].map(|t| (t, fit.fitted_pressure_kpa(t)));
         chart
@@ -169,6 +179,9 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
         .draw()
         .map_err(|x| e(&x))?;
 
+    if let (Some(fit), Some(area)) = (&fit, &zoom) {
+        draw_zoom(area, &decay, fit).map_err(|x| e(&x))?;
+    }
     if has_flow {
         let flows: Vec<(f64, f64)> = record
             .trace
@@ -215,6 +228,47 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
             .map_err(|x| e(&x))?;
     }
     root.present().map_err(|x| e(&x))?;
+    Ok(())
+}
+
+/// The measure phase alone: samples and the fitted decay, on a scale that shows them.
+fn draw_zoom(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    decay: &[DecayPoint],
+    fit: &LeakFit,
+) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let (a, b) = (
+        decay[0].t_s,
+        decay[decay.len() - 1].t_s.max(decay[0].t_s + 1e-3),
+    );
+    let pts: Vec<(f64, f64)> = decay.iter().map(|d| (d.t_s, d.pressure_kpa)).collect();
+    let line = [a, b].map(|t| (t, fit.fitted_pressure_kpa(t)));
+    let (lo, hi) = pts
+        .iter()
+        .chain(line.iter())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    let pad = ((hi - lo) * 0.15).max(0.005);
+    let mut c = ChartBuilder::on(area)
+        .caption("measure phase (zoom)", (FAMILY, 15))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(72)
+        .build_cartesian_2d(a..b, (lo - pad)..(hi + pad))
+        .map_err(|x| e(&x))?;
+    c.configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("kPa gauge")
+        .y_label_formatter(&|v| format!("{v:.3}"))
+        .label_style((FAMILY, 12))
+        .draw()
+        .map_err(|x| e(&x))?;
+    c.draw_series(LineSeries::new(pts, BLUE.stroke_width(1)))
+        .map_err(|x| e(&x))?;
+    c.draw_series(LineSeries::new(line, RED.stroke_width(3)))
+        .map_err(|x| e(&x))?;
     Ok(())
 }
 
