@@ -189,7 +189,7 @@ mod tests {
         let mut c = Canvas::new(200, 120);
         paint(&mut c, &label("Hx 88.9 °C", false)).unwrap_or(());
         let (x0, y0, x1, y1) = ink(&c).unwrap_or((0, 0, 0, 0));
-        assert!(x0 >= 50 && x0 <= 53, "{x0}");
+        assert!((50..=53).contains(&x0), "{x0}");
         assert!(y0 >= 50 && y1 <= 75, "{y0}..{y1}");
         let w = width("Hx 88.9 °C", 20.0, false).unwrap_or(0.0);
         assert!((x1 as f32 - 50.0 - w).abs() < 4.0, "{x1} vs {w}");
