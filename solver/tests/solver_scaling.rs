@@ -20,6 +20,17 @@ fn cycles_at(cell_mm: f64, method: Method) -> (usize, f64, usize, f64) {
     (conv.cycles, conv.rel_residual, asm.b.len(), t0.elapsed().as_secs_f64())
 }
 
+#[test]
+fn cycles_do_not_grow_with_refinement() {
+    // The brief's criterion: cycles to 1e-8 grow by at most 2 between successive refinements
+    // (h-independent multigrid). 2.0/1.0/0.5 mm keeps the test fast; the 0.25 mm row is in the
+    // report (`scaling_table`).
+    let c: Vec<usize> = [2.0, 1.0, 0.5].iter().map(|&h| cycles_at(h, Method::BiCgStab).0).collect();
+    for w in c.windows(2) {
+        assert!(w[1] <= w[0] + 2, "cycles {c:?}");
+    }
+}
+
 /// Print the full table (run with `--ignored --nocapture` in release).
 #[test]
 #[ignore]
