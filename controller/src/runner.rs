@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use crate::link::{Link, LinkConfig};
 use crate::recipe::{load_recipe, validate_against_map, Recipe, RecipeError};
 use crate::record::{validate_serial, write_json, RecordError, TestRecord};
-use crate::register_map::{load_map, MapError, RegisterMap};
+use crate::register_map::{load_map, MapError, RegisterMap, SignalName};
 use crate::sequence::{run_sequence, RunOptions};
 use crate::store::Store;
 
@@ -27,6 +27,8 @@ pub enum RunError {
     Record(#[from] RecordError),
     #[error("cannot resolve the rig address {address:?}: {problem}; give HOST:PORT, e.g. 127.0.0.1:5020")]
     Address { address: String, problem: String },
+    #[error("the rig does not answer, so no test was started and nothing was recorded: {0}; check --connect / the map's [connection] (host, port, unit_id) and that the PLC (or `coldtray emulate`) is running")]
+    Unreachable(crate::link::LinkError),
 }
 
 /// Everything checked and ready; nothing has been sent to the rig yet.
@@ -120,6 +122,11 @@ impl Prepared {
         cancel: watch::Receiver<bool>,
     ) -> Result<Completed, RunError> {
         let link = Link::spawn(self.map.clone(), LinkConfig::from_map(&self.map, self.addr));
+        // A read touches nothing: if the rig cannot even be read, this is a setup error, not a
+        // test (no record, and no safe-state retries against a rig that is not there).
+        link.read(&[SignalName::TestPressure])
+            .await
+            .map_err(RunError::Unreachable)?;
         let record = run_sequence(&link, &self.recipe, &self.serial, opts, cancel).await;
         drop(link);
         let json_path = write_json(&self.out_dir, &record)?;

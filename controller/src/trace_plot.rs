@@ -134,7 +134,7 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
     chart
         .configure_mesh()
         .x_desc("time (s)")
-        .y_desc("test pressure (kPa gauge)")
+        .y_desc("test_pressure (kPa gauge)")
         .label_style((FAMILY, 13))
         .draw()
         .map_err(|x| e(&x))?;
@@ -158,7 +158,7 @@ fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), S
     chart
         .draw_series(LineSeries::new(pressures, BLUE.stroke_width(2)))
         .map_err(|x| e(&x))?
-        .label("test pressure")
+        .label("test_pressure")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
 
     if let Some(fit) = &fit {

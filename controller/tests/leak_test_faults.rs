@@ -58,6 +58,7 @@ async fn scheduled(map: RegisterMap, fault: Fault, at_s: f64, expect: &[&str], w
         .await
         .expect("rig not left in the safe state");
     check_record(&rec, expect, at_s);
+    eprintln!("safe state {:.3} s after the fault", safe_at - at_s);
     assert!(
         safe_at - at_s <= window_s + SLACK_S,
         "safe state at {safe_at:.3} s, fault at {at_s} s: {:.3} s > {window_s} s",

@@ -182,3 +182,32 @@ fn bad_inputs_are_rejected_before_the_rig_is_touched() {
     assert!(!out.exists() && !db.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_rig_is_an_error_without_a_record() {
+    let dir = temp_dir("unreachable");
+    // Bind then drop a listener: a loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let connect = format!("127.0.0.1:{port}");
+    let db = dir.join("results.sqlite");
+    let prepared = Prepared::new(
+        map(200),
+        recipe(),
+        "SN1",
+        Some(&connect),
+        &dir.join("r"),
+        &db,
+    )
+    .unwrap();
+    let (_tx, rx) = watch::channel(false);
+    let e = prepared.run(&options(1.0), rx).await.unwrap_err();
+    assert!(matches!(e, RunError::Unreachable(_)), "{e}");
+    assert!(e.to_string().contains("nothing was recorded"), "{e}");
+    let store = Store::open(&db).unwrap();
+    assert!(store.list(&Filter::default()).unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
