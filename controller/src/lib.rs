@@ -3,9 +3,11 @@
 //!
 //! The crate knows nothing of heat conduction or the CLI.
 
+pub mod abort;
 pub mod emulator;
 pub mod leak_rate;
 pub mod link;
+pub mod link_types;
 pub mod recipe;
 pub mod record;
 pub mod register_map;

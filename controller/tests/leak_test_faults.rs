@@ -282,3 +282,45 @@ async fn operator_stop() {
         "safe at {safe_at}, stop at {at_s}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn precheck_refuses_an_estop_and_a_pressurised_tray() {
+    use controller::link::{Link, LinkConfig};
+    use std::sync::Arc;
+    let map = map(500);
+    // E-stop already pressed: nothing is filled.
+    let emu = emulator(
+        &map,
+        SCALE,
+        vec![ScheduledFault {
+            at_s: 0.0,
+            fault: Fault::EStop,
+        }],
+    )
+    .await;
+    let rec = run(&map, &quick_recipe(), &emu, &options(SCALE)).await;
+    assert_eq!(rec.outcome, Outcome::Aborted);
+    assert!(rec.reason.contains("emergency stop"), "{}", rec.reason);
+    assert!(rec
+        .trace
+        .iter()
+        .all(|t| t.phase == controller::record::Phase::Precheck));
+    assert!(is_safe(&emu.state()));
+
+    // A tray left at pressure by someone else: precheck refuses to start.
+    let emu = emulator(&map, SCALE, vec![]).await;
+    let link = Link::spawn(
+        Arc::new(map.clone()),
+        LinkConfig::from_map(&map, emu.local_addr()),
+    );
+    link.write(SignalName::IsolationValve, 1.0).await.unwrap();
+    link.write(SignalName::FillValve, 1.0).await.unwrap();
+    wait_for(&emu, Duration::from_secs(5), |s| s.pressure_kpa > 100.0).await;
+    link.write(SignalName::FillValve, 0.0).await.unwrap();
+    link.write(SignalName::IsolationValve, 0.0).await.unwrap();
+    let rec = run(&map, &quick_recipe(), &emu, &options(SCALE)).await;
+    assert_eq!(rec.outcome, Outcome::Aborted);
+    assert!(rec.reason.contains("still pressurised"), "{}", rec.reason);
+    let s = emu.state();
+    assert!(is_safe(&s) && !s.fill_open, "{s:?}");
+}
