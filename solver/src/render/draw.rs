@@ -259,8 +259,12 @@ pub fn block(
     let (x1, y1) = (r.x0 + r.w, r.y0 + r.h);
     let corners = vec![(r.x0, r.y0), (x1, r.y0), (x1, y1), (r.x0, y1), (r.x0, r.y0)];
     if !own {
-        let dash = ShapeStyle::from(&RGBAColor(235, 235, 235, 0.8)).stroke_width(1);
+        // Dark halo under a light dash: visible on black, yellow and the no-data grey alike.
+        let halo = ShapeStyle::from(&RGBAColor(0, 0, 0, 0.7)).stroke_width(3);
+        let dash = ShapeStyle::from(&RGBColor(240, 240, 240)).stroke_width(1);
         let d = (8.0 * sc).max(4.0) as u32;
+        a.draw(&DashedPathElement::new(corners.clone(), d, d, halo))
+            .map_err(err)?;
         return a
             .draw(&DashedPathElement::new(corners, d, d, dash))
             .map_err(err);
