@@ -1,11 +1,181 @@
-//! `coldtray simulate` (in progress).
+//! `coldtray simulate`: solve a design to steady state, write `results.json`, thermal maps and
+//! the ParaView export, and print a summary a person reads at a glance.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+use solver::results::{BlockResult, Results};
+use solver::solve::{Solution, SolveOptions};
 
 /// Arguments of `coldtray simulate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Design file (design.toml).
+    pub design: PathBuf,
+    /// Output directory (created if missing): results.json, <layer>.png, field.vtr.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// In-plane cell size in mm (overrides the design's domain.cell_mm).
+    #[arg(long, value_name = "MM")]
+    pub cell_mm: Option<f64>,
+    /// Solver threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip the PNG maps (the ParaView export field.vtr is still written).
+    #[arg(long)]
+    pub no_png: bool,
+    /// Stop at this relative residual.
+    #[arg(long, default_value_t = 1e-8, value_name = "T")]
+    pub tolerance: f64,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`coldtray simulate` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let design = solver::design::load_design(&args.design, args.cell_mm)
+        .with_context(|| format!("loading design {}", args.design.display()))?;
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message(format!("solving {}", design.name));
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let progress: Option<solver::solve::Progress> = bar.clone().map(|pb| {
+        Box::new(move |cycle: usize, residual: f64| {
+            pb.set_message(format!(
+                "multigrid cycle {cycle}: relative residual {residual:.2e}"
+            ));
+        }) as solver::solve::Progress
+    });
+    let opts = SolveOptions {
+        tolerance: args.tolerance,
+        threads: args.threads,
+        progress,
+        ..Default::default()
+    };
+    let solved = solver::solve::solve(&design, &opts);
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    let Solution { results, field } =
+        solved.with_context(|| format!("solving {}", args.design.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating output directory {}", args.out.display()))?;
+    let json_path = args.out.join("results.json");
+    write_atomic(&json_path, &serde_json::to_vec_pretty(&results)?)?;
+    let mut written = vec![json_path];
+    if args.no_png {
+        let vtr = args.out.join(solver::vtk::FIELD_FILE);
+        solver::vtk::write_field(&field, &vtr)
+            .with_context(|| format!("writing {}", vtr.display()))?;
+        written.push(vtr);
+    } else {
+        let maps = solver::render::write_pngs(&field, &args.out)
+            .with_context(|| format!("writing maps to {}", args.out.display()))?;
+        written.extend(maps);
+    }
+    print!("{}", summary(&results));
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "  wrote          {} in {}",
+        names.join(", "),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write to a temporary file in the same directory, then rename: readers never see half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+fn is_hbm(b: &BlockResult) -> bool {
+    b.name.to_ascii_lowercase().contains("hbm")
+}
+
+fn block_line(label: &str, b: &BlockResult) -> String {
+    let limit = match (b.limit_c, b.margin_c) {
+        (Some(l), Some(m)) if m < 0.0 => format!("  limit {l:.1} °C  OVER by {:.1} K", -m),
+        (Some(l), Some(m)) => format!("  limit {l:.1} °C  margin {m:.1} K"),
+        _ => String::new(),
+    };
+    format!(
+        "  {label:<14} {:<16} {:>6.1} °C (mean {:.1}){limit}\n",
+        b.name, b.max_c, b.mean_c
+    )
+}
+
+/// The human summary printed after a solve.
+pub fn summary(r: &Results) -> String {
+    let mut s = format!("{} — {:.0} W\n", r.design, r.total_power_w);
+    let hottest = |f: &dyn Fn(&BlockResult) -> bool| {
+        r.blocks
+            .iter()
+            .filter(|b| b.power_w > 0.0 && f(b))
+            .max_by(|a, b| a.max_c.total_cmp(&b.max_c))
+    };
+    if let Some(b) = hottest(&|b| !is_hbm(b)) {
+        s += &block_line("hottest die", b);
+    }
+    if let Some(b) = hottest(&is_hbm) {
+        s += &block_line("hottest HBM", b);
+    }
+    for b in r
+        .blocks
+        .iter()
+        .filter(|b| b.margin_c.is_some_and(|m| m < 0.0))
+    {
+        s += &format!(
+            "  WARNING: {} exceeds its limit by {:.1} K\n",
+            b.name,
+            -b.margin_c.unwrap_or(0.0)
+        );
+    }
+    match &r.coolant {
+        Some(c) => {
+            s += &format!(
+                "  coolant        {:.1} → {:.1} °C (rise {:.1} K) at {:.2} L/min, Δp {:.1} kPa, took {:.0} W\n",
+                c.inlet_c,
+                c.outlet_c,
+                c.outlet_c - c.inlet_c,
+                c.flow_lpm,
+                c.pressure_drop_kpa,
+                c.heat_absorbed_w
+            );
+        }
+        None => s += "  coolant        none (heat leaves through the boundaries)\n",
+    }
+    if let Some(rth) = r.thermal_resistance_c_per_w {
+        let reference = match &r.coolant {
+            Some(c) => format!("inlet {:.1} °C", c.inlet_c),
+            None => "lowest ambient".to_string(),
+        };
+        s += &format!(
+            "  R_th           {rth:.4} K/W ((hottest {:.1} °C − {reference}) / power)\n",
+            r.max_c
+        );
+    }
+    let bh = &r.boundary_heat_w;
+    if bh.top.abs() + bh.bottom.abs() + bh.sides.abs() > 0.0 {
+        s += &format!(
+            "  boundaries     top {:.1} W, bottom {:.1} W, sides {:.1} W\n",
+            bh.top, bh.bottom, bh.sides
+        );
+    }
+    if let Some(e) = r.energy_balance_error {
+        s += &format!("  energy balance {e:.1e} (|power in − heat out| / power in)\n");
+    }
+    let v = &r.solver;
+    s += &format!(
+        "  solver         {} cycles to residual {:.1e}, {:.2} s on {} threads, {} unknowns\n",
+        v.iterations, v.relative_residual, v.wall_s, v.threads, v.unknowns
+    );
+    s
 }

@@ -16,6 +16,9 @@
 //! The neighbour lines (other colour) are read from a copy taken before each half-sweep, so the
 //! parallel update is race-free in safe Rust at the cost of one vector copy per sweep.
 
+// Index loops mirror the Thomas / elimination formulas; iterator forms would obscure them.
+#![allow(clippy::needless_range_loop)]
+
 use rayon::prelude::*;
 
 use crate::stencil::{Operator, Upstream};
@@ -81,7 +84,11 @@ impl Operator {
     pub fn smooth(&self, b: &[f64], x: &mut [f64], old: &mut [f64]) {
         let ll = self.line_len();
         // Heights of the channel layers: relaxed by u-lines as well.
-        let mut ulines: Vec<usize> = self.fluids.iter().flat_map(|f| f.k0..f.k0 + f.nzl).collect();
+        let mut ulines: Vec<usize> = self
+            .fluids
+            .iter()
+            .flat_map(|f| f.k0..f.k0 + f.nzl)
+            .collect();
         ulines.sort_unstable();
         ulines.dedup();
         for colour in 0..2 {
@@ -111,24 +118,52 @@ impl Operator {
         }
     }
 
-    fn relax_column(&self, u: usize, v: usize, b: &[f64], xl: &mut [f64], old: &[f64], w: &mut ColumnWork) {
+    fn relax_column(
+        &self,
+        u: usize,
+        v: usize,
+        b: &[f64],
+        xl: &mut [f64],
+        old: &[f64],
+        w: &mut ColumnWork,
+    ) {
         let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
         let c = v * nu + u;
         w.d.copy_from_slice(&self.gb[c * nz..(c + 1) * nz]);
         w.r.copy_from_slice(&b[c * nc..c * nc + nz]);
         if u > 0 {
-            add_neighbour(&mut w.d, &mut w.r, &self.gu[(c - 1) * nz..c * nz], &xl[(u - 1) * nc..(u - 1) * nc + nz]);
+            add_neighbour(
+                &mut w.d,
+                &mut w.r,
+                &self.gu[(c - 1) * nz..c * nz],
+                &xl[(u - 1) * nc..(u - 1) * nc + nz],
+            );
         }
         if u + 1 < nu {
-            add_neighbour(&mut w.d, &mut w.r, &self.gu[c * nz..(c + 1) * nz], &xl[(u + 1) * nc..(u + 1) * nc + nz]);
+            add_neighbour(
+                &mut w.d,
+                &mut w.r,
+                &self.gu[c * nz..(c + 1) * nz],
+                &xl[(u + 1) * nc..(u + 1) * nc + nz],
+            );
         }
         if v > 0 {
             let cn = c - nu;
-            add_neighbour(&mut w.d, &mut w.r, &self.gv[cn * nz..(cn + 1) * nz], &old[cn * nc..cn * nc + nz]);
+            add_neighbour(
+                &mut w.d,
+                &mut w.r,
+                &self.gv[cn * nz..(cn + 1) * nz],
+                &old[cn * nc..cn * nc + nz],
+            );
         }
         if v + 1 < self.nv {
             let cn = c + nu;
-            add_neighbour(&mut w.d, &mut w.r, &self.gv[c * nz..(c + 1) * nz], &old[cn * nc..cn * nc + nz]);
+            add_neighbour(
+                &mut w.d,
+                &mut w.r,
+                &self.gv[c * nz..(c + 1) * nz],
+                &old[cn * nc..cn * nc + nz],
+            );
         }
         let gz = &self.gz[c * nz..(c + 1) * nz];
         for k in 0..nz - 1 {
@@ -150,7 +185,11 @@ impl Operator {
             }
             let mut rf = bf;
             if let Some((uu, vv)) = fg.upstream.of(u, v, nu, self.nv) {
-                let up = if vv == v { xl[uu * nc + nz + g] } else { old[(vv * nu + uu) * nc + nz + g] };
+                let up = if vv == v {
+                    xl[uu * nc + nz + g]
+                } else {
+                    old[(vv * nu + uu) * nc + nz + g]
+                };
                 rf += fg.cup[c] * up;
             }
             w.active.push((g, dsum, rf));
@@ -188,7 +227,11 @@ impl Operator {
         let mut q = [0.0f64; 8];
         let gdot = |g: usize, vec: &[f64]| -> f64 {
             let fg = &self.fluids[g];
-            fg.gsf[c * fg.nzl..(c + 1) * fg.nzl].iter().zip(&vec[fg.k0..fg.k0 + fg.nzl]).map(|(a, b)| a * b).sum()
+            fg.gsf[c * fg.nzl..(c + 1) * fg.nzl]
+                .iter()
+                .zip(&vec[fg.k0..fg.k0 + fg.nzl])
+                .map(|(a, b)| a * b)
+                .sum()
         };
         for i in 0..m {
             let (gi, di, rfi) = w.active[i];
@@ -233,7 +276,15 @@ impl Operator {
     /// the coolant held at their current values). The fin layers are strongly anisotropic in
     /// plane (conduction along the fins ≫ across them), which point or column relaxation cannot
     /// smooth; a line solve along the strong direction can.
-    fn relax_uline(&self, k: usize, v: usize, b: &[f64], xl: &mut [f64], old: &[f64], w: &mut ColumnWork) {
+    fn relax_uline(
+        &self,
+        k: usize,
+        v: usize,
+        b: &[f64],
+        xl: &mut [f64],
+        old: &[f64],
+        w: &mut ColumnWork,
+    ) {
         let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
         for u in 0..nu {
             let c = v * nu + u;
@@ -310,7 +361,11 @@ impl Operator {
                     r += gk * xl[u * nc + fg.k0 + kk];
                 }
                 if let Some((uu, vv)) = fg.upstream.of(u, v, nu, self.nv) {
-                    let up = if vv == v { xl[uu * nc + nz + g] } else { old[(vv * nu + uu) * nc + nz + g] };
+                    let up = if vv == v {
+                        xl[uu * nc + nz + g]
+                    } else {
+                        old[(vv * nu + uu) * nc + nz + g]
+                    };
                     r += fg.cup[c] * up;
                 }
                 xl[u * nc + nz + g] = r / dsum;

@@ -169,7 +169,8 @@ pub struct FieldPerformance {
 
 fn turbulent(re: f64, pr: f64, l_over_d: f64) -> (f64, f64) {
     let f_d = (0.790 * re.ln() - 1.64).powi(-2);
-    let nu = (f_d / 8.0) * (re - 1000.0) * pr / (1.0 + 12.7 * (f_d / 8.0).sqrt() * (pr.powf(2.0 / 3.0) - 1.0));
+    let nu = (f_d / 8.0) * (re - 1000.0) * pr
+        / (1.0 + 12.7 * (f_d / 8.0).sqrt() * (pr.powf(2.0 / 3.0) - 1.0));
     let dev = 1.0 + (1.0 / l_over_d).powf(0.7);
     (f_d * dev, nu * dev)
 }
@@ -262,7 +263,10 @@ fn split_flow(
     total_m3_s: f64,
 ) -> Vec<FieldPerformance> {
     let area_total: f64 = fields.iter().map(|f| f.0.flow_area_m2()).sum();
-    let q_ref: Vec<f64> = fields.iter().map(|f| total_m3_s * f.0.flow_area_m2() / area_total).collect();
+    let q_ref: Vec<f64> = fields
+        .iter()
+        .map(|f| total_m3_s * f.0.flow_area_m2() / area_total)
+        .collect();
     let perf = |i: usize, q: f64| {
         let (g, k, ch) = fields[i];
         let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref[i]));
@@ -275,7 +279,11 @@ fn split_flow(
             .collect();
         let sum: f64 = conductance.iter().sum();
         let next: Vec<f64> = conductance.iter().map(|c| total_m3_s * c / sum).collect();
-        let change = next.iter().zip(&q).map(|(a, b)| ((a - b) / b).abs()).fold(0.0, f64::max);
+        let change = next
+            .iter()
+            .zip(&q)
+            .map(|(a, b)| ((a - b) / b).abs())
+            .fold(0.0, f64::max);
         q = next;
         if change < 1e-12 {
             break;
@@ -305,7 +313,10 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
         props = coolant.fluid.props_at(mean_c);
     }
     let total_m3_s = coolant.flow_lpm / 60_000.0;
-    let inputs: Vec<_> = list.iter().map(|(_, _, g, ch)| (*g, ch.fin_material.k_z, *ch)).collect();
+    let inputs: Vec<_> = list
+        .iter()
+        .map(|(_, _, g, ch)| (*g, ch.fin_material.k_z, *ch))
+        .collect();
     let perfs = split_flow(&inputs, &props, total_m3_s);
     let fields: Vec<FieldFlow> = list
         .iter()
@@ -319,7 +330,11 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
             perf,
         })
         .collect();
-    let dp = fields.iter().map(|f| f.perf.pressure_drop_pa).fold(0.0, f64::max) * 1e-3;
+    let dp = fields
+        .iter()
+        .map(|f| f.perf.pressure_drop_pa)
+        .fold(0.0, f64::max)
+        * 1e-3;
     Some(CoolantState {
         inlet_c: coolant.inlet_c,
         flow_lpm: coolant.flow_lpm,
@@ -387,7 +402,12 @@ mod tests {
 
     #[test]
     fn split_is_equal_pressure_and_conserves_flow() {
-        let p = FluidProps { density_kg_m3: 1000.0, cp_j_kgk: 4000.0, k: 0.5, viscosity_pa_s: 1e-3 };
+        let p = FluidProps {
+            density_kg_m3: 1000.0,
+            cp_j_kgk: 4000.0,
+            k: 0.5,
+            viscosity_pa_s: 1e-3,
+        };
         let ch = Channels {
             x_mm: 0.0,
             y_mm: 0.0,
@@ -396,12 +416,27 @@ mod tests {
             direction: FlowDirection::PlusX,
             fin_thickness_mm: 0.2,
             channel_width_mm: 0.3,
-            fin_material: crate::model::Material { name: "cu".into(), k_xy: 385.0, k_z: 385.0, density_kg_m3: None, cp_j_kgk: None },
+            fin_material: crate::model::Material {
+                name: "cu".into(),
+                k_xy: 385.0,
+                k_z: 385.0,
+                density_kg_m3: None,
+                cp_j_kgk: None,
+            },
             h_w_m2k: None,
             pressure_drop_kpa: None,
         };
-        let g1 = FieldGeometry { channel_width_m: 3e-4, fin_thickness_m: 2e-4, height_m: 3e-3, length_m: 0.03, width_m: 0.03 };
-        let g2 = FieldGeometry { length_m: 0.06, ..g1 };
+        let g1 = FieldGeometry {
+            channel_width_m: 3e-4,
+            fin_thickness_m: 2e-4,
+            height_m: 3e-3,
+            length_m: 0.03,
+            width_m: 0.03,
+        };
+        let g2 = FieldGeometry {
+            length_m: 0.06,
+            ..g1
+        };
         let q = 1e-4;
         let perf = split_flow(&[(g1, 385.0, &ch), (g2, 385.0, &ch)], &p, q);
         let sum: f64 = perf.iter().map(|f| f.flow_m3_s).sum();

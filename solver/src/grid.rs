@@ -64,10 +64,18 @@ pub struct Orientation {
 
 impl Orientation {
     pub fn nu(&self) -> usize {
-        if self.swap { self.ny } else { self.nx }
+        if self.swap {
+            self.ny
+        } else {
+            self.nx
+        }
     }
     pub fn nv(&self) -> usize {
-        if self.swap { self.nx } else { self.ny }
+        if self.swap {
+            self.nx
+        } else {
+            self.ny
+        }
     }
     /// Internal (u, v) of physical (i, j).
     #[inline]
@@ -93,7 +101,11 @@ impl Orientation {
             FlowDirection::MinusY => (0, 1),
         };
         let s = if self.flip { -1 } else { 1 };
-        let (du, dv) = if self.swap { (s * dj, di) } else { (s * di, dj) };
+        let (du, dv) = if self.swap {
+            (s * dj, di)
+        } else {
+            (s * di, dj)
+        };
         match (du, dv) {
             (-1, _) => Upstream::PrevU,
             (1, _) => Upstream::NextU,
@@ -206,17 +218,28 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
     if has_channels && design.coolant.is_none() {
         return Err(GridError::NoCoolant(design.name.clone()));
     }
-    let coolant = if has_channels { coolant::analyse(design) } else { None };
+    let coolant = if has_channels {
+        coolant::analyse(design)
+    } else {
+        None
+    };
     let nx = ((design.width_mm / design.cell_mm).round() as usize).max(1);
     let ny = ((design.depth_mm / design.cell_mm).round() as usize).max(1);
-    let (dx, dy) = (design.width_mm * 1e-3 / nx as f64, design.depth_mm * 1e-3 / ny as f64);
+    let (dx, dy) = (
+        design.width_mm * 1e-3 / nx as f64,
+        design.depth_mm * 1e-3 / ny as f64,
+    );
     // z discretisation.
     let mut z_edges_m = vec![0.0];
     let mut cell_layer = Vec::new();
     let mut layer_z = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
         // A channel layer is one z cell: the fin conduction is in the analytic fin efficiency.
-        let n = if layer.is_coolant() { 1 } else { layer.cells.max(1) };
+        let n = if layer.is_coolant() {
+            1
+        } else {
+            layer.cells.max(1)
+        };
         layer_z.push((cell_layer.len(), n));
         let z0 = *z_edges_m.last().unwrap_or(&0.0);
         let t = layer.thickness_mm * 1e-3;
@@ -226,14 +249,49 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
         }
     }
     let nz = cell_layer.len();
-    let main_dir = design.layers.iter().flat_map(|l| l.channels.iter()).map(|c| c.direction).next();
+    let main_dir = design
+        .layers
+        .iter()
+        .flat_map(|l| l.channels.iter())
+        .map(|c| c.direction)
+        .next();
     let orient = match main_dir {
-        Some(FlowDirection::PlusX) | None => Orientation { swap: false, flip: false, nx, ny },
-        Some(FlowDirection::MinusX) => Orientation { swap: false, flip: true, nx, ny },
-        Some(FlowDirection::PlusY) => Orientation { swap: true, flip: false, nx, ny },
-        Some(FlowDirection::MinusY) => Orientation { swap: true, flip: true, nx, ny },
+        Some(FlowDirection::PlusX) | None => Orientation {
+            swap: false,
+            flip: false,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::MinusX) => Orientation {
+            swap: false,
+            flip: true,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::PlusY) => Orientation {
+            swap: true,
+            flip: false,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::MinusY) => Orientation {
+            swap: true,
+            flip: true,
+            nx,
+            ny,
+        },
     };
-    let grid = Grid { nx, ny, nz, dx_m: dx, dy_m: dy, z_edges_m, cell_layer, layer_z, orient };
+    let grid = Grid {
+        nx,
+        ny,
+        nz,
+        dx_m: dx,
+        dy_m: dy,
+        z_edges_m,
+        cell_layer,
+        layer_z,
+        orient,
+    };
     let t_ref_c = match (&coolant, design.coolant.as_ref()) {
         (Some(_), Some(c)) => c.inlet_c,
         _ => {
@@ -277,7 +335,11 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
             for j in centre_range(ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3, dy, ny) {
                 for i in centre_range(ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3, dx, nx) {
                     let c = j * nx + i;
-                    (m.kx[c], m.ky[c]) = if along_x { (along, across) } else { (across, along) };
+                    (m.kx[c], m.ky[c]) = if along_x {
+                        (along, across)
+                    } else {
+                        (across, along)
+                    };
                     // The node sits at the fin root: no resistance to the base below; above it
                     // only the coolant's conduction reaches the cover (fins are single-ended).
                     m.kz[c] = kfl;
@@ -289,15 +351,27 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
         }
         let (sf, sx, sy, sz) = {
             let mut sf = vec![0.0; ncell2];
-            let (mut sx, mut sy, mut sz) = (vec![0.0; ncell2], vec![0.0; ncell2], vec![0.0; ncell2]);
+            let (mut sx, mut sy, mut sz) =
+                (vec![0.0; ncell2], vec![0.0; ncell2], vec![0.0; ncell2]);
             let mut best = vec![0.0f64; ncell2];
-            for (bi, blk) in design.blocks.iter().enumerate().filter(|(_, b)| b.layer == li) {
+            for (bi, blk) in design
+                .blocks
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.layer == li)
+            {
                 let id = name_id(&mut names, &blk.material.name);
                 let (x0, x1) = (blk.x_mm * 1e-3, (blk.x_mm + blk.width_mm) * 1e-3);
                 let (y0, y1) = (blk.y_mm * 1e-3, (blk.y_mm + blk.depth_mm) * 1e-3);
                 let qv = blk.power_w / (blk.width_mm * blk.depth_mm * layer.thickness_mm * 1e-9);
-                let (i0, i1) = (((x0 / dx).floor() as usize).min(nx), ((x1 / dx).ceil() as usize).min(nx));
-                let (j0, j1) = (((y0 / dy).floor() as usize).min(ny), ((y1 / dy).ceil() as usize).min(ny));
+                let (i0, i1) = (
+                    ((x0 / dx).floor() as usize).min(nx),
+                    ((x1 / dx).ceil() as usize).min(nx),
+                );
+                let (j0, j1) = (
+                    ((y0 / dy).floor() as usize).min(ny),
+                    ((y1 / dy).ceil() as usize).min(ny),
+                );
                 for j in j0..j1 {
                     let oy = overlap(y0, y1, j as f64 * dy, (j + 1) as f64 * dy) / dy;
                     for i in i0..i1 {
@@ -356,7 +430,11 @@ fn build(
     let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
     let o = grid.orient;
     let (nu, nv) = (o.nu(), o.nv());
-    let (du, dv) = if o.swap { (grid.dy_m, grid.dx_m) } else { (grid.dx_m, grid.dy_m) };
+    let (du, dv) = if o.swap {
+        (grid.dy_m, grid.dx_m)
+    } else {
+        (grid.dx_m, grid.dy_m)
+    };
     let ncol = nu * nv;
     // Fluid groups: (layer, direction).
     let mut groups: Vec<(usize, FlowDirection)> = Vec::new();
@@ -368,7 +446,10 @@ fn build(
         }
     }
     if groups.len() > 8 {
-        return Err(GridError::TooManyFluidGroups(design.name.clone(), groups.len()));
+        return Err(GridError::TooManyFluidGroups(
+            design.name.clone(),
+            groups.len(),
+        ));
     }
     let nfl = groups.len();
     let nc = nz + nfl;
@@ -383,15 +464,33 @@ fn build(
     let kv = |m: &LayerMaps, c: usize| if o.swap { m.kx[c] } else { m.ky[c] };
     let bd = design.boundary;
     let mut boundary: [BoundaryFaces; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    let conv = |h: f64, area: f64, half: f64, k: f64| if h > 0.0 { area / (1.0 / h + half / k) } else { 0.0 };
+    let conv = |h: f64, area: f64, half: f64, k: f64| {
+        if h > 0.0 {
+            area / (1.0 / h + half / k)
+        } else {
+            0.0
+        }
+    };
     for j in 0..ny {
         for i in 0..nx {
             let c2 = j * nx + i;
             let (u, v) = o.uv(i, j);
             let col = v * nu + u;
             // Physical +x / +y neighbours map to internal ±u / ±v faces.
-            let nbr_u = if u + 1 < nu { Some(if o.swap { (i, if o.flip { j.wrapping_sub(1) } else { j + 1 }) } else { (if o.flip { i.wrapping_sub(1) } else { i + 1 }, j) }) } else { None };
-            let nbr_v = if v + 1 < nv { Some(if o.swap { (i + 1, j) } else { (i, j + 1) }) } else { None };
+            let nbr_u = if u + 1 < nu {
+                Some(if o.swap {
+                    (i, if o.flip { j.wrapping_sub(1) } else { j + 1 })
+                } else {
+                    (if o.flip { i.wrapping_sub(1) } else { i + 1 }, j)
+                })
+            } else {
+                None
+            };
+            let nbr_v = if v + 1 < nv {
+                Some(if o.swap { (i + 1, j) } else { (i, j + 1) })
+            } else {
+                None
+            };
             for k in 0..nz {
                 let li = grid.cell_layer[k];
                 let m = &maps[li];
@@ -411,7 +510,8 @@ fn build(
                 }
                 if k + 1 < nz {
                     let m2 = &maps[grid.cell_layer[k + 1]];
-                    gz[s] = du * dv / (0.5 * dz / m.kz_hi[c2] + 0.5 * grid.dz_m(k + 1) / m2.kz_lo[c2]);
+                    gz[s] =
+                        du * dv / (0.5 * dz / m.kz_hi[c2] + 0.5 * grid.dz_m(k + 1) / m2.kz_lo[c2]);
                 }
                 let mut add = |kind: usize, g: f64, amb: f64| {
                     if g > 0.0 {
@@ -421,10 +521,18 @@ fn build(
                     }
                 };
                 if k == nz - 1 {
-                    add(0, conv(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi[c2]), bd.top.ambient_c);
+                    add(
+                        0,
+                        conv(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi[c2]),
+                        bd.top.ambient_c,
+                    );
                 }
                 if k == 0 {
-                    add(1, conv(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo[c2]), bd.bottom.ambient_c);
+                    add(
+                        1,
+                        conv(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo[c2]),
+                        bd.bottom.ambient_c,
+                    );
                 }
                 let nsides_u = (u == 0) as usize + (u + 1 == nu) as usize;
                 let nsides_v = (v == 0) as usize + (v + 1 == nv) as usize;
@@ -447,14 +555,26 @@ fn build(
             cdiag: vec![0.0; ncol],
             cup: vec![0.0; ncol],
         };
-        let cs = coolant.as_ref().ok_or_else(|| GridError::NoCoolant(design.name.clone()))?;
+        let cs = coolant
+            .as_ref()
+            .ok_or_else(|| GridError::NoCoolant(design.name.clone()))?;
         for ff in cs.fields.iter().filter(|f| f.layer == li) {
             let ch = &design.layers[li].channels[ff.field];
             if ch.direction != dir {
                 continue;
             }
-            let ir = centre_range(ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3, grid.dx_m, nx);
-            let jr = centre_range(ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3, grid.dy_m, ny);
+            let ir = centre_range(
+                ch.x_mm * 1e-3,
+                (ch.x_mm + ch.width_mm) * 1e-3,
+                grid.dx_m,
+                nx,
+            );
+            let jr = centre_range(
+                ch.y_mm * 1e-3,
+                (ch.y_mm + ch.depth_mm) * 1e-3,
+                grid.dy_m,
+                ny,
+            );
             if ir.is_empty() || jr.is_empty() {
                 continue;
             }
@@ -470,7 +590,9 @@ fn build(
                 FlowDirection::PlusY => (0, -1),
                 FlowDirection::MinusY => (0, 1),
             };
-            let inside = |i: isize, j: isize| ir.contains(&(i as usize)) && jr.contains(&(j as usize)) && i >= 0 && j >= 0;
+            let inside = |i: isize, j: isize| {
+                ir.contains(&(i as usize)) && jr.contains(&(j as usize)) && i >= 0 && j >= 0
+            };
             for j in jr.clone() {
                 for i in ir.clone() {
                     let col = o.col(i, j);
@@ -491,7 +613,18 @@ fn build(
         }
         fluids.push(fg);
     }
-    let op = Operator { nu, nv, nz, gu, gv, gz, gb, fluids, wu: vec![du; nu], wv: vec![dv; nv] };
+    let op = Operator {
+        nu,
+        nv,
+        nz,
+        gu,
+        gv,
+        gz,
+        gb,
+        fluids,
+        wu: vec![du; nu],
+        wv: vec![dv; nv],
+    };
     Ok(Assembly {
         grid,
         op,

@@ -48,7 +48,11 @@ pub fn solve(
     let bnorm = norm(b);
     if bnorm == 0.0 {
         x.iter_mut().for_each(|v| *v = 0.0);
-        return Convergence { cycles: 0, rel_residual: 0.0, converged: true };
+        return Convergence {
+            cycles: 0,
+            rel_residual: 0.0,
+            converged: true,
+        };
     }
     let mut r = vec![0.0; n];
     mg.ops[0].residual(Some(b), x, &mut r);
@@ -69,7 +73,11 @@ pub fn solve(
             rel = norm(&r) / bnorm;
         }
     }
-    Convergence { cycles: mg.cycles, rel_residual: rel, converged: rel <= tol }
+    Convergence {
+        cycles: mg.cycles,
+        rel_residual: rel,
+        converged: rel <= tol,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -103,7 +111,10 @@ fn bicgstab(
             (rho_old, alpha, omega) = (1.0, 1.0, 1.0);
         }
         let beta = (rho / rho_old) * (alpha / omega);
-        p.par_iter_mut().zip(&*r).zip(&v).for_each(|((pi, ri), vi)| *pi = ri + beta * (*pi - omega * vi));
+        p.par_iter_mut()
+            .zip(&*r)
+            .zip(&v)
+            .for_each(|((pi, ri), vi)| *pi = ri + beta * (*pi - omega * vi));
         mg.precondition(&p, &mut phat);
         mg.ops[0].residual(None, &phat, &mut v);
         alpha = rho / dot(&r0, &v);

@@ -123,64 +123,89 @@ pub fn coarsen(f: &Operator) -> Operator {
                     }
                     cdiag[cc] += fg.cdiag[c];
                     match fg.upstream.of(u, v, nu, nv) {
-                        Some((uu, vv)) if (uu / 2, vv / 2) == (u / 2, v / 2) => cdiag[cc] -= fg.cup[c],
+                        Some((uu, vv)) if (uu / 2, vv / 2) == (u / 2, v / 2) => {
+                            cdiag[cc] -= fg.cup[c]
+                        }
                         _ => cup[cc] += fg.cup[c],
                     }
                 }
             }
-            FluidGroup { k0: fg.k0, nzl: fg.nzl, upstream: fg.upstream, gsf, cdiag, cup }
+            FluidGroup {
+                k0: fg.k0,
+                nzl: fg.nzl,
+                upstream: fg.upstream,
+                gsf,
+                cdiag,
+                cup,
+            }
         })
         .collect();
-    Operator { nu: cu, nv: cv, nz, gu, gv, gz, gb, fluids, wu, wv }
+    Operator {
+        nu: cu,
+        nv: cv,
+        nz,
+        gu,
+        gv,
+        gz,
+        gb,
+        fluids,
+        wu,
+        wv,
+    }
 }
 
 /// Sum fine residuals over each aggregate into `coarse_b`.
 fn restrict(f: &Operator, c: &Operator, r: &[f64], coarse_b: &mut [f64]) {
     let nc = f.ncomp();
     let cl = c.line_len();
-    coarse_b.par_chunks_mut(cl).enumerate().for_each(|(cvv, out)| {
-        out.iter_mut().for_each(|o| *o = 0.0);
-        for v in 2 * cvv..(2 * cvv + 2).min(f.nv) {
-            for u in 0..f.nu {
-                let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
-                let dst = &mut out[(u / 2) * nc..(u / 2 + 1) * nc];
-                for (d, s) in dst.iter_mut().zip(src) {
-                    *d += s;
+    coarse_b
+        .par_chunks_mut(cl)
+        .enumerate()
+        .for_each(|(cvv, out)| {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            for v in 2 * cvv..(2 * cvv + 2).min(f.nv) {
+                for u in 0..f.nu {
+                    let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
+                    let dst = &mut out[(u / 2) * nc..(u / 2 + 1) * nc];
+                    for (d, s) in dst.iter_mut().zip(src) {
+                        *d += s;
+                    }
                 }
             }
-        }
-    });
+        });
 }
 
 /// x_fine += P e_coarse.
 fn prolong_add(f: &Operator, c: &Operator, iu: &Interp, iv: &Interp, e: &[f64], x: &mut [f64]) {
     let (nz, nc) = (f.nz, f.ncomp());
-    x.par_chunks_mut(f.line_len()).enumerate().for_each(|(v, xl)| {
-        let (va, vb, wva) = iv[v];
-        for u in 0..f.nu {
-            let (ua, ub, wua) = iu[u];
-            let taps = [
-                (va * c.nu + ua, wva * wua),
-                (va * c.nu + ub, wva * (1.0 - wua)),
-                (vb * c.nu + ua, (1.0 - wva) * wua),
-                (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
-            ];
-            let xs = &mut xl[u * nc..u * nc + nz];
-            for (cc, wt) in taps {
-                if wt != 0.0 {
-                    for (xk, ek) in xs.iter_mut().zip(&e[cc * nc..cc * nc + nz]) {
-                        *xk += wt * ek;
+    x.par_chunks_mut(f.line_len())
+        .enumerate()
+        .for_each(|(v, xl)| {
+            let (va, vb, wva) = iv[v];
+            for u in 0..f.nu {
+                let (ua, ub, wua) = iu[u];
+                let taps = [
+                    (va * c.nu + ua, wva * wua),
+                    (va * c.nu + ub, wva * (1.0 - wua)),
+                    (vb * c.nu + ua, (1.0 - wva) * wua),
+                    (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
+                ];
+                let xs = &mut xl[u * nc..u * nc + nz];
+                for (cc, wt) in taps {
+                    if wt != 0.0 {
+                        for (xk, ek) in xs.iter_mut().zip(&e[cc * nc..cc * nc + nz]) {
+                            *xk += wt * ek;
+                        }
+                    }
+                }
+                let cc = (v / 2) * c.nu + u / 2;
+                for g in 0..f.fluids.len() {
+                    if f.fluid_active(g, v * f.nu + u) {
+                        xl[u * nc + nz + g] += e[cc * nc + nz + g];
                     }
                 }
             }
-            let cc = (v / 2) * c.nu + u / 2;
-            for g in 0..f.fluids.len() {
-                if f.fluid_active(g, v * f.nu + u) {
-                    xl[u * nc + nz + g] += e[cc * nc + nz + g];
-                }
-            }
-        }
-    });
+        });
 }
 
 struct Work {
@@ -220,10 +245,22 @@ impl Multigrid {
             .map(|(l, op)| {
                 let n = op.len();
                 let coarse = if l == 0 { 0 } else { n };
-                Work { x: vec![0.0; coarse], b: vec![0.0; coarse], r: vec![0.0; n], old: vec![0.0; n] }
+                Work {
+                    x: vec![0.0; coarse],
+                    b: vec![0.0; coarse],
+                    r: vec![0.0; n],
+                    old: vec![0.0; n],
+                }
             })
             .collect();
-        Multigrid { ops, interp, work, pre: 1, post: 1, cycles: 0 }
+        Multigrid {
+            ops,
+            interp,
+            work,
+            pre: 1,
+            post: 1,
+            cycles: 0,
+        }
     }
 
     /// Number of stored f64 values (operator + work), for memory accounting.
@@ -231,15 +268,29 @@ impl Multigrid {
         let ops: usize = self
             .ops
             .iter()
-            .map(|o| 4 * o.ncol() * o.nz + o.fluids.iter().map(|f| f.gsf.len() + 2 * f.cdiag.len()).sum::<usize>())
+            .map(|o| {
+                4 * o.ncol() * o.nz
+                    + o.fluids
+                        .iter()
+                        .map(|f| f.gsf.len() + 2 * f.cdiag.len())
+                        .sum::<usize>()
+            })
             .sum();
-        let work: usize = self.work.iter().map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len()).sum();
+        let work: usize = self
+            .work
+            .iter()
+            .map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len())
+            .sum();
         ops + work
     }
 
     /// Free the work vectors (returns how many values were released).
     pub fn work_release(&mut self) -> usize {
-        let n = self.work.iter().map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len()).sum();
+        let n = self
+            .work
+            .iter()
+            .map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len())
+            .sum();
         self.work.clear();
         n
     }

@@ -120,11 +120,23 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
     let bheat: Vec<f64> = asm
         .boundary
         .iter()
-        .map(|faces| faces.iter().map(|&(s, gc, amb)| gc * (theta[s] - amb)).sum())
+        .map(|faces| {
+            faces
+                .iter()
+                .map(|&(s, gc, amb)| gc * (theta[s] - amb))
+                .sum()
+        })
         .collect();
-    let (absorbed, csum, ctheta) = asm.outlets.iter().fold((0.0, 0.0, 0.0), |(a, cs, ct), &(s, c)| {
-        (a + c * (theta[s] - asm.inlet_theta), cs + c, ct + c * theta[s])
-    });
+    let (absorbed, csum, ctheta) =
+        asm.outlets
+            .iter()
+            .fold((0.0, 0.0, 0.0), |(a, cs, ct), &(s, c)| {
+                (
+                    a + c * (theta[s] - asm.inlet_theta),
+                    cs + c,
+                    ct + c * theta[s],
+                )
+            });
     let heat_out = absorbed + bheat.iter().sum::<f64>();
     let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let blocks = design
@@ -132,7 +144,8 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
         .iter()
         .zip(&asm.block_cells)
         .map(|(blk, cells)| {
-            let (mut wsum, mut tsum, mut mx, mut mx_any) = (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            let (mut wsum, mut tsum, mut mx, mut mx_any) =
+                (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
             for &(f, frac) in cells {
                 let w = frac * g.dz_m(f / (nx * ny));
                 wsum += w;
@@ -170,19 +183,32 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
                     w += dz;
                 }
             }
-            LayerResult { name: l.name.clone(), max_c: mx, mean_c: s / w, min_c: mn }
+            LayerResult {
+                name: l.name.clone(),
+                max_c: mx,
+                mean_c: s / w,
+                min_c: mn,
+            }
         })
         .collect();
     let total = design.total_power_w();
     let coolant = asm.coolant.as_ref().map(|c| CoolantResult {
         inlet_c: c.inlet_c,
-        outlet_c: if csum > 0.0 { tref + ctheta / csum } else { c.inlet_c },
+        outlet_c: if csum > 0.0 {
+            tref + ctheta / csum
+        } else {
+            c.inlet_c
+        },
         flow_lpm: c.flow_lpm,
         heat_absorbed_w: absorbed,
         pressure_drop_kpa: c.pressure_drop_kpa,
     });
     let fluid_unknowns: usize = (0..asm.op.fluids.len())
-        .map(|gi| (0..asm.op.ncol()).filter(|&c| asm.op.fluid_active(gi, c)).count())
+        .map(|gi| {
+            (0..asm.op.ncol())
+                .filter(|&c| asm.op.fluid_active(gi, c))
+                .count()
+        })
         .sum();
     let results = Results {
         design: design.name.clone(),
@@ -192,7 +218,11 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
         blocks,
         layers,
         coolant,
-        boundary_heat_w: BoundaryHeat { top: bheat[0] + 0.0, bottom: bheat[1] + 0.0, sides: bheat[2] + 0.0 },
+        boundary_heat_w: BoundaryHeat {
+            top: bheat[0] + 0.0,
+            bottom: bheat[1] + 0.0,
+            sides: bheat[2] + 0.0,
+        },
         energy_balance_error: (power_in > 0.0).then(|| (power_in - heat_out).abs() / power_in),
         solver: SolverStats {
             cells: nx * ny * nz,

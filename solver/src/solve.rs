@@ -7,8 +7,8 @@ use crate::grid::{self, Assembly, GridError};
 use crate::krylov::{self, Convergence, Method};
 use crate::model::Design;
 use crate::multigrid::Multigrid;
-use crate::stencil::Operator;
 use crate::results::{self, Results, RunInfo};
+use crate::stencil::Operator;
 
 /// A progress callback: (V-cycles so far, relative residual).
 pub type Progress = Box<dyn Fn(usize, f64) + Send + Sync>;
@@ -28,7 +28,13 @@ pub struct SolveOptions {
 
 impl Default for SolveOptions {
     fn default() -> Self {
-        SolveOptions { tolerance: 1e-8, max_cycles: 200, threads: None, progress: None, method: Method::BiCgStab }
+        SolveOptions {
+            tolerance: 1e-8,
+            max_cycles: 200,
+            threads: None,
+            progress: None,
+            method: Method::BiCgStab,
+        }
     }
 }
 
@@ -56,7 +62,11 @@ pub enum SolveError {
     #[error(transparent)]
     Grid(#[from] GridError),
     #[error("the solver did not converge: relative residual {residual:.3e} after {cycles} multigrid cycles (target {tolerance:.1e}); try a larger --tolerance, a coarser --cell-mm, or check the design for extreme conductivity contrasts")]
-    NotConverged { cycles: usize, residual: f64, tolerance: f64 },
+    NotConverged {
+        cycles: usize,
+        residual: f64,
+        tolerance: f64,
+    },
     #[error("the solver produced a non-finite temperature (relative residual {0:.3e}); check the design's conductivities and coefficients")]
     NonFinite(f64),
     #[error("cannot start a pool of {threads} threads: {message}")]
@@ -68,7 +78,18 @@ pub enum SolveError {
 /// Solve an assembled system; returns θ and the convergence record. The fine operator is
 /// moved into the multigrid hierarchy for the solve (not copied) and put back afterwards.
 pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Convergence) {
-    let empty = Operator { nu: 0, nv: 0, nz: 0, gu: vec![], gv: vec![], gz: vec![], gb: vec![], fluids: vec![], wu: vec![], wv: vec![] };
+    let empty = Operator {
+        nu: 0,
+        nv: 0,
+        nz: 0,
+        gu: vec![],
+        gv: vec![],
+        gz: vec![],
+        gb: vec![],
+        fluids: vec![],
+        wu: vec![],
+        wv: vec![],
+    };
     let mut mg = Multigrid::new(std::mem::replace(&mut asm.op, empty));
     let mut x = vec![0.0; asm.b.len()];
     let noop = |_: usize, _: f64| {};
@@ -76,7 +97,15 @@ pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Con
         Some(p) => p.as_ref(),
         None => &noop,
     };
-    let conv = krylov::solve(&mut mg, opts.method, &asm.b, &mut x, opts.tolerance, opts.max_cycles, progress);
+    let conv = krylov::solve(
+        &mut mg,
+        opts.method,
+        &asm.b,
+        &mut x,
+        opts.tolerance,
+        opts.max_cycles,
+        progress,
+    );
     mg.work_release();
     asm.op = mg.ops.swap_remove(0);
     (x, conv)
@@ -85,7 +114,10 @@ pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Con
 /// Solve a design to steady state.
 pub fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveError> {
     if !(opts.tolerance > 0.0 && opts.tolerance < 1.0) {
-        return Err(SolveError::Options(format!("tolerance must be in (0, 1), got {}", opts.tolerance)));
+        return Err(SolveError::Options(format!(
+            "tolerance must be in (0, 1), got {}",
+            opts.tolerance
+        )));
     }
     match opts.threads {
         Some(0) => Err(SolveError::Options("threads must be at least 1".into())),
@@ -93,7 +125,10 @@ pub fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveErro
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build()
-                .map_err(|e| SolveError::ThreadPool { threads: n, message: e.to_string() })?;
+                .map_err(|e| SolveError::ThreadPool {
+                    threads: n,
+                    message: e.to_string(),
+                })?;
             pool.install(|| solve_in_pool(design, opts))
         }
         None => solve_in_pool(design, opts),
@@ -114,7 +149,11 @@ fn solve_in_pool(design: &Design, opts: &SolveOptions) -> Result<Solution, Solve
             tolerance: opts.tolerance,
         });
     }
-    let run = RunInfo { convergence: conv, wall_s: start.elapsed().as_secs_f64(), threads: rayon::current_num_threads() };
+    let run = RunInfo {
+        convergence: conv,
+        wall_s: start.elapsed().as_secs_f64(),
+        threads: rayon::current_num_threads(),
+    };
     let (results, field) = results::compute(design, &asm, &theta, run);
     Ok(Solution { results, field })
 }

@@ -107,7 +107,13 @@ impl Operator {
         out.par_chunks_mut(ll).enumerate().for_each(|(v, o)| {
             let mut d = vec![0.0; self.nz];
             for u in 0..self.nu {
-                self.apply_column(u, v, x, &mut d, &mut o[u * self.ncomp()..(u + 1) * self.ncomp()]);
+                self.apply_column(
+                    u,
+                    v,
+                    x,
+                    &mut d,
+                    &mut o[u * self.ncomp()..(u + 1) * self.ncomp()],
+                );
             }
             if let Some(b) = b {
                 for (oi, bi) in o.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
@@ -132,10 +138,16 @@ impl Operator {
             }
         };
         if u > 0 {
-            nb(&self.gu[(c - 1) * nz..c * nz], &x[(c - 1) * nc..(c - 1) * nc + nz]);
+            nb(
+                &self.gu[(c - 1) * nz..c * nz],
+                &x[(c - 1) * nc..(c - 1) * nc + nz],
+            );
         }
         if u + 1 < self.nu {
-            nb(&self.gu[c * nz..(c + 1) * nz], &x[(c + 1) * nc..(c + 1) * nc + nz]);
+            nb(
+                &self.gu[c * nz..(c + 1) * nz],
+                &x[(c + 1) * nc..(c + 1) * nc + nz],
+            );
         }
         if v > 0 {
             let cn = c - self.nu;

@@ -21,17 +21,49 @@ fn run(n0: usize) -> Vec<(f64, usize, f64)> {
         layer("tim", T_MM[1], mat("tim", K[1], K[1]), 1),
         layer("cu", T_MM[2], mat("cu", K[2], K[2]), 4),
     ];
-    let blocks = vec![block("heater", 0, 0.0, 0.0, 10.0, 10.0, mat("si", K[0], K[0]), 100.0)];
+    let blocks = vec![block(
+        "heater",
+        0,
+        0.0,
+        0.0,
+        10.0,
+        10.0,
+        mat("si", K[0], K[0]),
+        100.0,
+    )];
     let mut d = design(10.0, 10.0, 2.0, layers, blocks);
-    d.boundary.top = Convection { h_w_m2k: H_TOP, ambient_c: T_AMB };
-    let s = solve(&d, &SolveOptions { tolerance: 1e-12, ..Default::default() }).unwrap();
+    d.boundary.top = Convection {
+        h_w_m2k: H_TOP,
+        ambient_c: T_AMB,
+    };
+    let s = solve(
+        &d,
+        &SolveOptions {
+            tolerance: 1e-12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let f = &s.field;
-    (0..f.nz).map(|k| (f.z_centre_mm(k) * 1e-3, f.cell_layer[k], f.solid_c[f.idx(2, 3, k)])).collect()
+    (0..f.nz)
+        .map(|k| {
+            (
+                f.z_centre_mm(k) * 1e-3,
+                f.cell_layer[k],
+                f.solid_c[f.idx(2, 3, k)],
+            )
+        })
+        .collect()
 }
 
 /// Exact T(z): linear in the source-free layers (flux Q_FLUX), parabolic in the source layer.
 fn exact(z: f64) -> f64 {
-    let edges = [0.0, T_MM[0] * 1e-3, (T_MM[0] + T_MM[1]) * 1e-3, (T_MM[0] + T_MM[1] + T_MM[2]) * 1e-3];
+    let edges = [
+        0.0,
+        T_MM[0] * 1e-3,
+        (T_MM[0] + T_MM[1]) * 1e-3,
+        (T_MM[0] + T_MM[1] + T_MM[2]) * 1e-3,
+    ];
     let mut t = T_AMB + Q_FLUX / H_TOP; // top surface
     for l in (1..3).rev() {
         if z >= edges[l] {
@@ -51,7 +83,11 @@ fn source_free_layers_are_exact() {
             let rise = exact(z) - T_AMB;
             // Harmonic face conductances make a piecewise-linear profile exact in FV; the only
             // error left is the algebraic one (tolerance 1e-12), far below 1e-6.
-            assert!(((t - T_AMB) - rise).abs() <= 1e-6 * rise, "z = {z}: {t} vs {}", exact(z));
+            assert!(
+                ((t - T_AMB) - rise).abs() <= 1e-6 * rise,
+                "z = {z}: {t} vs {}",
+                exact(z)
+            );
         }
     }
 }
@@ -59,11 +95,18 @@ fn source_free_layers_are_exact() {
 #[test]
 fn source_layer_error_is_second_order() {
     let err = |n: usize| {
-        run(n).iter().filter(|(_, l, _)| *l == 0).map(|(z, _, t)| (t - exact(*z)).abs()).fold(0.0, f64::max)
+        run(n)
+            .iter()
+            .filter(|(_, l, _)| *l == 0)
+            .map(|(z, _, t)| (t - exact(*z)).abs())
+            .fold(0.0, f64::max)
     };
     let (e2, e4) = (err(2), err(4));
     // The cell-centred scheme is second order: halving dz divides the error by 4 (the error is
     // the q'''dz²/(8k) half-cell term at the layer's top face; ±10 % for the algebraic residue).
     let ratio = e2 / e4;
-    assert!(e4 > 0.0 && (3.6..4.4).contains(&ratio), "errors {e2:e} {e4:e}, ratio {ratio}");
+    assert!(
+        e4 > 0.0 && (3.6..4.4).contains(&ratio),
+        "errors {e2:e} {e4:e}, ratio {ratio}"
+    );
 }

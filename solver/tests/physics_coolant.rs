@@ -20,9 +20,28 @@ const LEN: f64 = 150.0;
 fn plate(field_x: f64, field_w: f64, h: Option<f64>) -> Design {
     let cu = mat("copper", 385.0, 385.0);
     let mut fins = layer("fins", 2.0, cu.clone(), 1);
-    fins.channels = vec![channels(field_x, 0.0, field_w, LEN, FlowDirection::PlusY, 0.15, 0.25, h)];
-    let layers = vec![layer("skin", 0.01, cu.clone(), 1), layer("base", 1.0, cu.clone(), 2), fins];
-    let mut d = design(30.0, LEN, 1.0, layers, vec![block("heater", 0, 0.0, 0.0, 30.0, LEN, cu, P)]);
+    fins.channels = vec![channels(
+        field_x,
+        0.0,
+        field_w,
+        LEN,
+        FlowDirection::PlusY,
+        0.15,
+        0.25,
+        h,
+    )];
+    let layers = vec![
+        layer("skin", 0.01, cu.clone(), 1),
+        layer("base", 1.0, cu.clone(), 2),
+        fins,
+    ];
+    let mut d = design(
+        30.0,
+        LEN,
+        1.0,
+        layers,
+        vec![block("heater", 0, 0.0, 0.0, 30.0, LEN, cu, P)],
+    );
     d.coolant = Some(coolant(40.0, FLOW_LPM, WATERISH));
     d
 }
@@ -34,17 +53,35 @@ fn mcp() -> f64 {
 #[test]
 fn outlet_rise_is_power_over_mdot_cp() {
     // Field narrower than the plate, correlation h: conservation must hold regardless.
-    let s = solve(&plate(5.0, 20.0, None), &SolveOptions { tolerance: 1e-10, ..Default::default() }).unwrap();
+    let s = solve(
+        &plate(5.0, 20.0, None),
+        &SolveOptions {
+            tolerance: 1e-10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let c = s.results.coolant.as_ref().unwrap();
     let expect = P / mcp();
     // The upwind stream is exactly conservative; what is left is the algebraic residual (1e-10).
-    assert!(((c.outlet_c - c.inlet_c) - expect).abs() <= 1e-6 * expect, "{} vs {expect}", c.outlet_c - c.inlet_c);
+    assert!(
+        ((c.outlet_c - c.inlet_c) - expect).abs() <= 1e-6 * expect,
+        "{} vs {expect}",
+        c.outlet_c - c.inlet_c
+    );
     assert!(s.results.energy_balance_error.unwrap() <= 1e-6);
 }
 
 #[test]
 fn uniform_plate_matches_fin_stream_solution() {
-    let s = solve(&plate(0.0, 30.0, Some(H_W)), &SolveOptions { tolerance: 1e-12, ..Default::default() }).unwrap();
+    let s = solve(
+        &plate(0.0, 30.0, Some(H_W)),
+        &SolveOptions {
+            tolerance: 1e-12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let f = &s.field;
     let k = f.layer_cells(2).start;
     // Base-referenced coefficient from the textbook fin (η = tanh(mH)/(mH)).
@@ -62,8 +99,16 @@ fn uniform_plate_matches_fin_stream_solution() {
     for j in 60..90 {
         let (ts, tf) = (f.solid_c[f.idx(i, j, k)], f.fluid_c[f.idx(i, j, k)]);
         let tf_prev = f.fluid_c[f.idx(i, j - 1, k)];
-        assert!(((ts - tf) - q / h_eff).abs() <= 1e-6 * q / h_eff, "row {j}: {} vs {}", ts - tf, q / h_eff);
-        assert!(((tf - tf_prev) - rise_per_row).abs() <= 1e-6 * rise_per_row, "row {j}");
+        assert!(
+            ((ts - tf) - q / h_eff).abs() <= 1e-6 * q / h_eff,
+            "row {j}: {} vs {}",
+            ts - tf,
+            q / h_eff
+        );
+        assert!(
+            ((tf - tf_prev) - rise_per_row).abs() <= 1e-6 * rise_per_row,
+            "row {j}"
+        );
     }
 }
 

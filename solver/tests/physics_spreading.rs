@@ -58,12 +58,25 @@ fn fv(cell_mm: f64) -> (f64, f64) {
     let cu = mat("cu", K, K);
     // The source sits in a 1 µm copper skin so it is (to 1e-6 K) a surface flux.
     let zc = (2.0 / cell_mm).round() as usize * 2;
-    let layers = vec![layer("skin", 0.001, cu.clone(), 1), layer("plate", T * 1e3, cu.clone(), zc)];
+    let layers = vec![
+        layer("skin", 0.001, cu.clone(), 1),
+        layer("plate", T * 1e3, cu.clone(), zc),
+    ];
     let c = L * 1e3 / 2.0;
     let blocks = vec![block("src", 0, c - 3.0, c - 3.0, 6.0, 6.0, cu, P)];
     let mut d = design(L * 1e3, L * 1e3, cell_mm, layers, blocks);
-    d.boundary.top = Convection { h_w_m2k: H, ambient_c: 0.0 };
-    let s = solve(&d, &SolveOptions { tolerance: 1e-11, ..Default::default() }).unwrap();
+    d.boundary.top = Convection {
+        h_w_m2k: H,
+        ambient_c: 0.0,
+    };
+    let s = solve(
+        &d,
+        &SolveOptions {
+            tolerance: 1e-11,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let f = &s.field;
     // The cell just above-right of the plate centre (its centre is at L/2 + h/2).
     let (i, j) = (f.nx / 2, f.ny / 2);
@@ -85,6 +98,16 @@ fn matches_fourier_series_and_converges_second_order() {
     // Second order: halving the cells divides the error by ~4 (accept 3–5: the series is
     // truncated, ~1e-6 relative, and the in-plane and z errors have different constants).
     let (rc, rm) = ((c1 - e1) / (c2 - ec), (m1 - em) / (m2 - em));
-    assert!((3.0..5.0).contains(&rc), "centre errors {} {} ratio {rc}", c1 - e1, c2 - ec);
-    assert!((3.0..5.0).contains(&rm), "mean errors {} {} ratio {rm}", m1 - em, m2 - em);
+    assert!(
+        (3.0..5.0).contains(&rc),
+        "centre errors {} {} ratio {rc}",
+        c1 - e1,
+        c2 - ec
+    );
+    assert!(
+        (3.0..5.0).contains(&rm),
+        "mean errors {} {} ratio {rm}",
+        m1 - em,
+        m2 - em
+    );
 }

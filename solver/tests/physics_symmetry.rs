@@ -13,7 +13,16 @@ fn mirror_symmetric_design_gives_mirror_symmetric_field() {
     let si = mat("silicon", 130.0, 130.0);
     let cu = mat("copper", 385.0, 385.0);
     let mut fins = layer("fins", 3.0, cu.clone(), 1);
-    fins.channels = vec![channels(5.0, 4.0, 31.0, 22.0, FlowDirection::PlusY, 0.1, 0.2, None)];
+    fins.channels = vec![channels(
+        5.0,
+        4.0,
+        31.0,
+        22.0,
+        FlowDirection::PlusY,
+        0.1,
+        0.2,
+        None,
+    )];
     let layers = vec![
         layer("substrate", 1.0, mat("sub", 30.0, 0.8), 2),
         layer("die", 0.7, mat("mold", 0.9, 0.9), 2),
@@ -28,8 +37,18 @@ fn mirror_symmetric_design_gives_mirror_symmetric_field() {
     ];
     let mut d = design(41.0, 30.0, 1.0, layers, blocks);
     d.coolant = Some(coolant(35.0, 0.5, WATERISH));
-    d.boundary.bottom = Convection { h_w_m2k: 50.0, ambient_c: 45.0 };
-    let s = solve(&d, &SolveOptions { tolerance: 1e-13, ..Default::default() }).unwrap();
+    d.boundary.bottom = Convection {
+        h_w_m2k: 50.0,
+        ambient_c: 45.0,
+    };
+    let s = solve(
+        &d,
+        &SolveOptions {
+            tolerance: 1e-13,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let f = &s.field;
     assert_eq!(f.nx, 41);
     let rise = s.results.max_c - 35.0;
@@ -45,7 +64,10 @@ fn mirror_symmetric_design_gives_mirror_symmetric_field() {
     }
     // The discrete problem is exactly symmetric; the red-black smoother is not, so what remains
     // is the algebraic error of a 1e-13 residual: far below 1e-9 of the temperature rise.
-    assert!(worst <= 1e-9 * rise, "asymmetry {worst:e} K of a {rise} K rise");
+    assert!(
+        worst <= 1e-9 * rise,
+        "asymmetry {worst:e} K of a {rise} K rise"
+    );
     let (a, b) = (&s.results.blocks[0], &s.results.blocks[1]);
     assert!((a.max_c - b.max_c).abs() <= 1e-9 * rise);
 }

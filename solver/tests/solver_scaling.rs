@@ -7,17 +7,27 @@ use solver::krylov::Method;
 use solver::solve::{solve_assembly, SolveOptions};
 
 fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
 }
 
 fn cycles_at(cell_mm: f64, method: Method) -> (usize, f64, usize, f64) {
     let d = solver::design::load_design(&example("rubin-2300w.toml"), Some(cell_mm)).unwrap();
     let t0 = std::time::Instant::now();
     let mut asm = solver::grid::assemble(&d).unwrap();
-    let opts = SolveOptions { method, ..Default::default() };
+    let opts = SolveOptions {
+        method,
+        ..Default::default()
+    };
     let (_, conv) = solve_assembly(&mut asm, &opts);
     assert!(conv.converged, "{cell_mm} mm: {conv:?}");
-    (conv.cycles, conv.rel_residual, asm.b.len(), t0.elapsed().as_secs_f64())
+    (
+        conv.cycles,
+        conv.rel_residual,
+        asm.b.len(),
+        t0.elapsed().as_secs_f64(),
+    )
 }
 
 #[test]
@@ -25,7 +35,10 @@ fn cycles_do_not_grow_with_refinement() {
     // The brief's criterion: cycles to 1e-8 grow by at most 2 between successive refinements
     // (h-independent multigrid). 2.0/1.0/0.5 mm keeps the test fast; the 0.25 mm row is in the
     // report (`scaling_table`).
-    let c: Vec<usize> = [2.0, 1.0, 0.5].iter().map(|&h| cycles_at(h, Method::BiCgStab).0).collect();
+    let c: Vec<usize> = [2.0, 1.0, 0.5]
+        .iter()
+        .map(|&h| cycles_at(h, Method::BiCgStab).0)
+        .collect();
     for w in c.windows(2) {
         assert!(w[1] <= w[0] + 2, "cycles {c:?}");
     }
@@ -38,7 +51,9 @@ fn scaling_table() {
     for method in [Method::BiCgStab, Method::VCycle] {
         for h in [2.0, 1.0, 0.5, 0.25] {
             let (c, r, n, t) = cycles_at(h, method);
-            println!("{method:?} cell {h} mm: {n} unknowns, {c} cycles, residual {r:.2e}, {t:.2} s");
+            println!(
+                "{method:?} cell {h} mm: {n} unknowns, {c} cycles, residual {r:.2e}, {t:.2} s"
+            );
         }
     }
 }
@@ -47,17 +62,30 @@ fn scaling_table() {
 #[ignore]
 fn history() {
     let h: f64 = std::env::var("CELL").unwrap().parse().unwrap();
-    let m = if std::env::var("VC").is_ok() { Method::VCycle } else { Method::BiCgStab };
+    let m = if std::env::var("VC").is_ok() {
+        Method::VCycle
+    } else {
+        Method::BiCgStab
+    };
     let mut d = solver::design::load_design(&example("rubin-2300w.toml"), Some(h)).unwrap();
     if std::env::var("NOCOOL").is_ok() {
         for l in &mut d.layers {
             l.channels.clear();
         }
         d.coolant = None;
-        d.boundary.top = solver::model::Convection { h_w_m2k: 20000.0, ambient_c: 45.0 };
+        d.boundary.top = solver::model::Convection {
+            h_w_m2k: 20000.0,
+            ambient_c: 45.0,
+        };
     }
     let mut asm = solver::grid::assemble(&d).unwrap();
-    println!("nu {} nv {} nz {} ncomp {}", asm.op.nu, asm.op.nv, asm.op.nz, asm.op.ncomp());
+    println!(
+        "nu {} nv {} nz {} ncomp {}",
+        asm.op.nu,
+        asm.op.nv,
+        asm.op.nz,
+        asm.op.ncomp()
+    );
     let opts = SolveOptions {
         method: m,
         max_cycles: 60,

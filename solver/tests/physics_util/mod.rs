@@ -4,23 +4,61 @@
 use std::path::PathBuf;
 
 use solver::model::{
-    Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps, Layer, Material,
+    Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps,
+    Layer, Material,
 };
 
 pub fn mat(name: &str, k_xy: f64, k_z: f64) -> Material {
-    Material { name: name.into(), k_xy, k_z, density_kg_m3: None, cp_j_kgk: None }
+    Material {
+        name: name.into(),
+        k_xy,
+        k_z,
+        density_kg_m3: None,
+        cp_j_kgk: None,
+    }
 }
 
 pub fn layer(name: &str, thickness_mm: f64, material: Material, cells: usize) -> Layer {
-    Layer { name: name.into(), thickness_mm, material, cells, channels: vec![] }
+    Layer {
+        name: name.into(),
+        thickness_mm,
+        material,
+        cells,
+        channels: vec![],
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn block(name: &str, layer: usize, x: f64, y: f64, w: f64, d: f64, material: Material, power_w: f64) -> Block {
-    Block { name: name.into(), layer, x_mm: x, y_mm: y, width_mm: w, depth_mm: d, material, power_w, limit_c: None }
+pub fn block(
+    name: &str,
+    layer: usize,
+    x: f64,
+    y: f64,
+    w: f64,
+    d: f64,
+    material: Material,
+    power_w: f64,
+) -> Block {
+    Block {
+        name: name.into(),
+        layer,
+        x_mm: x,
+        y_mm: y,
+        width_mm: w,
+        depth_mm: d,
+        material,
+        power_w,
+        limit_c: None,
+    }
 }
 
-pub fn design(width_mm: f64, depth_mm: f64, cell_mm: f64, layers: Vec<Layer>, blocks: Vec<Block>) -> Design {
+pub fn design(
+    width_mm: f64,
+    depth_mm: f64,
+    cell_mm: f64,
+    layers: Vec<Layer>,
+    blocks: Vec<Block>,
+) -> Design {
     Design {
         name: "test".into(),
         source: PathBuf::from("test.toml"),
@@ -30,20 +68,45 @@ pub fn design(width_mm: f64, depth_mm: f64, cell_mm: f64, layers: Vec<Layer>, bl
         layers,
         blocks,
         coolant: None,
-        boundary: Boundary { top: Convection::ADIABATIC, bottom: Convection::ADIABATIC, sides: Convection::ADIABATIC },
+        boundary: Boundary {
+            top: Convection::ADIABATIC,
+            bottom: Convection::ADIABATIC,
+            sides: Convection::ADIABATIC,
+        },
         transient: None,
     }
 }
 
 /// A constant-property coolant (one table row), so tests can compute ṁ·c_p themselves.
 pub fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant {
-    Coolant { fluid: Fluid { name: "const".into(), table: vec![(20.0, props)] }, inlet_c, flow_lpm }
+    Coolant {
+        fluid: Fluid {
+            name: "const".into(),
+            table: vec![(20.0, props)],
+        },
+        inlet_c,
+        flow_lpm,
+    }
 }
 
-pub const WATERISH: FluidProps = FluidProps { density_kg_m3: 1000.0, cp_j_kgk: 4000.0, k: 0.6, viscosity_pa_s: 1e-3 };
+pub const WATERISH: FluidProps = FluidProps {
+    density_kg_m3: 1000.0,
+    cp_j_kgk: 4000.0,
+    k: 0.6,
+    viscosity_pa_s: 1e-3,
+};
 
 #[allow(clippy::too_many_arguments)]
-pub fn channels(x: f64, y: f64, w: f64, d: f64, dir: FlowDirection, fin_mm: f64, gap_mm: f64, h: Option<f64>) -> Channels {
+pub fn channels(
+    x: f64,
+    y: f64,
+    w: f64,
+    d: f64,
+    dir: FlowDirection,
+    fin_mm: f64,
+    gap_mm: f64,
+    h: Option<f64>,
+) -> Channels {
     Channels {
         x_mm: x,
         y_mm: y,
