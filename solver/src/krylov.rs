@@ -1,8 +1,8 @@
-//! The outer iteration: BiCGSTAB right-preconditioned by one multigrid V-cycle (the coolant's
-//! upwind advection makes the matrix non-symmetric, so CG does not apply), or plain V-cycles.
+//! The outer iteration: BiCGSTAB right-preconditioned by one multigrid cycle (the coolant's
+//! upwind advection makes the matrix non-symmetric, so CG does not apply), or plain cycles.
 //!
 //! Convergence is measured by the true relative residual ‖b − Aθ‖₂ / ‖b‖₂ (recomputed at the
-//! end); "cycles" counts V-cycles, the unit of work (BiCGSTAB applies two per iteration).
+//! end); "cycles" counts multigrid cycles, the unit of work (BiCGSTAB applies two per iteration).
 
 use rayon::prelude::*;
 
@@ -12,9 +12,9 @@ use crate::stencil::norm;
 /// Which outer iteration to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Stationary V-cycles.
+    /// Stationary multigrid cycles.
     VCycle,
-    /// BiCGSTAB preconditioned by one V-cycle per application.
+    /// BiCGSTAB preconditioned by one multigrid cycle per application.
     BiCgStab,
 }
 
@@ -34,7 +34,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     crate::stencil::dot(a, b)
 }
 
-/// Solve A x = b to `tol` (relative residual) within `max_cycles` V-cycles.
+/// Solve A x = b to `tol` (relative residual) within `max_cycles` multigrid cycles.
 pub fn solve(
     mg: &mut Multigrid,
     method: Method,

@@ -56,7 +56,7 @@ pub struct BoundaryHeat {
 pub struct SolverStats {
     pub cells: usize,
     pub unknowns: usize,
-    /// V-cycles to convergence.
+    /// Multigrid cycles to convergence.
     pub iterations: usize,
     pub relative_residual: f64,
     pub wall_s: f64,

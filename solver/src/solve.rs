@@ -10,19 +10,19 @@ use crate::multigrid::Multigrid;
 use crate::results::{self, Results, RunInfo};
 use crate::stencil::Operator;
 
-/// A progress callback: (V-cycles so far, relative residual).
+/// A progress callback: (multigrid cycles so far, relative residual).
 pub type Progress = Box<dyn Fn(usize, f64) + Send + Sync>;
 
 /// Options of [`solve`].
 pub struct SolveOptions {
     /// Stop at this relative residual ‖b − Aθ‖/‖b‖ (default 1e-8).
     pub tolerance: f64,
-    /// Give up after this many V-cycles (default 200).
+    /// Give up after this many multigrid cycles (default 200).
     pub max_cycles: usize,
     /// Threads of a local rayon pool; `None` uses the global pool (all cores).
     pub threads: Option<usize>,
     pub progress: Option<Progress>,
-    /// Outer iteration (default: BiCGSTAB preconditioned by V(1,1) cycles).
+    /// Outer iteration (default: BiCGSTAB preconditioned by W(1,1) cycles).
     pub method: Method,
 }
 
