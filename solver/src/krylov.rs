@@ -96,7 +96,6 @@ fn bicgstab(
     let mut p = vec![0.0; n];
     let mut v = vec![0.0; n];
     let mut phat = vec![0.0; n];
-    let mut shat = vec![0.0; n];
     let mut t = vec![0.0; n];
     let (mut rho_old, mut alpha, mut omega): (f64, f64, f64) = (1.0, 1.0, 1.0);
     let mut rel = norm(r) / bnorm;
@@ -119,20 +118,19 @@ fn bicgstab(
         mg.ops[0].residual(None, &phat, &mut v);
         alpha = rho / dot(&r0, &v);
         axpy(r, -alpha, &v);
+        // x += α p̂ now, so p̂'s storage can hold ŝ (one vector less: memory per unknown).
+        axpy(x, alpha, &phat);
         let snorm = norm(r) / bnorm;
         if snorm <= tol {
-            axpy(x, alpha, &phat);
             progress(mg.cycles, snorm);
             break;
         }
-        mg.precondition(r, &mut shat);
-        mg.ops[0].residual(None, &shat, &mut t);
+        let shat = &mut phat;
+        mg.precondition(r, shat);
+        mg.ops[0].residual(None, shat, &mut t);
         let tt = dot(&t, &t);
         omega = if tt > 0.0 { dot(&t, r) / tt } else { 0.0 };
-        x.par_iter_mut()
-            .zip(&phat)
-            .zip(&shat)
-            .for_each(|((xi, pi), si)| *xi += alpha * pi + omega * si);
+        axpy(x, omega, shat);
         axpy(r, -omega, &t);
         rho_old = rho;
         rel = norm(r) / bnorm;
