@@ -4,6 +4,7 @@
 //! The crate knows nothing of Modbus or the CLI.
 
 pub mod column;
+pub mod conductance;
 pub mod coolant;
 pub mod design;
 pub mod field;
