@@ -110,3 +110,47 @@ fn source_layer_error_is_second_order() {
         "errors {e2:e} {e4:e}, ratio {ratio}"
     );
 }
+
+#[test]
+fn boundary_heat_closes_the_energy_balance() {
+    let layers = vec![
+        layer("source", 0.5, mat("si", 130.0, 130.0), 2),
+        layer("cu", 2.0, mat("cu", 385.0, 385.0), 2),
+    ];
+    let blocks = vec![block(
+        "heater",
+        0,
+        2.0,
+        2.0,
+        4.0,
+        4.0,
+        mat("si", 130.0, 130.0),
+        50.0,
+    )];
+    let mut d = design(10.0, 10.0, 1.0, layers, blocks);
+    d.boundary.top = Convection {
+        h_w_m2k: 5000.0,
+        ambient_c: 30.0,
+    };
+    d.boundary.sides = Convection {
+        h_w_m2k: 200.0,
+        ambient_c: 20.0,
+    };
+    let s = solve(
+        &d,
+        &SolveOptions {
+            tolerance: 1e-12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let b = &s.results.boundary_heat_w;
+    // All heat leaves through top and sides (bottom adiabatic): their sum is the power to the
+    // algebraic error of a 1e-12 residual (1e-9 relative leaves ample margin).
+    assert!((b.top + b.sides - 50.0).abs() < 1e-9 * 50.0, "{b:?}");
+    assert!(b.bottom == 0.0 && b.sides > 0.0 && b.top > 0.0);
+    assert!(s.results.energy_balance_error.unwrap() < 1e-9);
+    // No coolant: R_th is referred to the lowest ambient with h > 0 (the sides, 20 °C).
+    let rth = s.results.thermal_resistance_c_per_w.unwrap();
+    assert!((rth - (s.results.max_c - 20.0) / 50.0).abs() < 1e-12);
+}
