@@ -116,6 +116,10 @@ impl Operator {
                     },
                 );
         }
+        let cross = self.cross_flow_heights();
+        if !cross.is_empty() {
+            self.relax_vlines(&cross, b, x);
+        }
     }
 
     fn relax_column(

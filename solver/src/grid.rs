@@ -249,12 +249,31 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
         }
     }
     let nz = cell_layer.len();
-    let main_dir = design
-        .layers
-        .iter()
-        .flat_map(|l| l.channels.iter())
-        .map(|c| c.direction)
-        .next();
+    // Lines run along the flow axis carrying the most channel-field area (ties: the first
+    // field's axis), in the direction of the larger area on that axis. Fields across that axis
+    // still work, with slower convergence (their streams cross the lines).
+    let mut area = [0.0f64; 4]; // +x, −x, +y, −y
+    let mut first = None;
+    for ch in design.layers.iter().flat_map(|l| l.channels.iter()) {
+        let i = match ch.direction {
+            FlowDirection::PlusX => 0,
+            FlowDirection::MinusX => 1,
+            FlowDirection::PlusY => 2,
+            FlowDirection::MinusY => 3,
+        };
+        area[i] += ch.width_mm * ch.depth_mm;
+        first.get_or_insert(i / 2);
+    }
+    let main_dir = first.map(|f| {
+        let (ax, ay) = (area[0] + area[1], area[2] + area[3]);
+        let y_axis = ay > ax || (ay == ax && f == 1);
+        match (y_axis, area[0] >= area[1], area[2] >= area[3]) {
+            (false, true, _) => FlowDirection::PlusX,
+            (false, false, _) => FlowDirection::MinusX,
+            (true, _, true) => FlowDirection::PlusY,
+            (true, _, false) => FlowDirection::MinusY,
+        }
+    });
     let orient = match main_dir {
         Some(FlowDirection::PlusX) | None => Orientation {
             swap: false,

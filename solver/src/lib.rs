@@ -17,4 +17,5 @@ pub mod render;
 pub mod results;
 pub mod solve;
 pub mod stencil;
+pub mod vline;
 pub mod vtk;
