@@ -154,3 +154,35 @@ fn boundary_heat_closes_the_energy_balance() {
     let rth = s.results.thermal_resistance_c_per_w.unwrap();
     assert!((rth - (s.results.max_c - 20.0) / 50.0).abs() < 1e-12);
 }
+
+#[test]
+fn misaligned_blocks_keep_their_power() {
+    // 10.3 × 7.7 mm at 1 mm cells (stretched cells) with a block that cuts cells: area-fraction
+    // rasterisation must keep the block's power exact (to rounding, 1e-12).
+    let si = mat("si", 130.0, 130.0);
+    let layers = vec![
+        layer("die", 0.3, mat("mold", 0.9, 0.9), 1),
+        layer("cu", 1.0, mat("cu", 385.0, 385.0), 1),
+    ];
+    let blocks = vec![block("die", 0, 1.37, 2.21, 4.45, 3.33, si, 42.0)];
+    let mut d = design(10.3, 7.7, 1.0, layers, blocks);
+    d.boundary.top = Convection {
+        h_w_m2k: 8000.0,
+        ambient_c: 25.0,
+    };
+    let s = solve(&d, &SolveOptions::default()).unwrap();
+    let f = &s.field;
+    let dy_mm = 7.7 / f.ny as f64;
+    let total: f64 = (0..f.nz)
+        .flat_map(|k| (0..f.nx * f.ny).map(move |c| (k, c)))
+        .map(|(k, c)| {
+            f.power_w_m3[k * f.nx * f.ny + c]
+                * f.dx_mm
+                * dy_mm
+                * (f.z_edges_mm[k + 1] - f.z_edges_mm[k])
+                * 1e-9
+        })
+        .sum();
+    assert!((total - 42.0).abs() < 1e-12 * 42.0, "{total}");
+    assert!(s.results.energy_balance_error.unwrap() < 1e-6);
+}
