@@ -48,7 +48,7 @@ fn cycles_do_not_grow_with_refinement() {
 #[test]
 #[ignore]
 fn scaling_table() {
-    for method in [Method::BiCgStab, Method::VCycle] {
+    for method in [Method::BiCgStab] {
         for h in [2.0, 1.0, 0.5, 0.25] {
             let (c, r, n, t) = cycles_at(h, method);
             println!(
@@ -106,4 +106,37 @@ fn headline() {
     println!("{}", serde_json::to_string_pretty(&s.results).unwrap());
     let c = solver::coolant::analyse(&d).unwrap();
     println!("{:#?}", c.fields[0].perf);
+}
+
+#[test]
+fn unconverged_and_bad_options_are_clear_errors() {
+    let d = solver::design::load_design(&example("rubin-2300w.toml"), Some(2.0)).unwrap();
+    let opts = SolveOptions {
+        max_cycles: 2,
+        ..Default::default()
+    };
+    let e = solver::solve::solve(&d, &opts).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("did not converge") && msg.contains("cycles") && msg.contains("try"),
+        "{msg}"
+    );
+    let e = solver::solve::solve(
+        &d,
+        &SolveOptions {
+            threads: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("threads"), "{e}");
+    let e = solver::solve::solve(
+        &d,
+        &SolveOptions {
+            tolerance: 0.0,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("tolerance"), "{e}");
 }
