@@ -3,8 +3,9 @@
 //! equal to 0.1 K/W, at 512 × 512 cells (one z cell per layer: 1 048 576 unknowns). The design
 //! is built in code: `benches::hotspot`, whose doc gives every number and its source.
 //!
-//! - `hotspot/solve_512`: `solver::solve::solve` with default options (assemble, BiCGSTAB +
-//!   V(1,1) multigrid to a 1e-8 relative residual, results): what `coldtray simulate` pays;
+//! - `hotspot/solve_512`: `solver::solve::solve` with default options (assemble, BiCGSTAB
+//!   preconditioned by one (1,1) multigrid cycle, to a 1e-8 relative residual, results): what
+//!   `coldtray simulate` pays;
 //! - `hotspot/assemble_512`: only `grid::assemble`, to split the above.
 //!
 //! Run: `cargo bench -p benches --bench hotspot`.

@@ -11,10 +11,10 @@
 //! - `memcpy_{1,2}t`: `copy_from_slice` of 28 B per unknown, i.e. 56 B of traffic (read +
 //!   write) per unknown: the same traffic as the kernels' nominal count.
 //!
-//! Bytes per unknown (nominal, what every ratio uses): 4 coefficient arrays (gu, gv, gz, gb)
-//! + x + b + out = 7 × 8 B = 56 B (the sweep updates x in place: x read + x written). The
-//! solver's sweep additionally copies the other colour's lines into `old` before each
-//! half-sweep and reads them from there: +24 B per unknown (read x, write old, read old).
+//! Bytes per unknown (nominal, what every ratio uses): the 4 coefficient arrays (gu, gv, gz,
+//! gb), x, b and out, 7 × 8 B = 56 B (the sweep updates x in place: x read, x written). The
+//! solver's sweep also copies the other colour's lines into `old` before each half-sweep and
+//! reads them from there: 24 B per unknown more (read x, write old, read old).
 //!
 //! 1t / 2t = a rayon pool of 1 / 2 threads. After criterion's runs the bench prints a table of
 //! its own (shortest of 5 runs of each kernel, same process) with the bandwidth of each kernel

@@ -1,11 +1,15 @@
 //! Whole steady solves as `coldtray simulate` runs them (`solver::solve::solve` with default
-//! options: assemble, BiCGSTAB + V(1,1) multigrid to 1e-8, results), with peak heap memory.
+//! options: assemble, BiCGSTAB preconditioned by one (1,1) multigrid cycle, to 1e-8, results), with peak heap memory.
 //!
 //! Cases: `rubin-1800w`, `rubin-2300w`, `tray-vr200` at their own `cell_mm`, and `rubin-2300w`
 //! at 0.25 mm. Before criterion times each case, one untimed solve runs under the counting
 //! global allocator (`peak_alloc::PeakAlloc`, installed below) and the bench prints the peak
-//! heap bytes the solve added, per unknown (unknowns = columns × (z cells + fluid groups), the
-//! length of the state vector), with the V-cycles and the final residual.
+//! heap bytes the solve added, per unknown (unknowns = the
+//! solver's count in `results.json`: cells + coolant cells; `state_len` is the state vector's
+//! length, which also holds the identity rows of columns without coolant), with the cycles and
+//! the final residual, and a breakdown: the bytes the assembly (`grid::assemble`) keeps and the
+//! bytes the multigrid hierarchy stores (`Multigrid::stored_values`: operators + work vectors),
+//! per unknown. The rest of the peak is the Krylov vectors and the results.
 //!
 //! Note: that allocator zero-fills `alloc_zeroed` by hand (no lazy calloc pages), which costs
 //! one memset of every zeroed vector in the timings (well under 1 % of a solve).
@@ -15,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use benches::{load_example, measure_peak, PeakAlloc};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use solver::multigrid::Multigrid;
 use solver::solve::{solve, SolveOptions};
 
 #[global_allocator]
@@ -37,6 +42,16 @@ fn solves(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat);
     for (name, cell) in CASES {
         let design = load_example(name, cell);
+        // Breakdown: what the assembly keeps, and what the multigrid hierarchy stores.
+        let base = ALLOC.current_usage();
+        let asm = match solver::grid::assemble(&design) {
+            Ok(a) => a,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let asm_bytes = ALLOC.current_usage().saturating_sub(base);
+        let state_len = asm.op.len();
+        let mg_bytes = 8 * Multigrid::new(asm.op.clone()).stored_values();
+        drop(asm);
         let t = Instant::now();
         let (sol, peak) = measure_peak(&ALLOC, || solve(&design, &SolveOptions::default()));
         let wall = t.elapsed().as_secs_f64();
@@ -52,23 +67,38 @@ fn solves(c: &mut Criterion) {
             "{id}: {unknowns} unknowns, peak {peak} B = {:.1} B/unknown, {wall:.2} s, {conv:?}",
             peak as f64 / unknowns as f64
         );
-        rows.push((id.clone(), unknowns, peak, wall, conv));
+        rows.push((
+            id.clone(),
+            unknowns,
+            state_len,
+            peak,
+            asm_bytes,
+            mg_bytes,
+            wall,
+        ));
         group.throughput(Throughput::Elements(unknowns as u64));
         group.bench_function(id, |b| {
             b.iter(|| solve(&design, &SolveOptions::default()).map(|s| s.results.max_c))
         });
     }
     group.finish();
-    println!("\nsolve table ({} threads)", rayon::current_num_threads());
     println!(
-        "{:>20} {:>10} {:>10} {:>12} {:>9}",
-        "case", "unknowns", "peak_MB", "B/unknown", "first_s"
+        "\nsolve table ({} threads; B/unk = peak heap / unknowns; assembly and multigrid = bytes \
+         they hold, per unknown)",
+        rayon::current_num_threads()
     );
-    for (id, n, peak, wall, _) in &rows {
+    println!(
+        "{:>20} {:>9} {:>9} {:>8} {:>7} {:>9} {:>7} {:>8}",
+        "case", "unknowns", "state_len", "peak_MB", "B/unk", "assembly", "mg", "first_s"
+    );
+    for (id, n, len, peak, asm, mg, wall) in &rows {
+        let per = |b: usize| b as f64 / *n as f64;
         println!(
-            "{id:>20} {n:>10} {:>10.1} {:>12.1} {wall:>9.2}",
+            "{id:>20} {n:>9} {len:>9} {:>8.1} {:>7.1} {:>9.1} {:>7.1} {wall:>8.2}",
             *peak as f64 / 1e6,
-            *peak as f64 / *n as f64
+            per(*peak),
+            per(*asm),
+            per(*mg)
         );
     }
 }
