@@ -131,7 +131,8 @@ pub struct Block {
     pub limit_c: Option<f64>,
 }
 
-/// The coolant loop feeding every channel field (fields in parallel, flow split by area).
+/// The coolant loop feeding every channel field. Fields are hydraulically in parallel: the
+/// solver splits the flow so that their pressure drops are equal (see `coolant.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coolant {
     pub fluid: Fluid,

@@ -32,10 +32,11 @@ fn cycles_at(cell_mm: f64, method: Method) -> (usize, f64, usize, f64) {
 
 #[test]
 fn cycles_do_not_grow_with_refinement() {
-    // The brief's criterion: cycles to 1e-8 grow by at most 2 between successive refinements
-    // (h-independent multigrid). 2.0/1.0/0.5 mm keeps the test fast; the 0.25 mm row is in the
-    // report (`scaling_table`).
-    let c: Vec<usize> = [2.0, 1.0, 0.5]
+    // The criterion: cycles to 1e-8 grow by at most 2 across cell sizes 1.0, 0.5 and
+    // 0.25 mm (h-independent multigrid). A method whose cycle count grows with the grid (plain
+    // relaxation: ~4x per halving) fails this by a wide margin; in release the three solves take
+    // about 2.5 s together (1.2 M unknowns at 0.25 mm).
+    let c: Vec<usize> = [1.0, 0.5, 0.25]
         .iter()
         .map(|&h| cycles_at(h, Method::BiCgStab).0)
         .collect();
@@ -56,56 +57,6 @@ fn scaling_table() {
             );
         }
     }
-}
-
-#[test]
-#[ignore]
-fn history() {
-    let h: f64 = std::env::var("CELL").unwrap().parse().unwrap();
-    let m = if std::env::var("VC").is_ok() {
-        Method::VCycle
-    } else {
-        Method::BiCgStab
-    };
-    let mut d = solver::design::load_design(&example("rubin-2300w.toml"), Some(h)).unwrap();
-    if std::env::var("NOCOOL").is_ok() {
-        for l in &mut d.layers {
-            l.channels.clear();
-        }
-        d.coolant = None;
-        d.boundary.top = solver::model::Convection {
-            h_w_m2k: 20000.0,
-            ambient_c: 45.0,
-        };
-    }
-    let mut asm = solver::grid::assemble(&d).unwrap();
-    println!(
-        "nu {} nv {} nz {} ncomp {}",
-        asm.op.nu,
-        asm.op.nv,
-        asm.op.nz,
-        asm.op.ncomp()
-    );
-    let opts = SolveOptions {
-        method: m,
-        max_cycles: 60,
-        progress: Some(Box::new(|c, r| print!("{c}:{r:.1e} "))),
-        ..Default::default()
-    };
-    let (_, conv) = solve_assembly(&mut asm, &opts);
-    println!("\n{conv:?}");
-}
-
-#[test]
-#[ignore]
-fn headline() {
-    let h: f64 = std::env::var("CELL").unwrap().parse().unwrap();
-    let name = std::env::var("DESIGN").unwrap_or("rubin-2300w.toml".into());
-    let d = solver::design::load_design(&example(&name), Some(h)).unwrap();
-    let s = solver::solve::solve(&d, &SolveOptions::default()).unwrap();
-    println!("{}", serde_json::to_string_pretty(&s.results).unwrap());
-    let c = solver::coolant::analyse(&d).unwrap();
-    println!("{:#?}", c.fields[0].perf);
 }
 
 #[test]
