@@ -12,7 +12,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use benches::time_min;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use solver::multigrid::Multigrid;
 use solver::solve::{solve, SolveOptions};
 
 const CELLS: usize = 512;
@@ -26,7 +28,7 @@ fn hotspot(c: &mut Criterion) {
     };
     let r = &sol.results;
     println!(
-        "hotspot {CELLS}x{CELLS}: {} unknowns, first solve {:.3} s, {} V-cycles to {:.1e}, max {:.2} °C, top heat {:.4} W of {:.1} W",
+        "hotspot {CELLS}x{CELLS}: {} unknowns, first solve {:.3} s, {} cycles to {:.1e}, max {:.2} °C, top heat {:.4} W of {:.1} W",
         r.solver.unknowns,
         t.elapsed().as_secs_f64(),
         r.solver.iterations,
@@ -36,7 +38,9 @@ fn hotspot(c: &mut Criterion) {
         r.total_power_w
     );
     let n = r.solver.unknowns as u64;
+    let cycles = r.solver.iterations;
     drop(sol);
+    breakdown(&design, cycles);
     let mut group = c.benchmark_group("hotspot");
     group
         .sample_size(10)
@@ -51,6 +55,53 @@ fn hotspot(c: &mut Criterion) {
         b.iter(|| solver::grid::assemble(&design).map(|a| black_box(a.b.len())))
     });
     group.finish();
+}
+
+/// Where the time of one solve goes (shortest of 3 runs of each part, 2 threads).
+fn breakdown(design: &solver::model::Design, cycles: usize) {
+    let mut asm = None;
+    let t_asm = time_min(3, || asm = solver::grid::assemble(design).ok());
+    let Some(asm) = asm else {
+        panic!("hotspot: assembly failed")
+    };
+    let solver::grid::Assembly { op, b, .. } = asm;
+    let n = op.len();
+    let (mut x, mut r, mut old) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let t_sweep = time_min(3, || op.smooth(&b, &mut x, &mut old));
+    let t_res = time_min(3, || op.residual(Some(&b), &x, &mut r));
+    let mut mg = Multigrid::new(op);
+    let t_cycle = time_min(3, || mg.vcycle(&b, &mut x));
+    let gamma = mg.gamma;
+    mg.gamma = 1;
+    let t_v = time_min(3, || mg.vcycle(&b, &mut x));
+    // The coarsest levels alone: a cycle started on the level with at most 32 x 32 columns.
+    let lc = mg
+        .ops
+        .iter()
+        .position(|o| o.ncol() <= 32 * 32)
+        .unwrap_or(mg.ops.len() - 1);
+    let nl = mg.ops[lc].len();
+    let (bc, mut xc, mut oc) = (vec![1e-3; nl], vec![0.0; nl], vec![0.0; nl]);
+    let t_small_sweep = time_min(5, || mg.ops[lc].smooth(&bc, &mut xc, &mut oc));
+    mg.gamma = gamma;
+    let visits: usize = (lc..mg.ops.len()).map(|l| gamma.pow(l as u32)).sum();
+    println!(
+        "hotspot breakdown: assemble {:.0} ms; fine sweep {:.1} ms, fine residual {:.1} ms; one \
+         cycle (gamma {}) {:.1} ms = {:.1} fine sweeps; {cycles} cycles = {:.0} ms; one V-cycle \
+         {:.1} ms; levels {lc}.. (<= 32x32 columns, {} of {} levels) are visited {visits} times \
+         per W-cycle, one sweep there takes {:.1} us",
+        t_asm * 1e3,
+        t_sweep * 1e3,
+        t_res * 1e3,
+        gamma,
+        t_cycle * 1e3,
+        t_cycle / t_sweep,
+        cycles as f64 * t_cycle * 1e3,
+        t_v * 1e3,
+        mg.ops.len() - lc,
+        mg.ops.len(),
+        t_small_sweep * 1e6
+    );
 }
 
 // No plots: criterion's plotters backend has no font on this machine (and plots cost time).
