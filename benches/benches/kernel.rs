@@ -6,6 +6,8 @@
 //! - `sweep_ref_1t`: the same sweep as a scalar triple loop (`benches::reference::sweep`);
 //! - `sweep_ref_factored_1t`: that loop with each column's LU factors computed once per
 //!   operator instead of in every sweep (`reference::sweep_factored`; 64 B per unknown);
+//! - `sweep_ref_factored_x4_1t`: that, relaxing one column of each of 4 same-colour lines at a
+//!   time so four Thomas recurrences overlap (`reference::sweep_factored_x4`);
 //! - `residual_solver_{1,2}t`: `Operator::residual`, out = b − A x;
 //! - `residual_ref_{1,2}t`: the same as a scalar triple loop;
 //! - `memcpy_{1,2}t`: `copy_from_slice` of 28 B per unknown, i.e. 56 B of traffic (read +
@@ -81,6 +83,7 @@ impl Case {
         match name {
             "sweep_ref" => reference::sweep(op, b, x),
             "sweep_ref_factored" => reference::sweep_factored(op, fact, b, x),
+            "sweep_ref_factored_x4" => reference::sweep_factored_x4(op, fact, b, x),
             "sweep_solver" => op.smooth(b, x, old),
             "residual_ref" => reference::residual_par(op, b, x, out),
             "residual_solver" => op.residual(Some(b), x, out),
@@ -103,9 +106,10 @@ impl Case {
 }
 
 /// (kernel, threads): the reference sweep is sequential only (see `reference::sweep`).
-const RUNS: [(&str, usize); 10] = [
+const RUNS: [(&str, usize); 11] = [
     ("sweep_ref", 1),
     ("sweep_ref_factored", 1),
+    ("sweep_ref_factored_x4", 1),
     ("sweep_solver", 1),
     ("sweep_solver", 2),
     ("residual_ref", 1),
@@ -119,7 +123,7 @@ const RUNS: [(&str, usize); 10] = [
 /// Nominal bytes per unknown of each kernel (the prefactored sweep reads cp and inv instead
 /// of gb: 8 arrays).
 fn bytes_per_unknown(name: &str) -> usize {
-    if name == "sweep_ref_factored" {
+    if name.starts_with("sweep_ref_factored") {
         BPU + 8
     } else {
         BPU
