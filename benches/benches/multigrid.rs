@@ -57,7 +57,33 @@ fn stationary(mg: &mut Multigrid, gamma: usize, b: &[f64], x: &mut [f64]) -> (Ve
     (hist, per_cycle_s)
 }
 
+/// Diagnostic at 1.0 mm, the size that misses the target: does more smoothing per level fix
+/// the factor (smoother-limited) or not (coarse-grid-limited)?
+fn smoothing_diagnostic() {
+    let design = load_example("rubin-2300w", Some(1.0));
+    let asm = match solver::grid::assemble(&design) {
+        Ok(a) => a,
+        Err(e) => panic!("assemble at 1 mm: {e}"),
+    };
+    let solver::grid::Assembly { op, b, .. } = asm;
+    let mut x = vec![0.0; op.len()];
+    let mut mg = Multigrid::new(op);
+    for nu in [1, 2, 4] {
+        for gamma in [1, 2] {
+            (mg.pre, mg.post) = (nu, nu);
+            let (hist, _) = stationary(&mut mg, gamma, &b, &mut x);
+            let nc = hist.len() - 1;
+            println!(
+                "1.0 mm diagnostic: gamma {gamma}, ({nu},{nu}) smoothing: mean factor {:.3}, last {:.3}",
+                (hist[nc] / hist[0]).powf(1.0 / nc as f64),
+                hist[nc] / hist[nc - 1]
+            );
+        }
+    }
+}
+
 fn multigrid(c: &mut Criterion) {
+    smoothing_diagnostic();
     let mut rows = Vec::new();
     let mut group = c.benchmark_group("rubin-2300w");
     group
