@@ -1,12 +1,14 @@
-//! `coldtray simulate`: solve a design to steady state, write `results.json`, thermal maps and
-//! the ParaView export, and print a summary a person reads at a glance.
+//! `coldtray simulate`: solve a design to steady state (or run its `[transient]` section),
+//! write `results.json`, thermal maps, the ParaView export (and `probes.csv` for a transient
+//! run), and print a summary a person reads at a glance.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use solver::results::{BlockResult, Results};
+use solver::model::Design;
+use solver::results::{BlockResult, Results, SolverStats};
 use solver::solve::{Solution, SolveOptions};
 
 /// Arguments of `coldtray simulate`.
@@ -29,34 +31,20 @@ pub struct Args {
     /// Stop at this relative residual.
     #[arg(long, default_value_t = 1e-8, value_name = "T")]
     pub tolerance: f64,
+    /// Solve a design with a [transient] section to steady state instead (design powers).
+    #[arg(long)]
+    pub steady: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let design = solver::design::load_design(&args.design, args.cell_mm)
         .with_context(|| format!("loading design {}", args.design.display()))?;
-    let bar = std::io::stdout().is_terminal().then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_message(format!("solving {}", design.name));
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        pb
-    });
-    let progress: Option<solver::solve::Progress> = bar.clone().map(|pb| {
-        Box::new(move |cycle: usize, residual: f64| {
-            pb.set_message(format!(
-                "multigrid cycle {cycle}: relative residual {residual:.2e}"
-            ));
-        }) as solver::solve::Progress
-    });
-    let opts = SolveOptions {
-        tolerance: args.tolerance,
-        threads: args.threads,
-        progress,
-        ..Default::default()
+    let transient = design.transient.is_some() && !args.steady;
+    let solved = if transient {
+        run_transient(&design, &args)
+    } else {
+        run_steady(&design, &args)
     };
-    let solved = solver::solve::solve(&design, &opts);
-    if let Some(pb) = &bar {
-        pb.finish_and_clear();
-    }
     let Solution { results, field } =
         solved.with_context(|| format!("solving {}", args.design.display()))?;
     std::fs::create_dir_all(&args.out)
@@ -64,6 +52,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let json_path = args.out.join("results.json");
     write_atomic(&json_path, &serde_json::to_vec_pretty(&results)?)?;
     let mut written = vec![json_path];
+    if let Some(tr) = &results.transient {
+        let csv = args.out.join("probes.csv");
+        std::fs::write(&csv, solver::transient::probes_csv(tr))
+            .with_context(|| format!("writing {}", csv.display()))?;
+        written.push(csv);
+    }
     if args.no_png {
         let vtr = args.out.join(solver::vtk::FIELD_FILE);
         solver::vtk::write_field(&field, &vtr)
@@ -85,6 +79,67 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message(format!("solving {}", design.name));
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let progress: Option<solver::solve::Progress> = bar.clone().map(|pb| {
+        Box::new(move |cycle: usize, residual: f64| {
+            pb.set_message(format!(
+                "multigrid cycle {cycle}: relative residual {residual:.2e}"
+            ));
+        }) as solver::solve::Progress
+    });
+    let opts = SolveOptions {
+        tolerance: args.tolerance,
+        threads: args.threads,
+        progress,
+        ..Default::default()
+    };
+    let solved = solver::solve::solve(design, &opts);
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    Ok(solved?)
+}
+
+fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
+    let steps = design
+        .transient
+        .as_ref()
+        .map_or(0, |t| solver::transient::step_sizes(t).len());
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let pb = indicatif::ProgressBar::new(steps as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] step {pos}/{len}, {elapsed} (eta {eta})",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_message(format!("{}: t = 0 s", design.name));
+        pb
+    });
+    let on_step: Option<solver::transient::StepProgress> = bar.clone().map(|pb| {
+        let name = design.name.clone();
+        Box::new(move |n: usize, _total: usize, t_s: f64| {
+            pb.set_position(n as u64);
+            pb.set_message(format!("{name}: t = {t_s:.3} s"));
+        }) as solver::transient::StepProgress
+    });
+    let opts = SolveOptions {
+        tolerance: args.tolerance,
+        threads: args.threads,
+        ..Default::default()
+    };
+    let solved = solver::transient::run(design, &opts, on_step.as_ref());
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    Ok(solved?)
 }
 
 /// Write to a temporary file in the same directory, then rename: readers never see half a file.
@@ -169,12 +224,44 @@ pub fn summary(r: &Results) -> String {
             bh.top, bh.bottom, bh.sides
         );
     }
-    if let Some(e) = r.energy_balance_error {
-        s += &format!("  energy balance {e:.1e} (|power in − heat out| / power in)\n");
+    match (r.energy_balance_error, &r.transient) {
+        (Some(e), None) => {
+            s += &format!("  energy balance {e:.1e} (|power in − heat out| / power in)\n")
+        }
+        (Some(e), Some(_)) => s += &format!(
+            "  energy balance {e:.1e} (|∫P dt − ΔE stored − ∫heat out dt| / ∫P dt over the run)\n"
+        ),
+        _ => {}
     }
     let v = &r.solver;
+    match &r.transient {
+        None => s += &format!(
+            "  solver         {} cycles to residual {:.1e}, {:.2} s on {} threads, {} unknowns\n",
+            v.iterations, v.relative_residual, v.wall_s, v.threads, v.unknowns
+        ),
+        Some(tr) => s += &transient_lines(tr, v),
+    }
+    s
+}
+
+/// The transient part of the summary: the run, then each probe's peak and when it occurred.
+fn transient_lines(tr: &solver::transient::TransientResult, v: &SolverStats) -> String {
+    let steps = tr.times_s.len();
+    let end = tr.times_s.last().copied().unwrap_or(0.0);
+    let mut s = format!(
+        "  transient      {steps} backward-Euler steps to t = {end} s (figures above: the final step)\n"
+    );
+    for p in &tr.probes {
+        if let Some((peak, at)) = p.peak(&tr.times_s) {
+            let last = p.max_c.last().copied().unwrap_or(peak);
+            s += &format!(
+                "  peak           {:<16} {peak:>6.1} °C at t = {at} s (final {last:.1} °C)\n",
+                p.name
+            );
+        }
+    }
     s += &format!(
-        "  solver         {} cycles to residual {:.1e}, {:.2} s on {} threads, {} unknowns\n",
+        "  solver         {} cycles in {steps} steps (≤ residual {:.1e} each), {:.2} s on {} threads, {} unknowns\n",
         v.iterations, v.relative_residual, v.wall_s, v.threads, v.unknowns
     );
     s

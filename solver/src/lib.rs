@@ -17,5 +17,6 @@ pub mod render;
 pub mod results;
 pub mod solve;
 pub mod stencil;
+pub mod transient;
 pub mod vline;
 pub mod vtk;

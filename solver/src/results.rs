@@ -9,6 +9,8 @@
 //! - `energy_balance_error` = |P_in − (coolant enthalpy rise + Σ boundary heat)| / P_in, every
 //!   term computed from the solved temperatures (the enthalpy rise from the outlet fluid
 //!   temperatures, the boundary heat from the face conductances); `null` when P_in = 0.
+//!   A transient run replaces it with the run's balance (see `crate::transient`).
+//! - `transient` is `null` in a steady run; a transient run fills it (`crate::transient`).
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +78,9 @@ pub struct Results {
     pub boundary_heat_w: BoundaryHeat,
     pub energy_balance_error: Option<f64>,
     pub solver: SolverStats,
+    /// Probe time series of a transient run; `null` in a steady run.
+    #[serde(default)]
+    pub transient: Option<crate::transient::TransientResult>,
 }
 
 /// Solver bookkeeping passed to [`compute`].
@@ -117,26 +122,11 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
         .enumerate()
         .map(|(f, q)| q * a_cell * g.dz_m(f / (nx * ny)))
         .sum();
-    let bheat: Vec<f64> = asm
-        .boundary
+    let (absorbed, bheat) = heat_out_w(asm, theta);
+    let (csum, ctheta) = asm
+        .outlets
         .iter()
-        .map(|faces| {
-            faces
-                .iter()
-                .map(|&(s, gc, amb)| gc * (theta[s] - amb))
-                .sum()
-        })
-        .collect();
-    let (absorbed, csum, ctheta) =
-        asm.outlets
-            .iter()
-            .fold((0.0, 0.0, 0.0), |(a, cs, ct), &(s, c)| {
-                (
-                    a + c * (theta[s] - asm.inlet_theta),
-                    cs + c,
-                    ct + c * theta[s],
-                )
-            });
+        .fold((0.0, 0.0), |(cs, ct), &(s, c)| (cs + c, ct + c * theta[s]));
     let heat_out = absorbed + bheat.iter().sum::<f64>();
     let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let blocks = design
@@ -144,24 +134,13 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
         .iter()
         .zip(&asm.block_cells)
         .map(|(blk, cells)| {
-            let (mut wsum, mut tsum, mut mx, mut mx_any) =
-                (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
-            for &(f, frac) in cells {
-                let w = frac * g.dz_m(f / (nx * ny));
-                wsum += w;
-                tsum += w * solid_c[f];
-                mx_any = mx_any.max(solid_c[f]);
-                if frac >= 0.5 {
-                    mx = mx.max(solid_c[f]);
-                }
-            }
-            let max_c = if mx.is_finite() { mx } else { mx_any };
+            let (max_c, mean_c) = block_max_mean_c(asm, cells, theta);
             BlockResult {
                 name: blk.name.clone(),
                 layer: design.layers[blk.layer].name.clone(),
                 power_w: blk.power_w,
                 max_c,
-                mean_c: if wsum > 0.0 { tsum / wsum } else { max_c },
+                mean_c,
                 limit_c: blk.limit_c,
                 margin_c: blk.limit_c.map(|l| l - max_c),
             }
@@ -232,6 +211,7 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
             wall_s: run.wall_s,
             threads: run.threads,
         },
+        transient: None,
     };
     let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
     z_edges_mm[0] = 0.0;
@@ -268,4 +248,45 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
             .collect(),
     };
     (results, field)
+}
+
+/// Heat leaving the model at state `theta`, W: (coolant enthalpy rise, boundary heat through
+/// [top, bottom, sides]).
+pub fn heat_out_w(asm: &Assembly, theta: &[f64]) -> (f64, [f64; 3]) {
+    let absorbed = asm
+        .outlets
+        .iter()
+        .map(|&(s, c)| c * (theta[s] - asm.inlet_theta))
+        .sum();
+    let mut bheat = [0.0; 3];
+    for (out, faces) in bheat.iter_mut().zip(&asm.boundary) {
+        *out = faces
+            .iter()
+            .map(|&(s, gc, amb)| gc * (theta[s] - amb))
+            .sum();
+    }
+    (absorbed, bheat)
+}
+
+/// A block's (max, mean) cell temperature, °C, from its rasterised cells (`Assembly::
+/// block_cells`): mean weighted by covered fraction × cell height, max over cells at least half
+/// covered (over every touched cell for a block smaller than half a cell).
+pub fn block_max_mean_c(asm: &Assembly, cells: &[(usize, f64)], theta: &[f64]) -> (f64, f64) {
+    let g = &asm.grid;
+    let plane = g.nx * g.ny;
+    let (mut wsum, mut tsum, mut mx, mut mx_any) = (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &(f, frac) in cells {
+        let k = f / plane;
+        let (j, i) = ((f % plane) / g.nx, f % g.nx);
+        let t = asm.t_ref_c + theta[asm.state_idx(i, j, k)];
+        let w = frac * g.dz_m(k);
+        wsum += w;
+        tsum += w * t;
+        mx_any = mx_any.max(t);
+        if frac >= 0.5 {
+            mx = mx.max(t);
+        }
+    }
+    let max_c = if mx.is_finite() { mx } else { mx_any };
+    (max_c, if wsum > 0.0 { tsum / wsum } else { max_c })
 }

@@ -111,8 +111,17 @@ pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Con
     (x, conv)
 }
 
-/// Solve a design to steady state.
+/// Solve a design to steady state (a `[transient]` section is ignored: see
+/// [`crate::transient::run`]).
 pub fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveError> {
+    in_pool(opts, || solve_in_pool(design, opts))?
+}
+
+/// Check `opts` (tolerance, threads) and run `f` in the thread pool they ask for.
+pub(crate) fn in_pool<R: Send>(
+    opts: &SolveOptions,
+    f: impl FnOnce() -> R + Send,
+) -> Result<R, SolveError> {
     if !(opts.tolerance > 0.0 && opts.tolerance < 1.0) {
         return Err(SolveError::Options(format!(
             "tolerance must be in (0, 1), got {}",
@@ -129,9 +138,9 @@ pub fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveErro
                     threads: n,
                     message: e.to_string(),
                 })?;
-            pool.install(|| solve_in_pool(design, opts))
+            Ok(pool.install(f))
         }
-        None => solve_in_pool(design, opts),
+        None => Ok(f()),
     }
 }
 
