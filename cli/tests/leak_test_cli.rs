@@ -1,0 +1,252 @@
+//! The L10 commands end to end, as a test engineer runs them: `coldtray emulate` as its own
+//! process (a real Modbus TCP server on an ephemeral loopback port), `coldtray leak-test` against
+//! it, `coldtray records` over the store, and Ctrl-C on the emulator. Checks the contract's exit
+//! codes (0 pass, 1 fail, 2 aborted or error) and that every outcome leaves a record.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Both sides run 50× faster than real time: the shipped recipe (≈ 70 s of fill, stabilise,
+/// measure, vent and flow steps) takes about 1.5 s of wall time.
+const TIME_SCALE: &str = "50";
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("leak_test_cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A running `coldtray emulate` and the address it printed.
+struct Emulator {
+    child: Child,
+    addr: String,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Emulator {
+    fn start(extra: &[&str]) -> Emulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+            .args(["emulate", "--map"])
+            .arg(repo("examples/rig/map.toml"))
+            .args(["--listen", "127.0.0.1:0", "--time-scale", TIME_SCALE])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        // "coldtray emulate: listening on 127.0.0.1:PORT (unit id …"
+        let addr = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap_or_else(|| panic!("emulator did not say where it listens: {line:?}"))
+            .to_string();
+        Emulator {
+            child,
+            addr,
+            stdout,
+        }
+    }
+
+    /// Ctrl-C (SIGINT), then wait for a clean exit.
+    fn interrupt(mut self) -> (bool, String) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let t0 = Instant::now();
+        let exit = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "emulator did not stop within 10 s of Ctrl-C"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut rest = String::new();
+        while self.stdout.read_line(&mut rest).unwrap_or(0) > 0 {}
+        (exit.success(), rest)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn leak_test(emu: &Emulator, dir: &Path, serial: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coldtray"))
+        .arg("leak-test")
+        .arg("--map")
+        .arg(repo("examples/rig/map.toml"))
+        .arg("--recipe")
+        .arg(repo("examples/rig/l10-vr200.toml"))
+        .args(["--serial", serial, "--connect", &emu.addr])
+        .args(["--time-scale", TIME_SCALE])
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .arg("--out")
+        .arg(dir.join("records"))
+        .output()
+        .unwrap()
+}
+
+fn records_for(dir: &Path, serial: &str) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir.join("records")) else {
+        return Vec::new();
+    };
+    rd.map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{serial}-")))
+        })
+        .collect()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn pass_fail_abort_exit_codes_records_and_yield() {
+    let dir = scratch("verdicts");
+
+    // A sealed tray passes: exit 0, a JSON record and its trace plot.
+    let sealed = Emulator::start(&[]);
+    let o = leak_test(&sealed, &dir, "CLI-PASS");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).starts_with("PASS CLI-PASS"),
+        "{}",
+        text(&o.stdout)
+    );
+    let files = records_for(&dir, "CLI-PASS");
+    assert!(files
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "json")));
+    assert!(files
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "png")));
+
+    // A 2 sccm leak against the recipe's 0.5 sccm limit fails: exit 1.
+    let leaking = Emulator::start(&["--leak-sccm", "2"]);
+    let o = leak_test(&leaking, &dir, "CLI-FAIL");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).starts_with("FAIL CLI-FAIL"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // E-stop pressed during the test (emulated 12 s: after the fill): aborted, exit 2, and the
+    // record still exists with the outcome and the trace so far.
+    let estop = Emulator::start(&["--estop-at", "12"]);
+    let o = leak_test(&estop, &dir, "CLI-ESTOP");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).starts_with("ABORTED CLI-ESTOP"),
+        "{}",
+        text(&o.stdout)
+    );
+    let json = records_for(&dir, "CLI-ESTOP")
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(rec["outcome"], "aborted");
+    assert!(!rec["trace"].as_array().unwrap().is_empty());
+
+    // `records`: three tests; the aborted one is a rig stop, not a verdict, so the yield is
+    // 1 first pass out of 2 serials with a verdict.
+    let o = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+        .arg("records")
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("3 test(s)"), "{out}");
+    assert!(out.contains("first-pass yield: 1/2"), "{out}");
+
+    // Ctrl-C stops the emulator cleanly.
+    let (ok, rest) = sealed.interrupt();
+    assert!(ok, "emulator exit after Ctrl-C was not clean");
+    assert!(rest.contains("stopped"), "{rest}");
+}
+
+#[test]
+fn bad_serial_is_rejected_before_the_rig_is_touched() {
+    let dir = scratch("bad-serial");
+    let emu = Emulator::start(&[]);
+    let o = leak_test(&emu, &dir, "../etc/passwd");
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("serial"), "{err}");
+    assert!(records_for(&dir, "").is_empty());
+    assert!(!dir.join("results.sqlite").exists());
+}
+
+#[test]
+fn unreachable_rig_is_an_error_naming_the_address() {
+    let dir = scratch("unreachable");
+    // Bind and drop a listener: the port is (almost certainly) closed afterwards.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+        .arg("leak-test")
+        .arg("--map")
+        .arg(repo("examples/rig/map.toml"))
+        .arg("--recipe")
+        .arg(repo("examples/rig/l10-vr200.toml"))
+        .args(["--serial", "CLI-NORIG"])
+        .args(["--connect", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .arg("--out")
+        .arg(dir.join("records"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains(&port.to_string()), "{err}");
+}

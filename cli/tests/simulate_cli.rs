@@ -1,0 +1,87 @@
+//! `coldtray simulate` end to end through the built binary: bad input is a one-line error with
+//! exit code 2 (never a panic), and a failed run leaves an earlier result untouched.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("simulate_cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coldtray"))
+        .arg("simulate")
+        .arg(design)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A design with a typo in one field: the error names the file and the field path, the exit
+/// code is 2, and an earlier results.json in the output directory is not touched.
+#[test]
+fn typo_is_a_clear_error_and_earlier_results_survive() {
+    let dir = scratch("typo");
+    let good = std::fs::read_to_string(repo("examples/rubin-1800w.toml")).unwrap();
+    assert!(good.contains("fin_thickness_mm"));
+    let bad = good.replacen("fin_thickness_mm", "fin_thicknes_mm", 1);
+    let design = dir.join("typo.toml");
+    std::fs::write(&design, bad).unwrap();
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("results.json"), "{\"earlier\": true}").unwrap();
+
+    let o = simulate(&design, &out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("typo.toml"), "{err}");
+    assert!(err.contains("fin_thicknes_mm"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("results.json")).unwrap(),
+        "{\"earlier\": true}"
+    );
+}
+
+#[test]
+fn missing_empty_and_binary_files_and_bad_flags_exit_2() {
+    let dir = scratch("files");
+    for (design, expect) in [
+        (dir.join("does-not-exist.toml"), "does-not-exist.toml"),
+        (repo("solver/tests/data/empty.toml"), "empty.toml"),
+        (repo("solver/tests/data/binary.toml"), "binary.toml"),
+        (repo("solver/tests/data/malformed.toml"), "malformed.toml"),
+    ] {
+        let o = simulate(&design, &dir.join("out"), &[]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(expect), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let rubin = repo("examples/rubin-2300w.toml");
+    for flags in [
+        &["--cell-mm", "-1"][..],
+        &["--cell-mm", "nan"][..],
+        &["--threads", "0"][..],
+    ] {
+        let o = simulate(&rubin, &dir.join("out"), flags);
+        assert_eq!(o.status.code(), Some(2), "{flags:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}
