@@ -228,17 +228,21 @@ pub fn summary(r: &Results) -> String {
         (Some(e), None) => {
             s += &format!("  energy balance {e:.1e} (|power in − heat out| / power in)\n")
         }
-        (Some(e), Some(_)) => s += &format!(
+        (Some(e), Some(_)) => {
+            s += &format!(
             "  energy balance {e:.1e} (|∫P dt − ΔE stored − ∫heat out dt| / ∫P dt over the run)\n"
-        ),
+        )
+        }
         _ => {}
     }
     let v = &r.solver;
     match &r.transient {
-        None => s += &format!(
+        None => {
+            s += &format!(
             "  solver         {} cycles to residual {:.1e}, {:.2} s on {} threads, {} unknowns\n",
             v.iterations, v.relative_residual, v.wall_s, v.threads, v.unknowns
-        ),
+        )
+        }
         Some(tr) => s += &transient_lines(tr, v),
     }
     s
