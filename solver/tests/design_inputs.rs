@@ -2,7 +2,7 @@
 //! transient section with its power-trace CSV.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use solver::design::{load_design, parse_design, DesignError};
 use solver::model::Design;
@@ -43,9 +43,9 @@ fn rejects(text: &str, field: &str, words: &[&str]) -> DesignError {
 }
 
 /// Assert a file-level error: names the file, one line, contains `words`.
-fn file_error(e: DesignError, file: &PathBuf, words: &[&str]) {
+fn file_error(e: DesignError, file: &Path, words: &[&str]) {
     let msg = e.to_string();
-    assert_eq!(e.file(), file.as_path());
+    assert_eq!(e.file(), file);
     assert!(msg.starts_with(&file.display().to_string()), "{msg}");
     assert!(!msg.contains('\n'), "not one line: {msg}");
     for w in words {
