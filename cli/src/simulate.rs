@@ -37,8 +37,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let design = solver::design::load_design(&args.design, args.cell_mm)
-        .with_context(|| format!("loading design {}", args.design.display()))?;
+    // DesignError already names the file, the field and what would be valid.
+    let design = solver::design::load_design(&args.design, args.cell_mm)?;
     let transient = design.transient.is_some() && !args.steady;
     let solved = if transient {
         run_transient(&design, &args)
