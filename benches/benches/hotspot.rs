@@ -66,8 +66,9 @@ fn breakdown(design: &solver::model::Design, cycles: usize) {
     };
     let solver::grid::Assembly { op, b, .. } = asm;
     let n = op.len();
-    let (mut x, mut r, mut old) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let t_sweep = time_min(3, || op.smooth(&b, &mut x, &mut old));
+    let (mut x, mut r) = (vec![0.0; n], vec![0.0; n]);
+    let fact = op.factor_columns();
+    let t_sweep = time_min(3, || op.smooth(&fact, &b, &mut x));
     let t_res = time_min(3, || op.residual(Some(&b), &x, &mut r));
     let mut mg = Multigrid::new(op);
     let t_cycle = time_min(3, || mg.vcycle(&b, &mut x));
@@ -81,8 +82,8 @@ fn breakdown(design: &solver::model::Design, cycles: usize) {
         .position(|o| o.ncol() <= 32 * 32)
         .unwrap_or(mg.ops.len() - 1);
     let nl = mg.ops[lc].len();
-    let (bc, mut xc, mut oc) = (vec![1e-3; nl], vec![0.0; nl], vec![0.0; nl]);
-    let t_small_sweep = time_min(5, || mg.ops[lc].smooth(&bc, &mut xc, &mut oc));
+    let (bc, mut xc) = (vec![1e-3; nl], vec![0.0; nl]);
+    let t_small_sweep = time_min(5, || mg.ops[lc].smooth(mg.factors(lc), &bc, &mut xc));
     mg.gamma = gamma;
     let visits: usize = (lc..mg.ops.len()).map(|l| gamma.pow(l as u32)).sum();
     println!(

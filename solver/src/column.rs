@@ -1,10 +1,12 @@
 //! The smoother: z-line (column) Gauss–Seidel with the coolant eliminated into each column.
 //!
 //! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v), in parallel
-//! with rayon; inside a line the columns are visited along +u, the main flow direction, so the
-//! upstream coolant temperature is always the freshly updated one (exact for the upwind
-//! advection). Each column is solved **exactly** for its `nz` solid temperatures plus one fluid
-//! temperature per active fluid group, with all in-plane neighbours held at their current values:
+//! with rayon on large levels and sequentially on small ones (below [`PAR_MIN_LEN`] values a
+//! fork-join costs more than the work); inside a line the columns are visited along +u, the main
+//! flow direction, so the upstream coolant temperature is always the freshly updated one (exact
+//! for the upwind advection). Each column is solved **exactly** for its `nz` solid temperatures
+//! plus one fluid temperature per active fluid group, with all in-plane neighbours held at their
+//! current values:
 //!
 //! ```text
 //!   [ A_s   −G ] [θ_s]   [ r_s ]        A_s tridiagonal (gz couplings, diagonal incl. gsf)
@@ -13,22 +15,41 @@
 //! by the Thomas algorithm and a bordered (Schur) elimination: θ_s = y₀ + Σ_g z_g θ_f,g with
 //! y₀ = A_s⁻¹ r_s, z_g = A_s⁻¹ G_g, and the small system (D − GᵀZ) θ_f = r_f + Gᵀy₀.
 //!
-//! The neighbour lines (other colour) are read from a copy taken before each half-sweep, so the
-//! parallel update is race-free in safe Rust at the cost of one vector copy per sweep.
+//! A_s depends on conductances only, so its LU factors are computed once per operator
+//! ([`ColumnFactors`], built by [`Operator::factor_columns`]): only the inverse pivots are
+//! stored (8 B per solid cell); the upper factor −gz·inv is one multiplication in the back
+//! substitution. The sweep then does no division and no diagonal assembly — the arithmetic is
+//! the one of factoring in every sweep, operation for operation, so the results are identical.
+//!
+//! A line of one colour reads only its own line and the two neighbour lines of the other colour,
+//! which this half-sweep does not write: the lines are split into (previous, current, next)
+//! borrows, so the parallel update is race-free in safe Rust without copying anything.
 
 // Index loops mirror the Thomas / elimination formulas; iterator forms would obscure them.
 #![allow(clippy::needless_range_loop)]
 
 use rayon::prelude::*;
 
-use crate::stencil::{Operator, Upstream};
+use crate::stencil::{Operator, Upstream, PAR_MIN_LEN};
+
+/// What the smoother precomputes for one operator: inverse pivots of every column's
+/// tridiagonal A_s (`ncol * nz`) and the heights relaxed by u-lines and v-lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnFactors {
+    inv: Vec<f64>,
+    ulines: Vec<usize>,
+    cross: Vec<usize>,
+}
+
+impl ColumnFactors {
+    /// Number of stored f64 values.
+    pub fn stored_values(&self) -> usize {
+        self.inv.len()
+    }
+}
 
 /// Scratch space for one column.
 struct ColumnWork {
-    d: Vec<f64>,
-    r: Vec<f64>,
-    cp: Vec<f64>,
-    inv: Vec<f64>,
     y: Vec<f64>,
     z: Vec<Vec<f64>>,
     active: Vec<(usize, f64, f64)>,
@@ -40,50 +61,87 @@ struct ColumnWork {
 }
 
 impl ColumnWork {
-    fn new(nz: usize, nfl: usize, nu: usize) -> Self {
+    fn new(nz: usize, nfl: usize, nu: usize, ulines: bool) -> Self {
+        let nul = if ulines { nu } else { 0 };
         ColumnWork {
-            d: vec![0.0; nz],
-            r: vec![0.0; nz],
-            cp: vec![0.0; nz],
-            inv: vec![0.0; nz],
             y: vec![0.0; nz],
             z: vec![vec![0.0; nz]; nfl],
             active: Vec::with_capacity(nfl),
-            ud: vec![0.0; nu],
-            ur: vec![0.0; nu],
-            ucp: vec![0.0; nu],
-            uinv: vec![0.0; nu],
+            ud: vec![0.0; nul],
+            ur: vec![0.0; nul],
+            ucp: vec![0.0; nul],
+            uinv: vec![0.0; nul],
         }
     }
 }
 
 #[inline]
-fn add_neighbour(d: &mut [f64], r: &mut [f64], g: &[f64], xn: &[f64]) {
-    for (((di, ri), gi), xi) in d.iter_mut().zip(r.iter_mut()).zip(g).zip(xn) {
-        *di += gi;
+fn add_neighbour(r: &mut [f64], g: &[f64], xn: &[f64]) {
+    for ((ri, gi), xi) in r.iter_mut().zip(g).zip(xn) {
         *ri += gi * xi;
     }
 }
 
-/// Solve with the factored tridiagonal (sub/super diagonal −gz) in place.
+/// Solve with the factored tridiagonal (sub/super diagonal −gz, inverse pivots `inv`) in place.
 #[inline]
-fn thomas_solve(gz: &[f64], cp: &[f64], inv: &[f64], x: &mut [f64]) {
+fn thomas_solve(gz: &[f64], inv: &[f64], x: &mut [f64]) {
     let nz = x.len();
+    let (gz, inv) = (&gz[..nz], &inv[..nz]);
     x[0] *= inv[0];
     for k in 1..nz {
         x[k] = (x[k] + gz[k - 1] * x[k - 1]) * inv[k];
     }
     for k in (0..nz - 1).rev() {
-        x[k] -= cp[k] * x[k + 1];
+        let cp = -gz[k] * inv[k];
+        x[k] -= cp * x[k + 1];
+    }
+}
+
+/// A line being relaxed: its index, the neighbour lines (read only) and the line itself.
+struct Line<'a> {
+    v: usize,
+    prev: Option<&'a [f64]>,
+    next: Option<&'a [f64]>,
+}
+
+impl Line<'_> {
+    /// Value `i` of line `vv` (v − 1 or v + 1).
+    #[inline]
+    fn other(&self, vv: usize, i: usize) -> f64 {
+        match (vv < self.v, self.prev, self.next) {
+            (true, Some(p), _) => p[i],
+            (false, _, Some(n)) => n[i],
+            _ => unreachable!("upstream line outside the grid"),
+        }
     }
 }
 
 impl Operator {
-    /// One red-black sweep of column relaxation on `x` for right-hand side `b`.
-    /// `old` is scratch of the same length as `x`.
-    pub fn smooth(&self, b: &[f64], x: &mut [f64], old: &mut [f64]) {
-        let ll = self.line_len();
-        // Heights of the channel layers: relaxed by u-lines as well.
+    /// Should kernels on this level run in parallel?
+    #[inline]
+    pub(crate) fn parallel(&self) -> bool {
+        self.len() >= PAR_MIN_LEN
+    }
+
+    /// The smoother's factors of this operator (recompute whenever a conductance changes).
+    pub fn factor_columns(&self) -> ColumnFactors {
+        let (nz, nu) = (self.nz, self.nu);
+        let mut inv = vec![0.0; self.ncol() * nz];
+        let line = |v: usize, il: &mut [f64]| {
+            let mut d = vec![0.0; nz];
+            for u in 0..nu {
+                self.factor_column(u, v, &mut d, &mut il[u * nz..(u + 1) * nz]);
+            }
+        };
+        if self.parallel() {
+            inv.par_chunks_mut(nu * nz)
+                .enumerate()
+                .for_each(|(v, il)| line(v, il));
+        } else {
+            inv.chunks_mut(nu * nz)
+                .enumerate()
+                .for_each(|(v, il)| line(v, il));
+        }
         let mut ulines: Vec<usize> = self
             .fluids
             .iter()
@@ -91,89 +149,155 @@ impl Operator {
             .collect();
         ulines.sort_unstable();
         ulines.dedup();
-        for colour in 0..2 {
-            old.par_chunks_mut(ll)
-                .zip(x.par_chunks(ll))
-                .enumerate()
-                .filter(|(v, _)| v % 2 != colour)
-                .for_each(|(_, (o, xl))| o.copy_from_slice(xl));
-            let old_ro: &[f64] = old;
-            x.par_chunks_mut(ll)
-                .enumerate()
-                .filter(|(v, _)| v % 2 == colour)
-                .for_each_init(
-                    || ColumnWork::new(self.nz, self.fluids.len(), self.nu),
-                    |w, (v, xl)| {
-                        for u in 0..self.nu {
-                            self.relax_column(u, v, b, xl, old_ro, w);
-                        }
-                        for &k in &ulines {
-                            self.relax_uline(k, v, b, xl, old_ro, w);
-                        }
-                        if !ulines.is_empty() {
-                            self.update_fluids(v, b, xl, old_ro);
-                        }
-                    },
-                );
+        ColumnFactors {
+            inv,
+            ulines,
+            cross: self.cross_flow_heights(),
         }
-        let cross = self.cross_flow_heights();
-        if !cross.is_empty() {
-            self.relax_vlines(&cross, b, x);
+    }
+
+    /// Diagonal of column (u, v)'s A_s and its inverse pivots.
+    fn factor_column(&self, u: usize, v: usize, d: &mut [f64], inv: &mut [f64]) {
+        let (nz, nu) = (self.nz, self.nu);
+        let c = v * nu + u;
+        d.copy_from_slice(&self.gb[c * nz..(c + 1) * nz]);
+        let mut add = |g: &[f64]| d.iter_mut().zip(g).for_each(|(di, gi)| *di += gi);
+        if u > 0 {
+            add(&self.gu[(c - 1) * nz..c * nz]);
+        }
+        if u + 1 < nu {
+            add(&self.gu[c * nz..(c + 1) * nz]);
+        }
+        if v > 0 {
+            add(&self.gv[(c - nu) * nz..(c - nu + 1) * nz]);
+        }
+        if v + 1 < self.nv {
+            add(&self.gv[c * nz..(c + 1) * nz]);
+        }
+        let gz = &self.gz[c * nz..(c + 1) * nz];
+        for k in 0..nz - 1 {
+            d[k] += gz[k];
+            d[k + 1] += gz[k];
+        }
+        for (g, fg) in self.fluids.iter().enumerate() {
+            if self.fluid_active(g, c) {
+                for (kk, &gk) in fg.gsf[c * fg.nzl..(c + 1) * fg.nzl].iter().enumerate() {
+                    d[fg.k0 + kk] += gk;
+                }
+            }
+        }
+        let mut den = d[0];
+        inv[0] = 1.0 / den;
+        for k in 1..nz {
+            let cp = -gz[k - 1] * inv[k - 1];
+            den = d[k] + gz[k - 1] * cp;
+            inv[k] = 1.0 / den;
+        }
+    }
+
+    /// One red-black sweep of column relaxation on `x` for right-hand side `b`, with the
+    /// factors `f` of this operator ([`Operator::factor_columns`]).
+    pub fn smooth(&self, f: &ColumnFactors, b: &[f64], x: &mut [f64]) {
+        let ll = self.line_len();
+        let nv = self.nv;
+        let new_work =
+            || ColumnWork::new(self.nz, self.fluids.len(), self.nu, !f.ulines.is_empty());
+        for colour in 0..2 {
+            if self.parallel() {
+                // Split x into lines; the other colour's become shared borrows.
+                let mut shared: Vec<Option<&[f64]>> = vec![None; nv];
+                let mut mine: Vec<(usize, &mut [f64])> = Vec::with_capacity(nv / 2 + 1);
+                for (v, xl) in x.chunks_mut(ll).enumerate() {
+                    if v % 2 == colour {
+                        mine.push((v, xl));
+                    } else {
+                        shared[v] = Some(xl);
+                    }
+                }
+                mine.into_par_iter().for_each_init(new_work, |w, (v, xl)| {
+                    let line = Line {
+                        v,
+                        prev: v.checked_sub(1).and_then(|p| shared[p]),
+                        next: shared.get(v + 1).copied().flatten(),
+                    };
+                    self.relax_line(f, &line, b, xl, w);
+                });
+            } else {
+                let mut w = new_work();
+                for v in (colour..nv).step_by(2) {
+                    let (before, rest) = x.split_at_mut(v * ll);
+                    let (xl, after) = rest.split_at_mut(ll);
+                    let line = Line {
+                        v,
+                        prev: (v > 0).then(|| &before[(v - 1) * ll..]),
+                        next: (v + 1 < nv).then(|| &after[..ll]),
+                    };
+                    self.relax_line(f, &line, b, xl, &mut w);
+                }
+            }
+        }
+        if !f.cross.is_empty() {
+            self.relax_vlines(&f.cross, b, x);
+        }
+    }
+
+    fn relax_line(
+        &self,
+        f: &ColumnFactors,
+        line: &Line,
+        b: &[f64],
+        xl: &mut [f64],
+        w: &mut ColumnWork,
+    ) {
+        let v = line.v;
+        let nz = self.nz;
+        for u in 0..self.nu {
+            let c = v * self.nu + u;
+            self.relax_column(u, line, b, xl, &f.inv[c * nz..(c + 1) * nz], w);
+        }
+        for &k in &f.ulines {
+            self.relax_uline(k, line, b, xl, w);
+        }
+        if !f.ulines.is_empty() {
+            self.update_fluids(line, b, xl);
         }
     }
 
     fn relax_column(
         &self,
         u: usize,
-        v: usize,
+        line: &Line,
         b: &[f64],
         xl: &mut [f64],
-        old: &[f64],
+        inv: &[f64],
         w: &mut ColumnWork,
     ) {
-        let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
+        let (nz, nc, nu, v) = (self.nz, self.ncomp(), self.nu, line.v);
         let c = v * nu + u;
-        w.d.copy_from_slice(&self.gb[c * nz..(c + 1) * nz]);
-        w.r.copy_from_slice(&b[c * nc..c * nc + nz]);
+        let y = &mut w.y;
+        y.copy_from_slice(&b[c * nc..c * nc + nz]);
         if u > 0 {
             add_neighbour(
-                &mut w.d,
-                &mut w.r,
+                y,
                 &self.gu[(c - 1) * nz..c * nz],
                 &xl[(u - 1) * nc..(u - 1) * nc + nz],
             );
         }
         if u + 1 < nu {
             add_neighbour(
-                &mut w.d,
-                &mut w.r,
+                y,
                 &self.gu[c * nz..(c + 1) * nz],
                 &xl[(u + 1) * nc..(u + 1) * nc + nz],
             );
         }
-        if v > 0 {
+        if let Some(p) = line.prev {
             let cn = c - nu;
-            add_neighbour(
-                &mut w.d,
-                &mut w.r,
-                &self.gv[cn * nz..(cn + 1) * nz],
-                &old[cn * nc..cn * nc + nz],
-            );
+            add_neighbour(y, &self.gv[cn * nz..(cn + 1) * nz], &p[u * nc..u * nc + nz]);
         }
-        if v + 1 < self.nv {
-            let cn = c + nu;
-            add_neighbour(
-                &mut w.d,
-                &mut w.r,
-                &self.gv[c * nz..(c + 1) * nz],
-                &old[cn * nc..cn * nc + nz],
-            );
+        if let Some(n) = line.next {
+            add_neighbour(y, &self.gv[c * nz..(c + 1) * nz], &n[u * nc..u * nc + nz]);
         }
         let gz = &self.gz[c * nz..(c + 1) * nz];
-        for k in 0..nz - 1 {
-            w.d[k] += gz[k];
-            w.d[k + 1] += gz[k];
-        }
         w.active.clear();
         for (g, fg) in self.fluids.iter().enumerate() {
             let bf = b[c * nc + nz + g];
@@ -181,42 +305,35 @@ impl Operator {
                 xl[u * nc + nz + g] = bf;
                 continue;
             }
-            let gsf = &fg.gsf[c * fg.nzl..(c + 1) * fg.nzl];
             let mut dsum = fg.cdiag[c];
-            for (kk, &gk) in gsf.iter().enumerate() {
-                w.d[fg.k0 + kk] += gk;
+            for &gk in &fg.gsf[c * fg.nzl..(c + 1) * fg.nzl] {
                 dsum += gk;
             }
             let mut rf = bf;
             if let Some((uu, vv)) = fg.upstream.of(u, v, nu, self.nv) {
-                let up = if vv == v {
-                    xl[uu * nc + nz + g]
-                } else {
-                    old[(vv * nu + uu) * nc + nz + g]
-                };
+                let i = uu * nc + nz + g;
+                let up = if vv == v { xl[i] } else { line.other(vv, i) };
                 rf += fg.cup[c] * up;
             }
             w.active.push((g, dsum, rf));
         }
-        // Factor the tridiagonal.
-        let mut den = w.d[0];
-        w.inv[0] = 1.0 / den;
-        for k in 1..nz {
-            w.cp[k - 1] = -gz[k - 1] * w.inv[k - 1];
-            den = w.d[k] + gz[k - 1] * w.cp[k - 1];
-            w.inv[k] = 1.0 / den;
-        }
-        w.y.copy_from_slice(&w.r);
-        thomas_solve(gz, &w.cp, &w.inv, &mut w.y);
+        thomas_solve(gz, inv, &mut w.y);
         let xs_off = u * nc;
         match w.active.len() {
             0 => xl[xs_off..xs_off + nz].copy_from_slice(&w.y),
-            _ => self.solve_bordered(c, gz, w, &mut xl[xs_off..xs_off + nc]),
+            _ => self.solve_bordered(c, gz, inv, w, &mut xl[xs_off..xs_off + nc]),
         }
     }
 
     /// Schur elimination of the column's fluid unknowns (see the module doc).
-    fn solve_bordered(&self, c: usize, gz: &[f64], w: &mut ColumnWork, xc: &mut [f64]) {
+    fn solve_bordered(
+        &self,
+        c: usize,
+        gz: &[f64],
+        inv: &[f64],
+        w: &mut ColumnWork,
+        xc: &mut [f64],
+    ) {
         let nz = self.nz;
         let m = w.active.len();
         for (i, &(g, _, _)) in w.active.iter().enumerate() {
@@ -224,7 +341,7 @@ impl Operator {
             let z = &mut w.z[i];
             z.iter_mut().for_each(|v| *v = 0.0);
             z[fg.k0..fg.k0 + fg.nzl].copy_from_slice(&fg.gsf[c * fg.nzl..(c + 1) * fg.nzl]);
-            thomas_solve(gz, &w.cp, &w.inv, z);
+            thomas_solve(gz, inv, z);
         }
         // Small dense system S θ_f = q, S_ij = D_i δ_ij − G_iᵀ z_j, q_i = r_f,i + G_iᵀ y₀.
         let mut s = [[0.0f64; 8]; 8];
@@ -280,16 +397,8 @@ impl Operator {
     /// the coolant held at their current values). The fin layers are strongly anisotropic in
     /// plane (conduction along the fins ≫ across them), which point or column relaxation cannot
     /// smooth; a line solve along the strong direction can.
-    fn relax_uline(
-        &self,
-        k: usize,
-        v: usize,
-        b: &[f64],
-        xl: &mut [f64],
-        old: &[f64],
-        w: &mut ColumnWork,
-    ) {
-        let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
+    fn relax_uline(&self, k: usize, line: &Line, b: &[f64], xl: &mut [f64], w: &mut ColumnWork) {
+        let (nz, nc, nu, v) = (self.nz, self.ncomp(), self.nu, line.v);
         for u in 0..nu {
             let c = v * nu + u;
             let s = c * nz + k;
@@ -303,15 +412,15 @@ impl Operator {
                 d += self.gz[s];
                 r += self.gz[s] * xl[u * nc + k + 1];
             }
-            if v > 0 {
+            if let Some(p) = line.prev {
                 let g = self.gv[s - nu * nz];
                 d += g;
-                r += g * old[(c - nu) * nc + k];
+                r += g * p[u * nc + k];
             }
-            if v + 1 < self.nv {
+            if let Some(n) = line.next {
                 let g = self.gv[s];
                 d += g;
-                r += g * old[(c + nu) * nc + k];
+                r += g * n[u * nc + k];
             }
             if u > 0 {
                 d += self.gu[s - nz];
@@ -349,8 +458,8 @@ impl Operator {
     }
 
     /// Re-solve the coolant of line `v` for the current solid, in flow order.
-    fn update_fluids(&self, v: usize, b: &[f64], xl: &mut [f64], old: &[f64]) {
-        let (nz, nc, nu) = (self.nz, self.ncomp(), self.nu);
+    fn update_fluids(&self, line: &Line, b: &[f64], xl: &mut [f64]) {
+        let (nz, nc, nu, v) = (self.nz, self.ncomp(), self.nu, line.v);
         for (g, fg) in self.fluids.iter().enumerate() {
             let mut one = |u: usize| {
                 let c = v * nu + u;
@@ -365,11 +474,8 @@ impl Operator {
                     r += gk * xl[u * nc + fg.k0 + kk];
                 }
                 if let Some((uu, vv)) = fg.upstream.of(u, v, nu, self.nv) {
-                    let up = if vv == v {
-                        xl[uu * nc + nz + g]
-                    } else {
-                        old[(vv * nu + uu) * nc + nz + g]
-                    };
+                    let i = uu * nc + nz + g;
+                    let up = if vv == v { xl[i] } else { line.other(vv, i) };
                     r += fg.cup[c] * up;
                 }
                 xl[u * nc + nz + g] = r / dsum;

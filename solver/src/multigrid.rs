@@ -20,6 +20,7 @@
 
 use rayon::prelude::*;
 
+use crate::column::ColumnFactors;
 use crate::stencil::{FluidGroup, Operator};
 
 /// Linear interpolation weights: fine index → (coarse a, coarse b, weight of a).
@@ -161,66 +162,73 @@ pub fn coarsen(f: &Operator) -> Operator {
 fn restrict(f: &Operator, c: &Operator, r: &[f64], coarse_b: &mut [f64]) {
     let nc = f.ncomp();
     let cl = c.line_len();
-    coarse_b
-        .par_chunks_mut(cl)
-        .enumerate()
-        .for_each(|(cvv, out)| {
-            out.iter_mut().for_each(|o| *o = 0.0);
-            for v in 2 * cvv..(2 * cvv + 2).min(f.nv) {
-                for u in 0..f.nu {
-                    let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
-                    let dst = &mut out[(u / 2) * nc..(u / 2 + 1) * nc];
-                    for (d, s) in dst.iter_mut().zip(src) {
-                        *d += s;
-                    }
+    let line = |(cvv, out): (usize, &mut [f64])| {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for v in 2 * cvv..(2 * cvv + 2).min(f.nv) {
+            for u in 0..f.nu {
+                let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
+                let dst = &mut out[(u / 2) * nc..(u / 2 + 1) * nc];
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += s;
                 }
             }
-        });
+        }
+    };
+    if f.parallel() {
+        coarse_b.par_chunks_mut(cl).enumerate().for_each(line);
+    } else {
+        coarse_b.chunks_mut(cl).enumerate().for_each(line);
+    }
 }
 
 /// x_fine += P e_coarse.
 fn prolong_add(f: &Operator, c: &Operator, iu: &Interp, iv: &Interp, e: &[f64], x: &mut [f64]) {
     let (nz, nc) = (f.nz, f.ncomp());
-    x.par_chunks_mut(f.line_len())
-        .enumerate()
-        .for_each(|(v, xl)| {
-            let (va, vb, wva) = iv[v];
-            for u in 0..f.nu {
-                let (ua, ub, wua) = iu[u];
-                let taps = [
-                    (va * c.nu + ua, wva * wua),
-                    (va * c.nu + ub, wva * (1.0 - wua)),
-                    (vb * c.nu + ua, (1.0 - wva) * wua),
-                    (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
-                ];
-                let xs = &mut xl[u * nc..u * nc + nz];
-                for (cc, wt) in taps {
-                    if wt != 0.0 {
-                        for (xk, ek) in xs.iter_mut().zip(&e[cc * nc..cc * nc + nz]) {
-                            *xk += wt * ek;
-                        }
-                    }
-                }
-                let cc = (v / 2) * c.nu + u / 2;
-                for g in 0..f.fluids.len() {
-                    if f.fluid_active(g, v * f.nu + u) {
-                        xl[u * nc + nz + g] += e[cc * nc + nz + g];
+    let line = |(v, xl): (usize, &mut [f64])| {
+        let (va, vb, wva) = iv[v];
+        for u in 0..f.nu {
+            let (ua, ub, wua) = iu[u];
+            let taps = [
+                (va * c.nu + ua, wva * wua),
+                (va * c.nu + ub, wva * (1.0 - wua)),
+                (vb * c.nu + ua, (1.0 - wva) * wua),
+                (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
+            ];
+            let xs = &mut xl[u * nc..u * nc + nz];
+            for (cc, wt) in taps {
+                if wt != 0.0 {
+                    for (xk, ek) in xs.iter_mut().zip(&e[cc * nc..cc * nc + nz]) {
+                        *xk += wt * ek;
                     }
                 }
             }
-        });
+            let cc = (v / 2) * c.nu + u / 2;
+            for g in 0..f.fluids.len() {
+                if f.fluid_active(g, v * f.nu + u) {
+                    xl[u * nc + nz + g] += e[cc * nc + nz + g];
+                }
+            }
+        }
+    };
+    if f.parallel() {
+        x.par_chunks_mut(f.line_len()).enumerate().for_each(line);
+    } else {
+        x.chunks_mut(f.line_len()).enumerate().for_each(line);
+    }
 }
 
 struct Work {
     x: Vec<f64>,
     b: Vec<f64>,
     r: Vec<f64>,
-    old: Vec<f64>,
 }
 
 /// A multigrid hierarchy with its work vectors.
 pub struct Multigrid {
     pub ops: Vec<Operator>,
+    /// The smoother's factors of each level (computed once here: the operators must not be
+    /// changed afterwards).
+    factors: Vec<ColumnFactors>,
     interp: Vec<(Interp, Interp)>,
     work: Vec<Work>,
     pub pre: usize,
@@ -254,12 +262,13 @@ impl Multigrid {
                     x: vec![0.0; coarse],
                     b: vec![0.0; coarse],
                     r: vec![0.0; n],
-                    old: vec![0.0; n],
                 }
             })
             .collect();
+        let factors = ops.iter().map(Operator::factor_columns).collect();
         Multigrid {
             ops,
+            factors,
             interp,
             work,
             pre: 1,
@@ -282,12 +291,26 @@ impl Multigrid {
                         .sum::<usize>()
             })
             .sum();
+        let factors: usize = self.factors.iter().map(|f| f.stored_values()).sum();
         let work: usize = self
             .work
             .iter()
-            .map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len())
+            .map(|w| w.x.len() + w.b.len() + w.r.len())
             .sum();
-        ops + work
+        ops + factors + work
+    }
+
+    /// t = A x on the finest level, computed into that level's residual scratch (free between
+    /// cycles, so an outer iteration needs no vector of its own for it); returns t.
+    pub fn apply_fine(&mut self, x: &[f64]) -> &[f64] {
+        let t = &mut self.work[0].r;
+        self.ops[0].residual(None, x, t);
+        t
+    }
+
+    /// The smoother's factors of level `l` (for `Operator::smooth` on `ops[l]`).
+    pub fn factors(&self, l: usize) -> &ColumnFactors {
+        &self.factors[l]
     }
 
     /// Free the work vectors (returns how many values were released).
@@ -295,7 +318,7 @@ impl Multigrid {
         let n = self
             .work
             .iter()
-            .map(|w| w.x.len() + w.b.len() + w.r.len() + w.old.len())
+            .map(|w| w.x.len() + w.b.len() + w.r.len())
             .sum();
         self.work.clear();
         n
@@ -317,19 +340,19 @@ impl Multigrid {
         let last = self.ops.len() - 1;
         if l == last {
             for _ in 0..2 {
-                self.ops[l].smooth(b, x, &mut self.work[l].old);
+                self.ops[l].smooth(&self.factors[l], b, x);
             }
             return;
         }
         for _ in 0..self.pre {
-            self.ops[l].smooth(b, x, &mut self.work[l].old);
+            self.ops[l].smooth(&self.factors[l], b, x);
         }
         self.ops[l].residual(Some(b), x, &mut self.work[l].r);
         let mut bc = std::mem::take(&mut self.work[l + 1].b);
         let mut xc = std::mem::take(&mut self.work[l + 1].x);
         restrict(&self.ops[l], &self.ops[l + 1], &self.work[l].r, &mut bc);
 
-        xc.iter_mut().for_each(|v| *v = 0.0);
+        xc.fill(0.0);
         self.cycle(l + 1, &bc, &mut xc);
         if self.gamma > 1 && l + 1 < last {
             self.cycle(l + 1, &bc, &mut xc);
@@ -339,7 +362,7 @@ impl Multigrid {
         self.work[l + 1].b = bc;
         self.work[l + 1].x = xc;
         for _ in 0..self.post {
-            self.ops[l].smooth(b, x, &mut self.work[l].old);
+            self.ops[l].smooth(&self.factors[l], b, x);
         }
     }
 }

@@ -18,6 +18,10 @@
 
 use rayon::prelude::*;
 
+/// Levels with fewer state values than this run their kernels sequentially: below it a rayon
+/// fork-join (µs) costs more than the work it would split.
+pub const PAR_MIN_LEN: usize = 1 << 15;
+
 /// Upstream neighbour of a fluid cell in internal coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upstream {
@@ -104,23 +108,27 @@ impl Operator {
     /// out = b − A x (if `b` is given) or out = A x.
     pub fn residual(&self, b: Option<&[f64]>, x: &[f64], out: &mut [f64]) {
         let ll = self.line_len();
-        out.par_chunks_mut(ll).enumerate().for_each(|(v, o)| {
-            let mut d = vec![0.0; self.nz];
+        let line = |d: &mut Vec<f64>, (v, o): (usize, &mut [f64])| {
             for u in 0..self.nu {
-                self.apply_column(
-                    u,
-                    v,
-                    x,
-                    &mut d,
-                    &mut o[u * self.ncomp()..(u + 1) * self.ncomp()],
-                );
+                self.apply_column(u, v, x, d, &mut o[u * self.ncomp()..(u + 1) * self.ncomp()]);
             }
             if let Some(b) = b {
                 for (oi, bi) in o.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
                     *oi = bi - *oi;
                 }
             }
-        });
+        };
+        let new_d = || vec![0.0; self.nz];
+        if self.parallel() {
+            out.par_chunks_mut(ll)
+                .enumerate()
+                .for_each_init(new_d, line);
+        } else {
+            let mut d = new_d();
+            out.chunks_mut(ll)
+                .enumerate()
+                .for_each(|vo| line(&mut d, vo));
+        }
     }
 
     /// (A x) restricted to column (u, v), written to `out` (`ncomp` values).
