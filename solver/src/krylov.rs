@@ -96,7 +96,6 @@ fn bicgstab(
     let mut p = vec![0.0; n];
     let mut v = vec![0.0; n];
     let mut phat = vec![0.0; n];
-    let mut t = vec![0.0; n];
     let (mut rho_old, mut alpha, mut omega): (f64, f64, f64) = (1.0, 1.0, 1.0);
     let mut rel = norm(r) / bnorm;
     while rel > tol && mg.cycles + 2 <= max_cycles {
@@ -127,11 +126,12 @@ fn bicgstab(
         }
         let shat = &mut phat;
         mg.precondition(r, shat);
-        mg.ops[0].residual(None, shat, &mut t);
-        let tt = dot(&t, &t);
-        omega = if tt > 0.0 { dot(&t, r) / tt } else { 0.0 };
+        // t = A ŝ lives in the hierarchy's fine residual scratch (one vector less).
+        let t = mg.apply_fine(shat);
+        let tt = dot(t, t);
+        omega = if tt > 0.0 { dot(t, r) / tt } else { 0.0 };
         axpy(x, omega, shat);
-        axpy(r, -omega, &t);
+        axpy(r, -omega, t);
         rho_old = rho;
         rel = norm(r) / bnorm;
         progress(mg.cycles, rel);
