@@ -154,6 +154,9 @@ impl Operator {
             let xum = &x[(c - 1) * nc..(c - 1) * nc + nz];
             let xup = &x[(c + 1) * nc..(c + 1) * nc + nz];
             let (xvm, xvp) = (&x[cm * nc..cm * nc + nz], &x[cq * nc..cq * nc + nz]);
+            let gz = &self.gz[c * nz..(c + 1) * nz];
+            // Without active coolant in this column the diagonal term closes the row here.
+            let no_fluid = (0..self.fluids.len()).all(|g| !self.fluid_active(g, c));
             for k in 0..nz {
                 let (mut dk, mut ok) = (gb[k], 0.0);
                 dk += gum[k];
@@ -164,23 +167,33 @@ impl Operator {
                 ok -= gvm[k] * xvm[k];
                 dk += gvp[k];
                 ok -= gvp[k] * xvp[k];
-                d[k] = dk;
-                os[k] = ok;
+                // The z couplings, in the order of the general path's loop below.
+                if k > 0 {
+                    dk += gz[k - 1];
+                    ok -= gz[k - 1] * xs[k - 1];
+                }
+                if k + 1 < nz {
+                    dk += gz[k];
+                    ok -= gz[k] * xs[k + 1];
+                }
+                if no_fluid {
+                    os[k] = ok + dk * xs[k];
+                } else {
+                    d[k] = dk;
+                    os[k] = ok;
+                }
+            }
+            if no_fluid {
+                for g in 0..self.fluids.len() {
+                    out[nz + g] = x[c * nc + nz + g];
+                }
+                return;
             }
         } else {
             self.column_neighbours(u, v, x, d, os);
+            self.column_z(c, xs, d, os);
         }
-        let gz = &self.gz[c * nz..(c + 1) * nz];
-        for k in 0..nz {
-            if k > 0 {
-                d[k] += gz[k - 1];
-                os[k] -= gz[k - 1] * xs[k - 1];
-            }
-            if k + 1 < nz {
-                d[k] += gz[k];
-                os[k] -= gz[k] * xs[k + 1];
-            }
-        }
+
         for (g, fg) in self.fluids.iter().enumerate() {
             let xf = x[c * nc + nz + g];
             if !self.fluid_active(g, c) {
@@ -204,6 +217,22 @@ impl Operator {
         }
         for k in 0..nz {
             out[k] += d[k] * xs[k];
+        }
+    }
+
+    /// Adds column c's z couplings to `d` and `os` (general path).
+    fn column_z(&self, c: usize, xs: &[f64], d: &mut [f64], os: &mut [f64]) {
+        let nz = self.nz;
+        let gz = &self.gz[c * nz..(c + 1) * nz];
+        for k in 0..nz {
+            if k > 0 {
+                d[k] += gz[k - 1];
+                os[k] -= gz[k - 1] * xs[k - 1];
+            }
+            if k + 1 < nz {
+                d[k] += gz[k];
+                os[k] -= gz[k] * xs[k + 1];
+            }
         }
     }
 
