@@ -18,5 +18,6 @@ pub mod results;
 pub mod solve;
 pub mod stencil;
 pub mod transient;
+pub mod uline;
 pub mod vline;
 pub mod vtk;
