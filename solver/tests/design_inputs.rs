@@ -2,45 +2,13 @@
 //! transient section with its power-trace CSV.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod design_util;
+
+use std::path::Path;
+
+use design_util::{data, edit, ok, rejects, src};
 
 use solver::design::{load_design, parse_design, DesignError};
-use solver::model::Design;
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
-
-fn src() -> PathBuf {
-    data("minimal.toml")
-}
-
-fn edit(from: &str, to: &str) -> String {
-    let b = std::fs::read_to_string(src()).unwrap();
-    assert!(b.contains(from), "fixture lacks {from:?}");
-    b.replacen(from, to, 1)
-}
-
-fn ok(text: &str) -> Design {
-    parse_design(text, &src(), None).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn rejects(text: &str, field: &str, words: &[&str]) -> DesignError {
-    let e = parse_design(text, &src(), None).unwrap_err();
-    let msg = e.to_string();
-    assert_eq!(e.field(), Some(field), "{msg}");
-    assert!(
-        msg.starts_with(&format!("{}: {field}: ", src().display())),
-        "{msg}"
-    );
-    assert!(!msg.contains('\n'), "not one line: {msg}");
-    for w in words {
-        assert!(msg.contains(w), "{msg:?} lacks {w:?}");
-    }
-    e
-}
 
 /// Assert a file-level error: names the file, one line, contains `words`.
 fn file_error(e: DesignError, file: &Path, words: &[&str]) {

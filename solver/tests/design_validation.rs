@@ -2,51 +2,10 @@
 //! names the file and the field (geometry, layers, blocks, materials, channels, numbers).
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod design_util;
 
-use solver::design::{parse_design, DesignError};
-use solver::model::Design;
-
-fn src() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/minimal.toml")
-}
-
-fn base() -> String {
-    std::fs::read_to_string(src()).unwrap()
-}
-
-/// The minimal design with the first `from` replaced by `to` (which must be present).
-fn edit(from: &str, to: &str) -> String {
-    let b = base();
-    assert!(b.contains(from), "fixture lacks {from:?}");
-    b.replacen(from, to, 1)
-}
-
-fn ok(text: &str) -> Design {
-    parse_design(text, &src(), None).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Assert `text` fails at `field` with a one-line message naming the file and containing
-/// every word of `words`.
-fn rejects(text: &str, field: &str, words: &[&str]) -> DesignError {
-    rejects_with(text, None, field, words)
-}
-
-fn rejects_with(text: &str, cell: Option<f64>, field: &str, words: &[&str]) -> DesignError {
-    let e = parse_design(text, &src(), cell).unwrap_err();
-    let msg = e.to_string();
-    assert_eq!(e.field(), Some(field), "{msg}");
-    assert_eq!(e.file(), src().as_path());
-    assert!(
-        msg.starts_with(&format!("{}: {field}: ", src().display())),
-        "{msg}"
-    );
-    assert!(!msg.contains('\n'), "not one line: {msg}");
-    for w in words {
-        assert!(msg.contains(w), "{msg:?} lacks {w:?}");
-    }
-    e
-}
+use design_util::{base, edit, ok, rejects, rejects_with, src};
+use solver::design::parse_design;
 
 #[test]
 fn the_fixture_is_valid_and_defaults_apply() {
