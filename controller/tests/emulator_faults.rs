@@ -3,31 +3,23 @@
 //! rig-format.md formula.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
+mod emulator_support;
+
 use std::time::{Duration, Instant};
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle, Fault, ScheduledFault};
-use controller::register_map::{load_map, SignalName};
+use controller::emulator::{EmulatorConfig, EmulatorHandle, Fault, ScheduledFault};
+use controller::register_map::SignalName;
+use emulator_support::{client, example_map, start_config};
 use tokio_modbus::prelude::*;
 
 async fn start_with(time_scale: f64, faults: Vec<ScheduledFault>) -> EmulatorHandle {
-    let map = load_map(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/map.toml"))
-        .unwrap();
     let config = EmulatorConfig {
         time_scale,
         seed: 42,
         faults,
         ..EmulatorConfig::default()
     };
-    emulator::start(map, "127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
-}
-
-async fn client(emu: &EmulatorHandle) -> client::Context {
-    tcp::connect_slave(emu.local_addr(), Slave(1))
-        .await
-        .unwrap()
+    start_config(example_map(), config).await
 }
 
 async fn pressure(ctx: &mut client::Context) -> f32 {
@@ -53,7 +45,7 @@ async fn close_all(ctx: &mut client::Context) {
 #[tokio::test]
 async fn pressure_sensor_faults() {
     let emu = start_with(1.0, vec![]).await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     emu.inject(Fault::PressureNan);
     assert!(pressure(&mut ctx).await.is_nan());
     emu.clear_faults();
@@ -85,7 +77,7 @@ async fn pressure_sensor_faults() {
 #[tokio::test]
 async fn estop_pump_fault_and_blocked_flow() {
     let emu = start_with(10.0, vec![]).await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     assert_eq!(
         ctx.read_discrete_inputs(0, 2).await.unwrap().unwrap(),
         vec![false, false]
@@ -129,7 +121,7 @@ async fn estop_pump_fault_and_blocked_flow() {
 #[tokio::test]
 async fn exception_and_slow_replies() {
     let emu = start_with(1.0, vec![]).await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     emu.inject(Fault::Exception {
         signal: SignalName::GasTemperature,
         code: 4,
@@ -156,7 +148,7 @@ async fn exception_and_slow_replies() {
 async fn link_drop_closes_sockets_and_refuses_then_recovers() {
     let emu = start_with(1.0, vec![]).await;
     let addr = emu.local_addr();
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     ctx.read_coils(0, 1).await.unwrap().unwrap();
     emu.inject(Fault::LinkDrop { refuse_s: 1.5 });
     // The ticker acts within 5 ms; allow a loaded machine up to 1 s.
@@ -210,7 +202,7 @@ async fn scheduled_faults_fire_at_emulated_times() {
         ],
     )
     .await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     assert_eq!(
         ctx.read_discrete_inputs(0, 1).await.unwrap().unwrap(),
         vec![false]
@@ -264,7 +256,7 @@ async fn leak_and_gross_leak_over_modbus() {
         }],
     )
     .await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     let leak = true_leak(&emu, &mut ctx, 20.0, 30.0).await;
     // Constant molar outflow: the formula with the true temperature recovers it exactly, up to
     // f32 reading of the fill threshold (irrelevant) — 1 % covers f64 rounding generously.
@@ -273,7 +265,7 @@ async fn leak_and_gross_leak_over_modbus() {
     emu.shutdown().await;
 
     let emu = start_with(60.0, vec![]).await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     emu.inject(Fault::GrossLeak);
     fill(&mut ctx).await;
     tokio::time::sleep(Duration::from_millis(500)).await; // 30 s emulated = fill_timeout_s
@@ -285,7 +277,7 @@ async fn leak_and_gross_leak_over_modbus() {
 #[tokio::test]
 async fn over_pressure_climbs_with_valves_closed_until_vented() {
     let emu = start_with(10.0, vec![]).await;
-    let mut ctx = client(&emu).await;
+    let mut ctx = client(&emu, 1).await;
     emu.inject(Fault::OverPressure);
     tokio::time::sleep(Duration::from_millis(600)).await; // 6 s emulated
     assert!(pressure(&mut ctx).await > 700.0);

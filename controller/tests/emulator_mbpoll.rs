@@ -6,23 +6,12 @@
 //! order unless `-B`. These tests FAIL (not skip) when mbpoll is missing: CI installs it.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle};
-use controller::register_map::load_map;
+mod emulator_support;
 
-async fn start() -> EmulatorHandle {
-    let map = load_map(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/map.toml"))
-        .unwrap();
-    let config = EmulatorConfig {
-        time_scale: 10.0,
-        ..EmulatorConfig::default()
-    };
-    emulator::start(map, "127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
-}
+use controller::emulator::EmulatorHandle;
+use emulator_support::{example_map, start};
 
 /// Runs `mbpoll -m tcp -p PORT -0 -1 -o 1 <args> 127.0.0.1 [values]`; returns (success,
 /// stdout, stderr).
@@ -63,7 +52,7 @@ fn values(stdout: &str) -> Vec<(u32, f64)> {
 
 #[tokio::test]
 async fn mbpoll_reads_floats_in_the_maps_word_order() {
-    let emu = start().await;
+    let emu = start(example_map(), 10.0).await;
     // test_pressure and gas_temperature: big-endian floats at input 0 and 2.
     let (ok, out, err) = mbpoll(
         &emu,
@@ -89,7 +78,7 @@ async fn mbpoll_reads_floats_in_the_maps_word_order() {
 
 #[tokio::test]
 async fn mbpoll_writes_coils_and_registers_that_take_effect() {
-    let emu = start().await;
+    let emu = start(example_map(), 10.0).await;
     // fill, vent, isolation = 1, 0, 1 (coils 0..=2), then a fill is under way.
     let (ok, out, err) = mbpoll(&emu, &["-a", "1", "-t", "0", "-r", "0"], &["1", "0", "1"]).await;
     assert!(ok, "{out}\n{err}");
@@ -117,7 +106,7 @@ async fn mbpoll_writes_coils_and_registers_that_take_effect() {
 
 #[tokio::test]
 async fn mbpoll_sees_exceptions() {
-    let emu = start().await;
+    let emu = start(example_map(), 10.0).await;
     // Input register 6 is not mapped.
     let (ok, out, err) = mbpoll(&emu, &["-a", "1", "-t", "3", "-r", "6"], &[]).await;
     assert!(!ok, "{out}");

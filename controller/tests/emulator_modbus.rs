@@ -2,32 +2,15 @@
 //! it, word orders, scaling, exceptions, unit id.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod emulator_support;
+
+use std::path::Path;
 use std::time::Duration;
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle};
-use controller::register_map::{load_map, parse_map, RegisterMap, SignalName};
+use controller::emulator::{self, EmulatorConfig};
+use controller::register_map::{parse_map, SignalName};
+use emulator_support::{client, example_map, start};
 use tokio_modbus::prelude::*;
-
-fn example_map() -> RegisterMap {
-    load_map(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/map.toml")).unwrap()
-}
-
-async fn start(map: RegisterMap, time_scale: f64) -> EmulatorHandle {
-    let config = EmulatorConfig {
-        time_scale,
-        ..EmulatorConfig::default()
-    };
-    emulator::start(map, "127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
-}
-
-async fn client(emu: &EmulatorHandle, unit: u8) -> client::Context {
-    tcp::connect_slave(emu.local_addr(), Slave(unit))
-        .await
-        .unwrap()
-}
 
 fn f32_big(w: &[u16]) -> f32 {
     f32::from_bits((u32::from(w[0]) << 16) | u32::from(w[1]))

@@ -2,26 +2,14 @@
 //! get answers.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle};
-use controller::register_map::load_map;
+mod emulator_support;
+
+use emulator_support::{example_map, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_modbus::prelude::*;
-
-async fn start() -> EmulatorHandle {
-    let map = load_map(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/map.toml"))
-        .unwrap();
-    let config = EmulatorConfig {
-        time_scale: 10.0,
-        ..EmulatorConfig::default()
-    };
-    emulator::start(map, "127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
-}
 
 /// Sends raw bytes, then waits briefly for whatever comes back (reply, close or nothing).
 async fn send_raw(addr: std::net::SocketAddr, bytes: &[u8], close_write: bool) -> Vec<u8> {
@@ -39,7 +27,7 @@ async fn send_raw(addr: std::net::SocketAddr, bytes: &[u8], close_write: bool) -
 
 #[tokio::test]
 async fn malformed_and_truncated_frames_do_not_stop_the_server() {
-    let emu = start().await;
+    let emu = start(example_map(), 10.0).await;
     let addr = emu.local_addr();
     // A healthy client connected throughout.
     let mut good = tcp::connect_slave(addr, Slave(1)).await.unwrap();
@@ -93,7 +81,7 @@ async fn malformed_and_truncated_frames_do_not_stop_the_server() {
 /// that long (wall time), so it keeps the full 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_clients_polling_for_ten_seconds_all_get_answers() {
-    let emu = start().await;
+    let emu = start(example_map(), 10.0).await;
     let addr = emu.local_addr();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut tasks = Vec::new();
