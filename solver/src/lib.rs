@@ -3,6 +3,7 @@
 //!
 //! The crate knows nothing of Modbus or the CLI.
 
+pub mod coarsen;
 pub mod column;
 pub mod conductance;
 pub mod coolant;
