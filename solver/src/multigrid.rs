@@ -158,15 +158,19 @@ pub fn coarsen(f: &Operator) -> Operator {
     }
 }
 
-/// Sum fine residuals over each aggregate into `coarse_b`.
-fn restrict(f: &Operator, c: &Operator, r: &[f64], coarse_b: &mut [f64]) {
+/// coarse_b = R (b − A x): the fine residual summed over each aggregate. It is computed one
+/// fine line at a time into a line of scratch and summed at once, so the fine residual is never
+/// stored: one pass over the fine level's arrays instead of a residual pass plus a restriction
+/// pass over a stored residual (the sums, and their order, are the same as in that pair).
+fn restrict_residual(f: &Operator, c: &Operator, b: &[f64], x: &[f64], coarse_b: &mut [f64]) {
     let nc = f.ncomp();
-    let cl = c.line_len();
-    let line = |(cvv, out): (usize, &mut [f64])| {
+    let scratch = || (vec![0.0; f.line_len()], vec![0.0; f.nz]);
+    let line = |(rl, d): &mut (Vec<f64>, Vec<f64>), (cvv, out): (usize, &mut [f64])| {
         out.iter_mut().for_each(|o| *o = 0.0);
         for v in 2 * cvv..(2 * cvv + 2).min(f.nv) {
+            f.residual_line(v, Some(b), x, d, rl);
             for u in 0..f.nu {
-                let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
+                let src = &rl[u * nc..(u + 1) * nc];
                 let dst = &mut out[(u / 2) * nc..(u / 2 + 1) * nc];
                 for (d, s) in dst.iter_mut().zip(src) {
                     *d += s;
@@ -175,9 +179,16 @@ fn restrict(f: &Operator, c: &Operator, r: &[f64], coarse_b: &mut [f64]) {
         }
     };
     if f.parallel() {
-        coarse_b.par_chunks_mut(cl).enumerate().for_each(line);
+        coarse_b
+            .par_chunks_mut(c.line_len())
+            .enumerate()
+            .for_each_init(scratch, line);
     } else {
-        coarse_b.chunks_mut(cl).enumerate().for_each(line);
+        let mut s = scratch();
+        coarse_b
+            .chunks_mut(c.line_len())
+            .enumerate()
+            .for_each(|vo| line(&mut s, vo));
     }
 }
 
@@ -256,12 +267,14 @@ impl Multigrid {
             .iter()
             .enumerate()
             .map(|(l, op)| {
+                // Coarse levels need their own x and b; only the finest keeps an r, the
+                // scratch of `apply_fine` (the cycle never stores a residual).
                 let n = op.len();
-                let coarse = if l == 0 { 0 } else { n };
+                let (coarse, fine) = if l == 0 { (0, n) } else { (n, 0) };
                 Work {
                     x: vec![0.0; coarse],
                     b: vec![0.0; coarse],
-                    r: vec![0.0; n],
+                    r: vec![0.0; fine],
                 }
             })
             .collect();
@@ -347,10 +360,9 @@ impl Multigrid {
         for _ in 0..self.pre {
             self.ops[l].smooth(&self.factors[l], b, x);
         }
-        self.ops[l].residual(Some(b), x, &mut self.work[l].r);
         let mut bc = std::mem::take(&mut self.work[l + 1].b);
         let mut xc = std::mem::take(&mut self.work[l + 1].x);
-        restrict(&self.ops[l], &self.ops[l + 1], &self.work[l].r, &mut bc);
+        restrict_residual(&self.ops[l], &self.ops[l + 1], b, x, &mut bc);
 
         xc.fill(0.0);
         self.cycle(l + 1, &bc, &mut xc);

@@ -108,16 +108,8 @@ impl Operator {
     /// out = b − A x (if `b` is given) or out = A x.
     pub fn residual(&self, b: Option<&[f64]>, x: &[f64], out: &mut [f64]) {
         let ll = self.line_len();
-        let line = |d: &mut Vec<f64>, (v, o): (usize, &mut [f64])| {
-            for u in 0..self.nu {
-                self.apply_column(u, v, x, d, &mut o[u * self.ncomp()..(u + 1) * self.ncomp()]);
-            }
-            if let Some(b) = b {
-                for (oi, bi) in o.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
-                    *oi = bi - *oi;
-                }
-            }
-        };
+        let line =
+            |d: &mut Vec<f64>, (v, o): (usize, &mut [f64])| self.residual_line(v, b, x, d, o);
         let new_d = || vec![0.0; self.nz];
         if self.parallel() {
             out.par_chunks_mut(ll)
@@ -128,6 +120,27 @@ impl Operator {
             out.chunks_mut(ll)
                 .enumerate()
                 .for_each(|vo| line(&mut d, vo));
+        }
+    }
+
+    /// Line `v` (all columns at that v) of b − A x, or of A x without `b`, into `out`
+    /// (`line_len` values); `d` is scratch of at least `nz` values.
+    pub(crate) fn residual_line(
+        &self,
+        v: usize,
+        b: Option<&[f64]>,
+        x: &[f64],
+        d: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let (ll, nc) = (self.line_len(), self.ncomp());
+        for u in 0..self.nu {
+            self.apply_column(u, v, x, d, &mut out[u * nc..(u + 1) * nc]);
+        }
+        if let Some(b) = b {
+            for (oi, bi) in out.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
+                *oi = bi - *oi;
+            }
         }
     }
 
@@ -272,9 +285,14 @@ impl Operator {
     }
 }
 
+/// The fixed chunk of the parallel reductions ([`dot`] and the fused passes of `krylov`): sums
+/// are formed per chunk in order and the chunk sums added in order, so the result does not
+/// depend on the thread count or on scheduling.
+pub const DOT_CHUNK: usize = 8192;
+
 /// Parallel dot product with a fixed chunking (deterministic result).
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    const CH: usize = 8192;
+    const CH: usize = DOT_CHUNK;
     let parts: Vec<f64> = a
         .par_chunks(CH)
         .zip(b.par_chunks(CH))
