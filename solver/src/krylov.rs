@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use crate::multigrid::Multigrid;
-use crate::stencil::norm;
+use crate::stencil::{norm, zeros};
 
 /// Which outer iteration to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub fn solve(
             converged: true,
         };
     }
-    let mut r = vec![0.0; n];
+    let mut r = zeros(n);
     mg.ops[0].residual(Some(b), x, &mut r);
     let mut rel = norm(&r) / bnorm;
     mg.cycles = 0;
@@ -141,9 +141,7 @@ fn bicgstab(
 ) {
     let n = b.len();
     let mut r0 = r.to_vec();
-    let mut p = vec![0.0; n];
-    let mut v = vec![0.0; n];
-    let mut phat = vec![0.0; n];
+    let (mut p, mut v, mut phat) = (zeros(n), zeros(n), zeros(n));
     let (mut rho_old, mut alpha, mut omega): (f64, f64, f64) = (1.0, 1.0, 1.0);
     let mut rel = norm(r) / bnorm;
     // r0·r of the current r when the last fused pass computed it.

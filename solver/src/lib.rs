@@ -10,6 +10,7 @@ pub mod design;
 pub mod field;
 pub mod grid;
 pub mod krylov;
+pub mod layer_maps;
 pub mod materials;
 pub mod model;
 pub mod multigrid;

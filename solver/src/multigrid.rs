@@ -21,7 +21,7 @@
 use rayon::prelude::*;
 
 use crate::column::ColumnFactors;
-use crate::stencil::{FluidGroup, Operator};
+use crate::stencil::{zeros, FluidGroup, Operator};
 
 /// Linear interpolation weights: fine index → (coarse a, coarse b, weight of a).
 type Interp = Vec<(usize, usize, f64)>;
@@ -272,9 +272,9 @@ impl Multigrid {
                 let n = op.len();
                 let (coarse, fine) = if l == 0 { (0, n) } else { (n, 0) };
                 Work {
-                    x: vec![0.0; coarse],
-                    b: vec![0.0; coarse],
-                    r: vec![0.0; fine],
+                    x: zeros(coarse),
+                    b: zeros(coarse),
+                    r: zeros(fine),
                 }
             })
             .collect();

@@ -98,7 +98,7 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
     let nc = asm.ncomp();
     let tref = asm.t_ref_c;
     let a_cell = g.dx_m * g.dy_m;
-    let mut solid_c = vec![0.0; nx * ny * nz];
+    let mut solid_c = crate::stencil::zeros(nx * ny * nz);
     let mut fluid_c = vec![f64::NAN; nx * ny * nz];
     for j in 0..ny {
         for i in 0..nx {

@@ -301,6 +301,20 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     parts.iter().sum()
 }
 
+/// A vector of `n` zeros whose pages are first touched by writes, split across the pool.
+///
+/// `vec![0.0; n]` of a large `n` is a fresh calloc'd mapping: the first **read** of a page maps
+/// the shared zero page, and the first write then faults a second time and flushes the TLB of
+/// every thread of the process (an inter-processor interrupt; a VM exit on a virtual machine).
+/// Solver vectors are often read before they are written (x = 0 in the first residual, p and v
+/// in BiCGSTAB, the coarse corrections), so they are zeroed here by writes.
+pub fn zeros(n: usize) -> Vec<f64> {
+    if n < PAR_MIN_LEN {
+        return vec![0.0; n];
+    }
+    (0..n).into_par_iter().map(|_| 0.0).collect()
+}
+
 /// Euclidean norm.
 pub fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
