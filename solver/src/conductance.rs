@@ -250,8 +250,8 @@ fn solid_lines(
                 }
                 if k + 1 < nz {
                     let m2 = &maps[grid.cell_layer[k + 1]];
-                    gz[s] = du * dv
-                        / (0.5 * dz / m.kz_hi(c2) + 0.5 * grid.dz_m(k + 1) / m2.kz_lo(c2));
+                    gz[s] =
+                        du * dv / (0.5 * dz / m.kz_hi(c2) + 0.5 * grid.dz_m(k + 1) / m2.kz_lo(c2));
                 }
                 // Summed here and stored once: the first touch of gb's fresh pages is a write.
                 let mut gbs = 0.0;

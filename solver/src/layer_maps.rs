@@ -55,13 +55,17 @@ impl LayerMaps {
     /// z conductivity of the lower half of cell `c`.
     #[inline]
     pub(crate) fn kz_lo(&self, c: usize) -> f64 {
-        self.split_z.as_ref().map_or_else(|| self.kz.at(c), |s| s.0.at(c))
+        self.split_z
+            .as_ref()
+            .map_or_else(|| self.kz.at(c), |s| s.0.at(c))
     }
 
     /// z conductivity of the upper half of cell `c`.
     #[inline]
     pub(crate) fn kz_hi(&self, c: usize) -> f64 {
-        self.split_z.as_ref().map_or_else(|| self.kz.at(c), |s| s.1.at(c))
+        self.split_z
+            .as_ref()
+            .map_or_else(|| self.kz.at(c), |s| s.1.at(c))
     }
 }
 
@@ -201,11 +205,7 @@ fn add_blocks(
             }
         }
     }
-    let (kx, ky, kz) = (
-        m.kx.cells(ncell2),
-        m.ky.cells(ncell2),
-        m.kz.cells(ncell2),
-    );
+    let (kx, ky, kz) = (m.kx.cells(ncell2), m.ky.cells(ncell2), m.kz.cells(ncell2));
     let mut split = m
         .split_z
         .as_mut()
