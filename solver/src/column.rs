@@ -1,8 +1,9 @@
 //! The smoother: z-line (column) Gauss–Seidel with the coolant eliminated into each column.
 //!
-//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v), in parallel
-//! with rayon on large levels and sequentially on small ones (below [`PAR_MIN_LEN`] values a
-//! fork-join costs more than the work); inside a line the columns are visited along +u, the main
+//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v; `sweep.rs`
+//! runs the two colours as one wavefront, in parallel with rayon on large levels and
+//! sequentially on small ones, below [`PAR_MIN_LEN`] values, where a fork-join costs more than
+//! the work); inside a line the columns are visited along +u, the main
 //! flow direction, so the upstream coolant temperature is always the freshly updated one (exact
 //! for the upwind advection). Each column is solved **exactly** for its `nz` solid temperatures
 //! plus one fluid temperature per active fluid group, with all in-plane neighbours held at their
@@ -37,8 +38,8 @@ use crate::stencil::{Operator, PAR_MIN_LEN};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnFactors {
     inv: Vec<f64>,
-    ulines: Vec<usize>,
-    cross: Vec<usize>,
+    pub(crate) ulines: Vec<usize>,
+    pub(crate) cross: Vec<usize>,
 }
 
 impl ColumnFactors {
@@ -61,7 +62,7 @@ pub(crate) struct ColumnWork {
 }
 
 impl ColumnWork {
-    fn new(nz: usize, nfl: usize, nu: usize, ulines: bool) -> Self {
+    pub(crate) fn new(nz: usize, nfl: usize, nu: usize, ulines: bool) -> Self {
         let nul = if ulines { nu } else { 0 };
         ColumnWork {
             y: vec![0.0; nz],
@@ -195,53 +196,8 @@ impl Operator {
         }
     }
 
-    /// One red-black sweep of column relaxation on `x` for right-hand side `b`, with the
-    /// factors `f` of this operator ([`Operator::factor_columns`]).
-    pub fn smooth(&self, f: &ColumnFactors, b: &[f64], x: &mut [f64]) {
-        let ll = self.line_len();
-        let nv = self.nv;
-        let new_work =
-            || ColumnWork::new(self.nz, self.fluids.len(), self.nu, !f.ulines.is_empty());
-        for colour in 0..2 {
-            if self.parallel() {
-                // Split x into lines; the other colour's become shared borrows.
-                let mut shared: Vec<Option<&[f64]>> = vec![None; nv];
-                let mut mine: Vec<(usize, &mut [f64])> = Vec::with_capacity(nv / 2 + 1);
-                for (v, xl) in x.chunks_mut(ll).enumerate() {
-                    if v % 2 == colour {
-                        mine.push((v, xl));
-                    } else {
-                        shared[v] = Some(xl);
-                    }
-                }
-                mine.into_par_iter().for_each_init(new_work, |w, (v, xl)| {
-                    let line = Line {
-                        v,
-                        prev: v.checked_sub(1).and_then(|p| shared[p]),
-                        next: shared.get(v + 1).copied().flatten(),
-                    };
-                    self.relax_line(f, &line, b, xl, w);
-                });
-            } else {
-                let mut w = new_work();
-                for v in (colour..nv).step_by(2) {
-                    let (before, rest) = x.split_at_mut(v * ll);
-                    let (xl, after) = rest.split_at_mut(ll);
-                    let line = Line {
-                        v,
-                        prev: (v > 0).then(|| &before[(v - 1) * ll..]),
-                        next: (v + 1 < nv).then(|| &after[..ll]),
-                    };
-                    self.relax_line(f, &line, b, xl, &mut w);
-                }
-            }
-        }
-        if !f.cross.is_empty() {
-            self.relax_vlines(&f.cross, b, x);
-        }
-    }
-
-    fn relax_line(
+    /// Relax one line of columns (then its u-lines and coolant), its neighbour lines held.
+    pub(crate) fn relax_line(
         &self,
         f: &ColumnFactors,
         line: &Line,

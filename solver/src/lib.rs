@@ -18,6 +18,7 @@ pub mod render;
 pub mod results;
 pub mod solve;
 pub mod stencil;
+pub mod sweep;
 pub mod transient;
 pub mod uline;
 pub mod vline;
