@@ -205,6 +205,11 @@ impl Operator {
         xl: &mut [f64],
         w: &mut ColumnWork,
     ) {
+        if self.fluids.is_empty() && self.nu >= 3 {
+            if let (Some(p), Some(n)) = (line.prev, line.next) {
+                return self.relax_conduction_line(f, line, (p, n), b, xl, w);
+            }
+        }
         let v = line.v;
         let nz = self.nz;
         for u in 0..self.nu {
@@ -217,6 +222,46 @@ impl Operator {
         if !f.ulines.is_empty() {
             self.update_fluids(line, b, xl);
         }
+    }
+
+    /// [`Self::relax_line`] for an interior line of a level without coolant: the state and the
+    /// conductances share one layout, so each interior column's right-hand side is built in
+    /// place in x from fixed offsets and solved there (no scratch, no coolant bookkeeping). The
+    /// operations per column are those of [`Self::relax_column`], so the result is identical.
+    fn relax_conduction_line(
+        &self,
+        f: &ColumnFactors,
+        line: &Line,
+        (p, n): (&[f64], &[f64]),
+        b: &[f64],
+        xl: &mut [f64],
+        w: &mut ColumnWork,
+    ) {
+        let (nu, nz) = (self.nu, self.nz);
+        let o = line.v * nu * nz;
+        self.relax_column(0, line, b, xl, &f.inv[o..o + nz], w);
+        for u in 1..nu - 1 {
+            let c = o + u * nz;
+            let (bs, gz, inv) = (&b[c..c + nz], &self.gz[c..c + nz], &f.inv[c..c + nz]);
+            let (gum, gup) = (&self.gu[c - nz..c], &self.gu[c..c + nz]);
+            let cm = c - nu * nz;
+            let (gvm, gvp) = (&self.gv[cm..cm + nz], &self.gv[c..c + nz]);
+            let (xvm, xvp) = (&p[u * nz..(u + 1) * nz], &n[u * nz..(u + 1) * nz]);
+            let (left, rest) = xl.split_at_mut(u * nz);
+            let (xc, right) = rest.split_at_mut(nz);
+            let (xum, xup) = (&left[(u - 1) * nz..], &right[..nz]);
+            for k in 0..nz {
+                let mut r = bs[k];
+                r += gum[k] * xum[k];
+                r += gup[k] * xup[k];
+                r += gvm[k] * xvm[k];
+                r += gvp[k] * xvp[k];
+                xc[k] = r;
+            }
+            thomas_solve(gz, inv, xc);
+        }
+        let c = o + (nu - 1) * nz;
+        self.relax_column(nu - 1, line, b, xl, &f.inv[c..c + nz], w);
     }
 
     fn relax_column(
