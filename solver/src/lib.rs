@@ -7,6 +7,7 @@ pub mod column;
 pub mod conductance;
 pub mod coolant;
 pub mod design;
+pub mod factor;
 pub mod field;
 pub mod grid;
 pub mod krylov;
