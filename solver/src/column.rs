@@ -1,8 +1,9 @@
 //! The smoother: z-line (column) Gauss–Seidel with the coolant eliminated into each column.
 //!
-//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v), in parallel
-//! with rayon on large levels and sequentially on small ones (below [`PAR_MIN_LEN`] values a
-//! fork-join costs more than the work); inside a line the columns are visited along +u, the main
+//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v; `sweep.rs`
+//! runs the two colours as one wavefront, in parallel with rayon on large levels and
+//! sequentially on small ones, below [`PAR_MIN_LEN`] values, where a fork-join costs more than
+//! the work); inside a line the columns are visited along +u, the main
 //! flow direction, so the upstream coolant temperature is always the freshly updated one (exact
 //! for the upwind advection). Each column is solved **exactly** for its `nz` solid temperatures
 //! plus one fluid temperature per active fluid group, with all in-plane neighbours held at their
@@ -28,25 +29,8 @@
 // Index loops mirror the Thomas / elimination formulas; iterator forms would obscure them.
 #![allow(clippy::needless_range_loop)]
 
-use rayon::prelude::*;
-
+pub use crate::factor::ColumnFactors;
 use crate::stencil::{Operator, PAR_MIN_LEN};
-
-/// What the smoother precomputes for one operator: inverse pivots of every column's
-/// tridiagonal A_s (`ncol * nz`) and the heights relaxed by u-lines and v-lines.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColumnFactors {
-    inv: Vec<f64>,
-    ulines: Vec<usize>,
-    cross: Vec<usize>,
-}
-
-impl ColumnFactors {
-    /// Number of stored f64 values.
-    pub fn stored_values(&self) -> usize {
-        self.inv.len()
-    }
-}
 
 /// Scratch space for one column.
 pub(crate) struct ColumnWork {
@@ -61,7 +45,7 @@ pub(crate) struct ColumnWork {
 }
 
 impl ColumnWork {
-    fn new(nz: usize, nfl: usize, nu: usize, ulines: bool) -> Self {
+    pub(crate) fn new(nz: usize, nfl: usize, nu: usize, ulines: bool) -> Self {
         let nul = if ulines { nu } else { 0 };
         ColumnWork {
             y: vec![0.0; nz],
@@ -123,125 +107,8 @@ impl Operator {
         self.len() >= PAR_MIN_LEN
     }
 
-    /// The smoother's factors of this operator (recompute whenever a conductance changes).
-    pub fn factor_columns(&self) -> ColumnFactors {
-        let (nz, nu) = (self.nz, self.nu);
-        let mut inv = vec![0.0; self.ncol() * nz];
-        let line = |v: usize, il: &mut [f64]| {
-            let mut d = vec![0.0; nz];
-            for u in 0..nu {
-                self.factor_column(u, v, &mut d, &mut il[u * nz..(u + 1) * nz]);
-            }
-        };
-        if self.parallel() {
-            inv.par_chunks_mut(nu * nz)
-                .enumerate()
-                .for_each(|(v, il)| line(v, il));
-        } else {
-            inv.chunks_mut(nu * nz)
-                .enumerate()
-                .for_each(|(v, il)| line(v, il));
-        }
-        let mut ulines: Vec<usize> = self
-            .fluids
-            .iter()
-            .flat_map(|f| f.k0..f.k0 + f.nzl)
-            .collect();
-        ulines.sort_unstable();
-        ulines.dedup();
-        ColumnFactors {
-            inv,
-            ulines,
-            cross: self.cross_flow_heights(),
-        }
-    }
-
-    /// Diagonal of column (u, v)'s A_s and its inverse pivots.
-    fn factor_column(&self, u: usize, v: usize, d: &mut [f64], inv: &mut [f64]) {
-        let (nz, nu) = (self.nz, self.nu);
-        let c = v * nu + u;
-        d.copy_from_slice(&self.gb[c * nz..(c + 1) * nz]);
-        let mut add = |g: &[f64]| d.iter_mut().zip(g).for_each(|(di, gi)| *di += gi);
-        if u > 0 {
-            add(&self.gu[(c - 1) * nz..c * nz]);
-        }
-        if u + 1 < nu {
-            add(&self.gu[c * nz..(c + 1) * nz]);
-        }
-        if v > 0 {
-            add(&self.gv[(c - nu) * nz..(c - nu + 1) * nz]);
-        }
-        if v + 1 < self.nv {
-            add(&self.gv[c * nz..(c + 1) * nz]);
-        }
-        let gz = &self.gz[c * nz..(c + 1) * nz];
-        for k in 0..nz - 1 {
-            d[k] += gz[k];
-            d[k + 1] += gz[k];
-        }
-        for (g, fg) in self.fluids.iter().enumerate() {
-            if self.fluid_active(g, c) {
-                for (kk, &gk) in fg.gsf[c * fg.nzl..(c + 1) * fg.nzl].iter().enumerate() {
-                    d[fg.k0 + kk] += gk;
-                }
-            }
-        }
-        let mut den = d[0];
-        inv[0] = 1.0 / den;
-        for k in 1..nz {
-            let cp = -gz[k - 1] * inv[k - 1];
-            den = d[k] + gz[k - 1] * cp;
-            inv[k] = 1.0 / den;
-        }
-    }
-
-    /// One red-black sweep of column relaxation on `x` for right-hand side `b`, with the
-    /// factors `f` of this operator ([`Operator::factor_columns`]).
-    pub fn smooth(&self, f: &ColumnFactors, b: &[f64], x: &mut [f64]) {
-        let ll = self.line_len();
-        let nv = self.nv;
-        let new_work =
-            || ColumnWork::new(self.nz, self.fluids.len(), self.nu, !f.ulines.is_empty());
-        for colour in 0..2 {
-            if self.parallel() {
-                // Split x into lines; the other colour's become shared borrows.
-                let mut shared: Vec<Option<&[f64]>> = vec![None; nv];
-                let mut mine: Vec<(usize, &mut [f64])> = Vec::with_capacity(nv / 2 + 1);
-                for (v, xl) in x.chunks_mut(ll).enumerate() {
-                    if v % 2 == colour {
-                        mine.push((v, xl));
-                    } else {
-                        shared[v] = Some(xl);
-                    }
-                }
-                mine.into_par_iter().for_each_init(new_work, |w, (v, xl)| {
-                    let line = Line {
-                        v,
-                        prev: v.checked_sub(1).and_then(|p| shared[p]),
-                        next: shared.get(v + 1).copied().flatten(),
-                    };
-                    self.relax_line(f, &line, b, xl, w);
-                });
-            } else {
-                let mut w = new_work();
-                for v in (colour..nv).step_by(2) {
-                    let (before, rest) = x.split_at_mut(v * ll);
-                    let (xl, after) = rest.split_at_mut(ll);
-                    let line = Line {
-                        v,
-                        prev: (v > 0).then(|| &before[(v - 1) * ll..]),
-                        next: (v + 1 < nv).then(|| &after[..ll]),
-                    };
-                    self.relax_line(f, &line, b, xl, &mut w);
-                }
-            }
-        }
-        if !f.cross.is_empty() {
-            self.relax_vlines(&f.cross, b, x);
-        }
-    }
-
-    fn relax_line(
+    /// Relax one line of columns (then its u-lines and coolant), its neighbour lines held.
+    pub(crate) fn relax_line(
         &self,
         f: &ColumnFactors,
         line: &Line,
@@ -249,6 +116,11 @@ impl Operator {
         xl: &mut [f64],
         w: &mut ColumnWork,
     ) {
+        if self.fluids.is_empty() && self.nu >= 3 {
+            if let (Some(p), Some(n)) = (line.prev, line.next) {
+                return self.relax_conduction_line(f, line, (p, n), b, xl, w);
+            }
+        }
         let v = line.v;
         let nz = self.nz;
         for u in 0..self.nu {
@@ -261,6 +133,46 @@ impl Operator {
         if !f.ulines.is_empty() {
             self.update_fluids(line, b, xl);
         }
+    }
+
+    /// [`Self::relax_line`] for an interior line of a level without coolant: the state and the
+    /// conductances share one layout, so each interior column's right-hand side is built in
+    /// place in x from fixed offsets and solved there (no scratch, no coolant bookkeeping). The
+    /// operations per column are those of [`Self::relax_column`], so the result is identical.
+    fn relax_conduction_line(
+        &self,
+        f: &ColumnFactors,
+        line: &Line,
+        (p, n): (&[f64], &[f64]),
+        b: &[f64],
+        xl: &mut [f64],
+        w: &mut ColumnWork,
+    ) {
+        let (nu, nz) = (self.nu, self.nz);
+        let o = line.v * nu * nz;
+        self.relax_column(0, line, b, xl, &f.inv[o..o + nz], w);
+        for u in 1..nu - 1 {
+            let c = o + u * nz;
+            let (bs, gz, inv) = (&b[c..c + nz], &self.gz[c..c + nz], &f.inv[c..c + nz]);
+            let (gum, gup) = (&self.gu[c - nz..c], &self.gu[c..c + nz]);
+            let cm = c - nu * nz;
+            let (gvm, gvp) = (&self.gv[cm..cm + nz], &self.gv[c..c + nz]);
+            let (xvm, xvp) = (&p[u * nz..(u + 1) * nz], &n[u * nz..(u + 1) * nz]);
+            let (left, rest) = xl.split_at_mut(u * nz);
+            let (xc, right) = rest.split_at_mut(nz);
+            let (xum, xup) = (&left[(u - 1) * nz..], &right[..nz]);
+            for k in 0..nz {
+                let mut r = bs[k];
+                r += gum[k] * xum[k];
+                r += gup[k] * xup[k];
+                r += gvm[k] * xvm[k];
+                r += gvp[k] * xvp[k];
+                xc[k] = r;
+            }
+            thomas_solve(gz, inv, xc);
+        }
+        let c = o + (nu - 1) * nz;
+        self.relax_column(nu - 1, line, b, xl, &f.inv[c..c + nz], w);
     }
 
     fn relax_column(

@@ -2,9 +2,12 @@
 //! (the second half of [`crate::grid::assemble`]; the equations are in `grid.rs`'s module doc).
 
 use crate::coolant::CoolantState;
-use crate::grid::{centre_range, Assembly, BoundaryFaces, Grid, GridError, LayerMaps};
+use rayon::prelude::*;
+
+use crate::grid::{centre_range, Assembly, BoundaryFaces, Grid, GridError};
+use crate::layer_maps::LayerMaps;
 use crate::model::{Design, FlowDirection};
-use crate::stencil::{FluidGroup, Operator};
+use crate::stencil::{zeros, FluidGroup, Operator};
 
 /// Assemble the operator, right-hand side and bookkeeping of a rasterised design.
 pub(crate) fn build(
@@ -42,95 +45,9 @@ pub(crate) fn build(
     }
     let nfl = groups.len();
     let nc = nz + nfl;
-    let mut gu = vec![0.0; ncol * nz];
-    let mut gv = vec![0.0; ncol * nz];
-    let mut gz = vec![0.0; ncol * nz];
-    let mut gb = vec![0.0; ncol * nz];
-    let mut b = vec![0.0; ncol * nc];
-    let mut power_w_m3 = vec![0.0; nx * ny * nz];
-    let mut material_id = vec![0u16; nx * ny * nz];
-    let ku = |m: &LayerMaps, c: usize| if o.swap { m.ky[c] } else { m.kx[c] };
-    let kv = |m: &LayerMaps, c: usize| if o.swap { m.kx[c] } else { m.ky[c] };
-    let bd = design.boundary;
-    let mut boundary: [BoundaryFaces; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    let conv = |h: f64, area: f64, half: f64, k: f64| {
-        if h > 0.0 {
-            area / (1.0 / h + half / k)
-        } else {
-            0.0
-        }
-    };
-    for j in 0..ny {
-        for i in 0..nx {
-            let c2 = j * nx + i;
-            let (u, v) = o.uv(i, j);
-            let col = v * nu + u;
-            // Physical +x / +y neighbours map to internal ±u / ±v faces.
-            let nbr_u = if u + 1 < nu {
-                Some(if o.swap {
-                    (i, if o.flip { j.wrapping_sub(1) } else { j + 1 })
-                } else {
-                    (if o.flip { i.wrapping_sub(1) } else { i + 1 }, j)
-                })
-            } else {
-                None
-            };
-            let nbr_v = if v + 1 < nv {
-                Some(if o.swap { (i + 1, j) } else { (i, j + 1) })
-            } else {
-                None
-            };
-            for k in 0..nz {
-                let li = grid.cell_layer[k];
-                let m = &maps[li];
-                let dz = grid.dz_m(k);
-                let s = col * nz + k;
-                let f = grid.field_idx(i, j, k);
-                power_w_m3[f] = m.q[c2];
-                material_id[f] = m.mat[c2];
-                b[col * nc + k] = m.q[c2] * du * dv * dz;
-                if let Some((i2, j2)) = nbr_u {
-                    let c2n = j2 * nx + i2;
-                    gu[s] = dv * dz / (0.5 * du / ku(m, c2) + 0.5 * du / ku(m, c2n));
-                }
-                if let Some((i2, j2)) = nbr_v {
-                    let c2n = j2 * nx + i2;
-                    gv[s] = du * dz / (0.5 * dv / kv(m, c2) + 0.5 * dv / kv(m, c2n));
-                }
-                if k + 1 < nz {
-                    let m2 = &maps[grid.cell_layer[k + 1]];
-                    gz[s] =
-                        du * dv / (0.5 * dz / m.kz_hi[c2] + 0.5 * grid.dz_m(k + 1) / m2.kz_lo[c2]);
-                }
-                let mut add = |kind: usize, g: f64, amb: f64| {
-                    if g > 0.0 {
-                        gb[s] += g;
-                        b[col * nc + k] += g * (amb - t_ref_c);
-                        boundary[kind].push((col * nc + k, g, amb - t_ref_c));
-                    }
-                };
-                if k == nz - 1 {
-                    add(
-                        0,
-                        conv(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi[c2]),
-                        bd.top.ambient_c,
-                    );
-                }
-                if k == 0 {
-                    add(
-                        1,
-                        conv(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo[c2]),
-                        bd.bottom.ambient_c,
-                    );
-                }
-                let nsides_u = (u == 0) as usize + (u + 1 == nu) as usize;
-                let nsides_v = (v == 0) as usize + (v + 1 == nv) as usize;
-                let g_side = nsides_u as f64 * conv(bd.sides.h_w_m2k, dv * dz, 0.5 * du, ku(m, c2))
-                    + nsides_v as f64 * conv(bd.sides.h_w_m2k, du * dz, 0.5 * dv, kv(m, c2));
-                add(2, g_side, bd.sides.ambient_c);
-            }
-        }
-    }
+    let (gu, gv, gz, gb, mut b) = solid_lines(design, &grid, &maps, t_ref_c, nfl);
+    let (power_w_m3, material_id) = field_maps(&grid, &maps);
+    let boundary = boundary_faces(design, &grid, &maps, t_ref_c, nfl);
     let mut fluids = Vec::with_capacity(nfl);
     let mut outlets = Vec::new();
     let inlet_theta = 0.0;
@@ -228,4 +145,199 @@ pub(crate) fn build(
         outlets,
         inlet_theta,
     })
+}
+
+/// Conductance G = A / (1/h + half/k) of a convective face (0 where h = 0), W/K.
+fn convective(h: f64, area: f64, half: f64, k: f64) -> f64 {
+    if h > 0.0 {
+        area / (1.0 / h + half / k)
+    } else {
+        0.0
+    }
+}
+
+/// A convective face of solid cell `k` of column (u, v): which set (0 top, 1 bottom, 2 sides),
+/// its conductance and ambient; in the order their terms are added to the diagonal and to b.
+fn faces_of(
+    design: &Design,
+    grid: &Grid,
+    m: &LayerMaps,
+    (u, v, k): (usize, usize, usize),
+    c2: usize,
+) -> [(usize, f64, f64); 3] {
+    let o = grid.orient;
+    let (nu, nv, nz) = (o.nu(), o.nv(), grid.nz);
+    let (du, dv) = if o.swap {
+        (grid.dy_m, grid.dx_m)
+    } else {
+        (grid.dx_m, grid.dy_m)
+    };
+    let (ku, kv) = if o.swap {
+        (m.ky.at(c2), m.kx.at(c2))
+    } else {
+        (m.kx.at(c2), m.ky.at(c2))
+    };
+    let (bd, dz) = (design.boundary, grid.dz_m(k));
+    let top = if k == nz - 1 {
+        convective(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi(c2))
+    } else {
+        0.0
+    };
+    let bottom = if k == 0 {
+        convective(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo(c2))
+    } else {
+        0.0
+    };
+    let nsides_u = (u == 0) as usize + (u + 1 == nu) as usize;
+    let nsides_v = (v == 0) as usize + (v + 1 == nv) as usize;
+    let sides = nsides_u as f64 * convective(bd.sides.h_w_m2k, dv * dz, 0.5 * du, ku)
+        + nsides_v as f64 * convective(bd.sides.h_w_m2k, du * dz, 0.5 * dv, kv);
+    [
+        (0, top, bd.top.ambient_c),
+        (1, bottom, bd.bottom.ambient_c),
+        (2, sides, bd.sides.ambient_c),
+    ]
+}
+
+type SolidArrays = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// Face conductances gu, gv, gz, boundary conductance gb and the solid right-hand side
+/// (sources and convective terms) in state layout, one internal line v per task in parallel.
+fn solid_lines(
+    design: &Design,
+    grid: &Grid,
+    maps: &[LayerMaps],
+    t_ref_c: f64,
+    nfl: usize,
+) -> SolidArrays {
+    let o = grid.orient;
+    let (nx, nz) = (grid.nx, grid.nz);
+    let (nu, nv) = (o.nu(), o.nv());
+    let nc = nz + nfl;
+    let (du, dv) = if o.swap {
+        (grid.dy_m, grid.dx_m)
+    } else {
+        (grid.dx_m, grid.dy_m)
+    };
+    let ku = |m: &LayerMaps, c: usize| if o.swap { m.ky.at(c) } else { m.kx.at(c) };
+    let kv = |m: &LayerMaps, c: usize| if o.swap { m.kx.at(c) } else { m.ky.at(c) };
+    let ncol = nu * nv;
+    let (mut gu, mut gv) = (zeros(ncol * nz), zeros(ncol * nz));
+    let (mut gz, mut gb) = (zeros(ncol * nz), zeros(ncol * nz));
+    let mut b = zeros(ncol * nc);
+    let line = |(v, (((gu, gv), (gz, gb)), b)): LineOut| {
+        for u in 0..nu {
+            let (i, j) = o.ij(u, v);
+            let c2 = j * nx + i;
+            let c2u = (u + 1 < nu).then(|| {
+                let (i2, j2) = o.ij(u + 1, v);
+                j2 * nx + i2
+            });
+            let c2v = (v + 1 < nv).then(|| {
+                let (i2, j2) = o.ij(u, v + 1);
+                j2 * nx + i2
+            });
+            for k in 0..nz {
+                let m = &maps[grid.cell_layer[k]];
+                let dz = grid.dz_m(k);
+                let s = u * nz + k;
+                b[u * nc + k] = m.q.at(c2) * du * dv * dz;
+                if let Some(c2n) = c2u {
+                    gu[s] = dv * dz / (0.5 * du / ku(m, c2) + 0.5 * du / ku(m, c2n));
+                }
+                if let Some(c2n) = c2v {
+                    gv[s] = du * dz / (0.5 * dv / kv(m, c2) + 0.5 * dv / kv(m, c2n));
+                }
+                if k + 1 < nz {
+                    let m2 = &maps[grid.cell_layer[k + 1]];
+                    gz[s] =
+                        du * dv / (0.5 * dz / m.kz_hi(c2) + 0.5 * grid.dz_m(k + 1) / m2.kz_lo(c2));
+                }
+                // Summed here and stored once: the first touch of gb's fresh pages is a write.
+                let mut gbs = 0.0;
+                for (_, g, amb) in faces_of(design, grid, m, (u, v, k), c2) {
+                    if g > 0.0 {
+                        gbs += g;
+                        b[u * nc + k] += g * (amb - t_ref_c);
+                    }
+                }
+                gb[s] = gbs;
+            }
+        }
+    };
+    let l = nu * nz;
+    gu.par_chunks_mut(l)
+        .zip(gv.par_chunks_mut(l))
+        .zip(gz.par_chunks_mut(l).zip(gb.par_chunks_mut(l)))
+        .zip(b.par_chunks_mut(nu * nc))
+        .enumerate()
+        .for_each(line);
+    (gu, gv, gz, gb, b)
+}
+
+/// One internal line's output slices of [`solid_lines`].
+type LineOut<'a> = (
+    usize,
+    (
+        (
+            (&'a mut [f64], &'a mut [f64]),
+            (&'a mut [f64], &'a mut [f64]),
+        ),
+        &'a mut [f64],
+    ),
+);
+
+/// Power density (W/m³) and material index per cell, field layout, one (k, j) row per task.
+fn field_maps(grid: &Grid, maps: &[LayerMaps]) -> (Vec<f64>, Vec<u16>) {
+    let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
+    let mut power_w_m3 = zeros(nx * ny * nz);
+    let mut material_id = vec![0u16; nx * ny * nz];
+    power_w_m3
+        .par_chunks_mut(nx)
+        .zip(material_id.par_chunks_mut(nx))
+        .enumerate()
+        .for_each(|(row, (p, mat))| {
+            let (k, j) = (row / ny, row % ny);
+            let m = &maps[grid.cell_layer[k]];
+            for i in 0..nx {
+                p[i] = m.q.at(j * nx + i);
+                mat[i] = m.mat.at(j * nx + i);
+            }
+        });
+    (power_w_m3, material_id)
+}
+
+/// The convective faces (top, bottom, sides) as (state index, W/K, ambient θ), in physical
+/// (j, i, k) order.
+fn boundary_faces(
+    design: &Design,
+    grid: &Grid,
+    maps: &[LayerMaps],
+    t_ref_c: f64,
+    nfl: usize,
+) -> [BoundaryFaces; 3] {
+    let o = grid.orient;
+    let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
+    let (nu, nv) = (o.nu(), o.nv());
+    let nc = nz + nfl;
+    let mut boundary: [BoundaryFaces; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for j in 0..ny {
+        for i in 0..nx {
+            let (u, v) = o.uv(i, j);
+            let side = u == 0 || u + 1 == nu || v == 0 || v + 1 == nv;
+            for k in 0..nz {
+                if !(side || k == 0 || k + 1 == nz) {
+                    continue;
+                }
+                let m = &maps[grid.cell_layer[k]];
+                let col = v * nu + u;
+                for (kind, g, amb) in faces_of(design, grid, m, (u, v, k), j * nx + i) {
+                    if g > 0.0 {
+                        boundary[kind].push((col * nc + k, g, amb - t_ref_c));
+                    }
+                }
+            }
+        }
+    }
+    boundary
 }

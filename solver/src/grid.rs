@@ -39,6 +39,7 @@
 //! right-hand side scales with the power, and residual norms are meaningful.
 
 use crate::coolant::{self, CoolantState};
+use crate::layer_maps;
 use crate::model::{Design, FlowDirection};
 use crate::stencil::{Operator, Upstream};
 
@@ -84,6 +85,15 @@ impl Orientation {
             (if self.flip { self.ny - 1 - j } else { j }, i)
         } else {
             (if self.flip { self.nx - 1 - i } else { i }, j)
+        }
+    }
+    /// Physical (i, j) of internal (u, v) (the inverse of [`Orientation::uv`]).
+    #[inline]
+    pub fn ij(&self, u: usize, v: usize) -> (usize, usize) {
+        if self.swap {
+            (v, if self.flip { self.ny - 1 - u } else { u })
+        } else {
+            (if self.flip { self.nx - 1 - u } else { u }, v)
         }
     }
     /// Internal column index of physical (i, j).
@@ -178,38 +188,11 @@ impl Assembly {
     }
 }
 
-/// Overlap length of [a0, a1] and [b0, b1].
-fn overlap(a0: f64, a1: f64, b0: f64, b1: f64) -> f64 {
-    (a1.min(b1) - a0.max(b0)).max(0.0)
-}
-
 /// Cell index range whose centres lie in [x0, x1) (cells of width d).
 pub(crate) fn centre_range(x0: f64, x1: f64, d: f64, n: usize) -> std::ops::Range<usize> {
     let a = ((x0 / d - 0.5).ceil().max(0.0) as usize).min(n);
     let b = ((x1 / d - 0.5).ceil().max(0.0) as usize).min(n);
     a..b.max(a)
-}
-
-fn name_id(names: &mut Vec<String>, n: &str) -> u16 {
-    match names.iter().position(|x| x == n) {
-        Some(p) => p as u16,
-        None => {
-            names.push(n.to_string());
-            (names.len() - 1) as u16
-        }
-    }
-}
-
-/// Per-layer in-plane property maps (physical layout j*nx + i).
-pub(crate) struct LayerMaps {
-    pub(crate) kx: Vec<f64>,
-    pub(crate) ky: Vec<f64>,
-    pub(crate) kz: Vec<f64>,
-    /// z conductivity of the lower / upper half cell (differs from kz only in channel fields).
-    pub(crate) kz_lo: Vec<f64>,
-    pub(crate) kz_hi: Vec<f64>,
-    pub(crate) q: Vec<f64>,
-    pub(crate) mat: Vec<u16>,
 }
 
 /// Build the grid and the operator of a design.
@@ -324,115 +307,13 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
         }
     };
     let mut names = Vec::new();
-    let ncell2 = nx * ny;
     let mut block_cells = vec![Vec::new(); design.blocks.len()];
-    let mut maps = Vec::with_capacity(design.layers.len());
-    for (li, layer) in design.layers.iter().enumerate() {
-        let fill = name_id(&mut names, &layer.material.name);
-        let mut m = LayerMaps {
-            kx: vec![layer.material.k_xy; ncell2],
-            ky: vec![layer.material.k_xy; ncell2],
-            kz: vec![layer.material.k_z; ncell2],
-            kz_lo: Vec::new(),
-            kz_hi: Vec::new(),
-            q: vec![0.0; ncell2],
-            mat: vec![fill; ncell2],
-        };
-        for ch in &layer.channels {
-            let kfl = coolant.as_ref().map_or(0.6, |c| c.props.k);
-            let (t, w) = (ch.fin_thickness_mm, ch.channel_width_mm);
-            let p = t + w;
-            let kf_xy = ch.fin_material.k_xy;
-            let along = kf_xy * t / p;
-            let across = p / (t / kf_xy + w / kfl);
-            if m.kz_lo.is_empty() {
-                m.kz_lo = m.kz.clone();
-                m.kz_hi = m.kz.clone();
-            }
-            let id = name_id(&mut names, &format!("fin_array({})", ch.fin_material.name));
-            let along_x = matches!(ch.direction, FlowDirection::PlusX | FlowDirection::MinusX);
-            for j in centre_range(ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3, dy, ny) {
-                for i in centre_range(ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3, dx, nx) {
-                    let c = j * nx + i;
-                    (m.kx[c], m.ky[c]) = if along_x {
-                        (along, across)
-                    } else {
-                        (across, along)
-                    };
-                    // The node sits at the fin root: no resistance to the base below; above it
-                    // only the coolant's conduction reaches the cover (fins are single-ended).
-                    m.kz[c] = kfl;
-                    m.kz_lo[c] = f64::INFINITY;
-                    m.kz_hi[c] = kfl;
-                    m.mat[c] = id;
-                }
-            }
-        }
-        let (sf, sx, sy, sz) = {
-            let mut sf = vec![0.0; ncell2];
-            let (mut sx, mut sy, mut sz) =
-                (vec![0.0; ncell2], vec![0.0; ncell2], vec![0.0; ncell2]);
-            let mut best = vec![0.0f64; ncell2];
-            for (bi, blk) in design
-                .blocks
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| b.layer == li)
-            {
-                let id = name_id(&mut names, &blk.material.name);
-                let (x0, x1) = (blk.x_mm * 1e-3, (blk.x_mm + blk.width_mm) * 1e-3);
-                let (y0, y1) = (blk.y_mm * 1e-3, (blk.y_mm + blk.depth_mm) * 1e-3);
-                let qv = blk.power_w / (blk.width_mm * blk.depth_mm * layer.thickness_mm * 1e-9);
-                let (i0, i1) = (
-                    ((x0 / dx).floor() as usize).min(nx),
-                    ((x1 / dx).ceil() as usize).min(nx),
-                );
-                let (j0, j1) = (
-                    ((y0 / dy).floor() as usize).min(ny),
-                    ((y1 / dy).ceil() as usize).min(ny),
-                );
-                for j in j0..j1 {
-                    let oy = overlap(y0, y1, j as f64 * dy, (j + 1) as f64 * dy) / dy;
-                    for i in i0..i1 {
-                        let f = oy * overlap(x0, x1, i as f64 * dx, (i + 1) as f64 * dx) / dx;
-                        if f <= 0.0 {
-                            continue;
-                        }
-                        let c = j * nx + i;
-                        sf[c] += f;
-                        sx[c] += f * blk.material.k_xy;
-                        sy[c] += f * blk.material.k_xy;
-                        sz[c] += f * blk.material.k_z;
-                        m.q[c] += f * qv;
-                        if f > best[c] && f >= 0.5 {
-                            best[c] = f;
-                            m.mat[c] = id;
-                        }
-                        let (k0, nk) = grid.layer_z[li];
-                        for k in k0..k0 + nk {
-                            block_cells[bi].push((grid.field_idx(i, j, k), f));
-                        }
-                    }
-                }
-            }
-            (sf, sx, sy, sz)
-        };
-        for c in 0..ncell2 {
-            if sf[c] > 0.0 {
-                let r = (1.0 - sf[c]).max(0.0);
-                m.kx[c] = r * m.kx[c] + sx[c];
-                m.ky[c] = r * m.ky[c] + sy[c];
-                m.kz[c] = r * m.kz[c] + sz[c];
-                if !m.kz_lo.is_empty() {
-                    (m.kz_lo[c], m.kz_hi[c]) = (m.kz[c], m.kz[c]);
-                }
-            }
-        }
-        if m.kz_lo.is_empty() {
-            m.kz_lo = m.kz.clone();
-            m.kz_hi = m.kz.clone();
-        }
-        maps.push(m);
-    }
+    let maps = layer_maps::rasterise(
+        design,
+        &grid,
+        coolant.as_ref(),
+        &mut names,
+        &mut block_cells,
+    );
     crate::conductance::build(design, grid, coolant, t_ref_c, maps, names, block_cells)
 }

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use crate::multigrid::Multigrid;
-use crate::stencil::norm;
+use crate::stencil::{norm, zeros};
 
 /// Which outer iteration to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,12 +26,60 @@ pub struct Convergence {
     pub converged: bool,
 }
 
-fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
-    y.par_iter_mut().zip(x).for_each(|(yi, xi)| *yi += a * xi);
-}
-
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     crate::stencil::dot(a, b)
+}
+
+/// The fused vector passes of BiCGSTAB: each updates and reduces in one pass over memory what
+/// would otherwise be two to four passes (the vectors are far larger than the caches, so the
+/// passes cost memory bandwidth). Sums use `stencil::dot`'s fixed chunks and order, so every
+/// value is bit-identical to the unfused sequence of axpy / dot calls.
+const CH: usize = crate::stencil::DOT_CHUNK;
+
+/// r += a·v and x += b·w, returning (‖r‖², r·s) of the updated r (`s` = the shadow vector).
+fn update_pair(
+    (r, a, v): (&mut [f64], f64, &[f64]),
+    (x, b, w): (&mut [f64], f64, &[f64]),
+    s: &[f64],
+) -> (f64, f64) {
+    let parts: Vec<(f64, f64)> = r
+        .par_chunks_mut(CH)
+        .zip(v.par_chunks(CH))
+        .zip(x.par_chunks_mut(CH).zip(w.par_chunks(CH)))
+        .zip(s.par_chunks(CH))
+        .map(|(((r, v), (x, w)), s)| {
+            let (mut rr, mut rs) = (0.0, 0.0);
+            for i in 0..r.len() {
+                r[i] += a * v[i];
+                x[i] += b * w[i];
+                rr += r[i] * r[i];
+                rs += r[i] * s[i];
+            }
+            (rr, rs)
+        })
+        .collect();
+    parts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (p, q)| (a + p, b + q))
+}
+
+/// (t·t, t·r) in one pass.
+fn dot2(t: &[f64], r: &[f64]) -> (f64, f64) {
+    let parts: Vec<(f64, f64)> = t
+        .par_chunks(CH)
+        .zip(r.par_chunks(CH))
+        .map(|(t, r)| {
+            let (mut tt, mut tr) = (0.0, 0.0);
+            for (ti, ri) in t.iter().zip(r) {
+                tt += ti * ti;
+                tr += ti * ri;
+            }
+            (tt, tr)
+        })
+        .collect();
+    parts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (p, q)| (a + p, b + q))
 }
 
 /// Solve A x = b to `tol` (relative residual) within `max_cycles` multigrid cycles.
@@ -54,7 +102,7 @@ pub fn solve(
             converged: true,
         };
     }
-    let mut r = vec![0.0; n];
+    let mut r = zeros(n);
     mg.ops[0].residual(Some(b), x, &mut r);
     let mut rel = norm(&r) / bnorm;
     mg.cycles = 0;
@@ -93,13 +141,13 @@ fn bicgstab(
 ) {
     let n = b.len();
     let mut r0 = r.to_vec();
-    let mut p = vec![0.0; n];
-    let mut v = vec![0.0; n];
-    let mut phat = vec![0.0; n];
+    let (mut p, mut v, mut phat) = (zeros(n), zeros(n), zeros(n));
     let (mut rho_old, mut alpha, mut omega): (f64, f64, f64) = (1.0, 1.0, 1.0);
     let mut rel = norm(r) / bnorm;
+    // r0·r of the current r when the last fused pass computed it.
+    let mut rho_next = None;
     while rel > tol && mg.cycles + 2 <= max_cycles {
-        let mut rho = dot(&r0, r);
+        let mut rho = rho_next.take().unwrap_or_else(|| dot(&r0, r));
         if rho.abs() < 1e-300 || !omega.is_finite() || omega == 0.0 {
             // Breakdown: restart with the current residual as shadow vector.
             r0.copy_from_slice(r);
@@ -116,10 +164,9 @@ fn bicgstab(
         mg.precondition(&p, &mut phat);
         mg.ops[0].residual(None, &phat, &mut v);
         alpha = rho / dot(&r0, &v);
-        axpy(r, -alpha, &v);
-        // x += α p̂ now, so p̂'s storage can hold ŝ (one vector less: memory per unknown).
-        axpy(x, alpha, &phat);
-        let snorm = norm(r) / bnorm;
+        // r −= α v and x += α p̂ now, so p̂'s storage can hold ŝ (one vector less: memory).
+        let (ss, _) = update_pair((r, -alpha, &v), (x, alpha, &phat), &r0);
+        let snorm = ss.sqrt() / bnorm;
         if snorm <= tol {
             progress(mg.cycles, snorm);
             break;
@@ -128,12 +175,12 @@ fn bicgstab(
         mg.precondition(r, shat);
         // t = A ŝ lives in the hierarchy's fine residual scratch (one vector less).
         let t = mg.apply_fine(shat);
-        let tt = dot(t, t);
-        omega = if tt > 0.0 { dot(t, r) / tt } else { 0.0 };
-        axpy(x, omega, shat);
-        axpy(r, -omega, t);
+        let (tt, tr) = dot2(t, r);
+        omega = if tt > 0.0 { tr / tt } else { 0.0 };
+        let (rr, r0r) = update_pair((r, -omega, t), (x, omega, shat), &r0);
+        rho_next = Some(r0r);
         rho_old = rho;
-        rel = norm(r) / bnorm;
+        rel = rr.sqrt() / bnorm;
         progress(mg.cycles, rel);
     }
 }

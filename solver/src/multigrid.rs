@@ -24,23 +24,29 @@ use rayon::prelude::*;
 
 use crate::coarsen::{coarsen, Interp};
 use crate::column::ColumnFactors;
-use crate::stencil::Operator;
+use crate::stencil::{zeros, Operator};
 
-/// Sum fine residuals over each aggregate (`coarsen::Interp::agg` / `first`) into `coarse_b`.
-fn restrict(
+/// coarse_b = R (b − A x): the fine residual summed over each aggregate. It is computed one
+/// fine line at a time into a line of scratch and summed at once, so the fine residual is never
+/// stored: one pass over the fine level's arrays instead of a residual pass plus a restriction
+/// pass over a stored residual (the sums, and their order, are the same as in that pair).
+/// Aggregates are `coarsen::Interp::first` (rows) and `agg` (columns) of `it`.
+fn restrict_residual(
     f: &Operator,
     c: &Operator,
     (iu, iv): &(Interp, Interp),
-    r: &[f64],
+    b: &[f64],
+    x: &[f64],
     coarse_b: &mut [f64],
 ) {
     let nc = f.ncomp();
-    let cl = c.line_len();
-    let line = |(cvv, out): (usize, &mut [f64])| {
+    let scratch = || (vec![0.0; f.line_len()], vec![0.0; f.nz]);
+    let line = |(rl, d): &mut (Vec<f64>, Vec<f64>), (cvv, out): (usize, &mut [f64])| {
         out.iter_mut().for_each(|o| *o = 0.0);
         for v in iv.first[cvv]..iv.first[cvv + 1] {
+            f.residual_line(v, Some(b), x, d, rl);
             for u in 0..f.nu {
-                let src = &r[(v * f.nu + u) * nc..(v * f.nu + u + 1) * nc];
+                let src = &rl[u * nc..(u + 1) * nc];
                 let a = iu.agg[u];
                 let dst = &mut out[a * nc..(a + 1) * nc];
                 for (d, s) in dst.iter_mut().zip(src) {
@@ -50,9 +56,16 @@ fn restrict(
         }
     };
     if f.parallel() {
-        coarse_b.par_chunks_mut(cl).enumerate().for_each(line);
+        coarse_b
+            .par_chunks_mut(c.line_len())
+            .enumerate()
+            .for_each_init(scratch, line);
     } else {
-        coarse_b.chunks_mut(cl).enumerate().for_each(line);
+        let mut s = scratch();
+        coarse_b
+            .chunks_mut(c.line_len())
+            .enumerate()
+            .for_each(|vo| line(&mut s, vo));
     }
 }
 
@@ -131,12 +144,14 @@ impl Multigrid {
             .iter()
             .enumerate()
             .map(|(l, op)| {
+                // Coarse levels need their own x and b; only the finest keeps an r, the
+                // scratch of `apply_fine` (the cycle never stores a residual).
                 let n = op.len();
-                let coarse = if l == 0 { 0 } else { n };
+                let (coarse, fine) = if l == 0 { (0, n) } else { (n, 0) };
                 Work {
-                    x: vec![0.0; coarse],
-                    b: vec![0.0; coarse],
-                    r: vec![0.0; n],
+                    x: zeros(coarse),
+                    b: zeros(coarse),
+                    r: zeros(fine),
                 }
             })
             .collect();
@@ -222,11 +237,10 @@ impl Multigrid {
         for _ in 0..self.pre {
             self.ops[l].smooth(&self.factors[l], b, x);
         }
-        self.ops[l].residual(Some(b), x, &mut self.work[l].r);
         let mut bc = std::mem::take(&mut self.work[l + 1].b);
         let mut xc = std::mem::take(&mut self.work[l + 1].x);
         let (ops, it) = (&self.ops, &self.interp[l]);
-        restrict(&ops[l], &ops[l + 1], it, &self.work[l].r, &mut bc);
+        restrict_residual(&ops[l], &ops[l + 1], it, b, x, &mut bc);
 
         xc.fill(0.0);
         self.cycle(l + 1, &bc, &mut xc);

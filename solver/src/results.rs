@@ -12,6 +12,8 @@
 //!   A transient run replaces it with the run's balance (see `crate::transient`).
 //! - `transient` is `null` in a steady run; a transient run fills it (`crate::transient`).
 
+use rayon::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::field::{BlockOutline, Field, FieldInfo};
@@ -98,30 +100,32 @@ pub fn compute(design: &Design, asm: &Assembly, theta: &[f64], run: RunInfo) -> 
     let nc = asm.ncomp();
     let tref = asm.t_ref_c;
     let a_cell = g.dx_m * g.dy_m;
-    let mut solid_c = vec![0.0; nx * ny * nz];
+    // θ (state layout) to °C in field layout, one (k, j) row per task.
+    let mut solid_c = crate::stencil::zeros(nx * ny * nz);
     let mut fluid_c = vec![f64::NAN; nx * ny * nz];
-    for j in 0..ny {
-        for i in 0..nx {
-            let col = g.orient.col(i, j);
-            for k in 0..nz {
-                solid_c[g.field_idx(i, j, k)] = tref + theta[col * nc + k];
-            }
-            for (gi, fg) in asm.op.fluids.iter().enumerate() {
-                if asm.op.fluid_active(gi, col) {
-                    let t = tref + theta[col * nc + nz + gi];
-                    for k in fg.k0..fg.k0 + fg.nzl {
-                        fluid_c[g.field_idx(i, j, k)] = t;
+    solid_c
+        .par_chunks_mut(nx)
+        .zip(fluid_c.par_chunks_mut(nx))
+        .enumerate()
+        .for_each(|(row, (sr, fr))| {
+            let (k, j) = (row / ny, row % ny);
+            for i in 0..nx {
+                let col = g.orient.col(i, j);
+                sr[i] = tref + theta[col * nc + k];
+                for (gi, fg) in asm.op.fluids.iter().enumerate() {
+                    if (fg.k0..fg.k0 + fg.nzl).contains(&k) && asm.op.fluid_active(gi, col) {
+                        fr[i] = tref + theta[col * nc + nz + gi];
                     }
                 }
             }
+        });
+    let mut power_in = 0.0;
+    for (k, plane) in asm.power_w_m3.chunks(nx * ny).enumerate() {
+        let dz = g.dz_m(k);
+        for q in plane {
+            power_in += q * a_cell * dz;
         }
     }
-    let power_in: f64 = asm
-        .power_w_m3
-        .iter()
-        .enumerate()
-        .map(|(f, q)| q * a_cell * g.dz_m(f / (nx * ny)))
-        .sum();
     let (absorbed, bheat) = heat_out_w(asm, theta);
     let (csum, ctheta) = asm
         .outlets

@@ -91,7 +91,7 @@ pub fn solve_assembly(asm: &mut Assembly, opts: &SolveOptions) -> (Vec<f64>, Con
         wv: vec![],
     };
     let mut mg = Multigrid::new(std::mem::replace(&mut asm.op, empty));
-    let mut x = vec![0.0; asm.b.len()];
+    let mut x = crate::stencil::zeros(asm.b.len());
     let noop = |_: usize, _: f64| {};
     let progress: &dyn Fn(usize, f64) = match &opts.progress {
         Some(p) => p.as_ref(),

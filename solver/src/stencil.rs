@@ -108,16 +108,8 @@ impl Operator {
     /// out = b − A x (if `b` is given) or out = A x.
     pub fn residual(&self, b: Option<&[f64]>, x: &[f64], out: &mut [f64]) {
         let ll = self.line_len();
-        let line = |d: &mut Vec<f64>, (v, o): (usize, &mut [f64])| {
-            for u in 0..self.nu {
-                self.apply_column(u, v, x, d, &mut o[u * self.ncomp()..(u + 1) * self.ncomp()]);
-            }
-            if let Some(b) = b {
-                for (oi, bi) in o.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
-                    *oi = bi - *oi;
-                }
-            }
-        };
+        let line =
+            |d: &mut Vec<f64>, (v, o): (usize, &mut [f64])| self.residual_line(v, b, x, d, o);
         let new_d = || vec![0.0; self.nz];
         if self.parallel() {
             out.par_chunks_mut(ll)
@@ -128,6 +120,70 @@ impl Operator {
             out.chunks_mut(ll)
                 .enumerate()
                 .for_each(|vo| line(&mut d, vo));
+        }
+    }
+
+    /// Line `v` (all columns at that v) of b − A x, or of A x without `b`, into `out`
+    /// (`line_len` values); `d` is scratch of at least `nz` values.
+    pub(crate) fn residual_line(
+        &self,
+        v: usize,
+        b: Option<&[f64]>,
+        x: &[f64],
+        d: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let (ll, nc) = (self.line_len(), self.ncomp());
+        if self.fluids.is_empty() && v > 0 && v + 1 < self.nv && self.nu >= 3 {
+            self.apply_conduction_line(v, x, d, out);
+        } else {
+            for u in 0..self.nu {
+                self.apply_column(u, v, x, d, &mut out[u * nc..(u + 1) * nc]);
+            }
+        }
+        if let Some(b) = b {
+            for (oi, bi) in out.iter_mut().zip(&b[v * ll..(v + 1) * ll]) {
+                *oi = bi - *oi;
+            }
+        }
+    }
+
+    /// A x on interior line v of a level without coolant: its interior columns as one long
+    /// loop over the line (the state and the conductances then share one layout, so every
+    /// neighbour is a fixed offset and the loop vectorises), its two end columns by
+    /// [`Self::apply_column`]. The z faces are taken at offsets ±1 through the column
+    /// boundaries: there the face is the top face of a column, whose gz is 0 by construction
+    /// (no cell above), so it adds exactly nothing. Per element the terms are added in the
+    /// order of `apply_column`, so the values are the same.
+    fn apply_conduction_line(&self, v: usize, x: &[f64], d: &mut [f64], out: &mut [f64]) {
+        let (nu, nz) = (self.nu, self.nz);
+        let ll = nu * nz;
+        self.apply_column(0, v, x, d, &mut out[..nz]);
+        self.apply_column(nu - 1, v, x, d, &mut out[(nu - 1) * nz..]);
+        let (a, e) = (v * ll + nz, v * ll + (nu - 1) * nz);
+        let (gb, gz) = (&self.gb[a..e], &self.gz[a..e]);
+        let (gum, gup) = (&self.gu[a - nz..e - nz], &self.gu[a..e]);
+        let (gvm, gvp) = (&self.gv[a - ll..e - ll], &self.gv[a..e]);
+        let gzm = &self.gz[a - 1..e - 1];
+        let (xs, xzm, xzp) = (&x[a..e], &x[a - 1..e - 1], &x[a + 1..e + 1]);
+        let (xum, xup) = (&x[a - nz..e - nz], &x[a + nz..e + nz]);
+        let (xvm, xvp) = (&x[a - ll..e - ll], &x[a + ll..e + ll]);
+        let out = &mut out[nz..(nu - 1) * nz];
+        for i in 0..out.len() {
+            let (mut dk, mut ok) = (gb[i], 0.0);
+            dk += gum[i];
+            ok -= gum[i] * xum[i];
+            dk += gup[i];
+            ok -= gup[i] * xup[i];
+            dk += gvm[i];
+            ok -= gvm[i] * xvm[i];
+            dk += gvp[i];
+            ok -= gvp[i] * xvp[i];
+            dk += gzm[i];
+            ok -= gzm[i] * xzm[i];
+            dk += gz[i];
+            ok -= gz[i] * xzp[i];
+            out[i] = ok + dk * xs[i];
         }
     }
 
@@ -157,6 +213,9 @@ impl Operator {
             let gz = &self.gz[c * nz..(c + 1) * nz];
             // Without active coolant in this column the diagonal term closes the row here.
             let no_fluid = (0..self.fluids.len()).all(|g| !self.fluid_active(g, c));
+            // Three branch-free loops (they vectorise): in-plane faces, then the z faces
+            // below and above. Per element the terms are added in the order of the general
+            // path (u−1, u+1, v−1, v+1, z−1, z+1), so the sums are identical.
             for k in 0..nz {
                 let (mut dk, mut ok) = (gb[k], 0.0);
                 dk += gum[k];
@@ -167,20 +226,20 @@ impl Operator {
                 ok -= gvm[k] * xvm[k];
                 dk += gvp[k];
                 ok -= gvp[k] * xvp[k];
-                // The z couplings, in the order of the general path's loop below.
-                if k > 0 {
-                    dk += gz[k - 1];
-                    ok -= gz[k - 1] * xs[k - 1];
-                }
-                if k + 1 < nz {
-                    dk += gz[k];
-                    ok -= gz[k] * xs[k + 1];
-                }
-                if no_fluid {
-                    os[k] = ok + dk * xs[k];
-                } else {
-                    d[k] = dk;
-                    os[k] = ok;
+                d[k] = dk;
+                os[k] = ok;
+            }
+            for k in 1..nz {
+                d[k] += gz[k - 1];
+                os[k] -= gz[k - 1] * xs[k - 1];
+            }
+            for k in 0..nz - 1 {
+                d[k] += gz[k];
+                os[k] -= gz[k] * xs[k + 1];
+            }
+            if no_fluid {
+                for k in 0..nz {
+                    os[k] += d[k] * xs[k];
                 }
             }
             if no_fluid {
@@ -272,15 +331,34 @@ impl Operator {
     }
 }
 
+/// The fixed chunk of the parallel reductions ([`dot`] and the fused passes of `krylov`): sums
+/// are formed per chunk in order and the chunk sums added in order, so the result does not
+/// depend on the thread count or on scheduling.
+pub const DOT_CHUNK: usize = 8192;
+
 /// Parallel dot product with a fixed chunking (deterministic result).
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    const CH: usize = 8192;
+    const CH: usize = DOT_CHUNK;
     let parts: Vec<f64> = a
         .par_chunks(CH)
         .zip(b.par_chunks(CH))
         .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
         .collect();
     parts.iter().sum()
+}
+
+/// A vector of `n` zeros whose pages are first touched by writes, split across the pool.
+///
+/// `vec![0.0; n]` of a large `n` is a fresh calloc'd mapping: the first **read** of a page maps
+/// the shared zero page, and the first write then faults a second time and flushes the TLB of
+/// every thread of the process (an inter-processor interrupt; a VM exit on a virtual machine).
+/// Solver vectors are often read before they are written (x = 0 in the first residual, p and v
+/// in BiCGSTAB, the coarse corrections), so they are zeroed here by writes.
+pub fn zeros(n: usize) -> Vec<f64> {
+    if n < PAR_MIN_LEN {
+        return vec![0.0; n];
+    }
+    (0..n).into_par_iter().map(|_| 0.0).collect()
 }
 
 /// Euclidean norm.
