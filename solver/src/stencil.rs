@@ -170,19 +170,17 @@ impl Operator {
         let (xvm, xvp) = (&x[a - ll..e - ll], &x[a + ll..e + ll]);
         let out = &mut out[nz..(nu - 1) * nz];
         for i in 0..out.len() {
-            let (mut dk, mut ok) = (gb[i], 0.0);
-            dk += gum[i];
-            ok -= gum[i] * xum[i];
-            dk += gup[i];
-            ok -= gup[i] * xup[i];
-            dk += gvm[i];
-            ok -= gvm[i] * xvm[i];
-            dk += gvp[i];
-            ok -= gvp[i] * xvp[i];
-            dk += gzm[i];
-            ok -= gzm[i] * xzm[i];
-            dk += gz[i];
-            ok -= gz[i] * xzp[i];
+            let (dk, ok) = faces(
+                gb[i],
+                [
+                    (gum[i], xum[i]),
+                    (gup[i], xup[i]),
+                    (gvm[i], xvm[i]),
+                    (gvp[i], xvp[i]),
+                    (gzm[i], xzm[i]),
+                    (gz[i], xzp[i]),
+                ],
+            );
             out[i] = ok + dk * xs[i];
         }
     }
@@ -217,17 +215,15 @@ impl Operator {
             // below and above. Per element the terms are added in the order of the general
             // path (u−1, u+1, v−1, v+1, z−1, z+1), so the sums are identical.
             for k in 0..nz {
-                let (mut dk, mut ok) = (gb[k], 0.0);
-                dk += gum[k];
-                ok -= gum[k] * xum[k];
-                dk += gup[k];
-                ok -= gup[k] * xup[k];
-                dk += gvm[k];
-                ok -= gvm[k] * xvm[k];
-                dk += gvp[k];
-                ok -= gvp[k] * xvp[k];
-                d[k] = dk;
-                os[k] = ok;
+                (d[k], os[k]) = faces(
+                    gb[k],
+                    [
+                        (gum[k], xum[k]),
+                        (gup[k], xup[k]),
+                        (gvm[k], xvm[k]),
+                        (gvp[k], xvp[k]),
+                    ],
+                );
             }
             for k in 1..nz {
                 d[k] += gz[k - 1];
@@ -329,6 +325,19 @@ impl Operator {
             nb(&self.gv[c * nz..(c + 1) * nz], &x[cn * nc..cn * nc + nz]);
         }
     }
+}
+
+/// A cell's diagonal and off-diagonal sum over its faces `(g, x of the neighbour)`, from its
+/// boundary conductance `gb`: d = gb + Σ g, o = −Σ g·x, added in the order given (every kernel
+/// uses the order u−1, u+1, v−1, v+1, z−1, z+1, so their sums agree to the bit).
+#[inline(always)]
+fn faces<const N: usize>(gb: f64, faces: [(f64, f64); N]) -> (f64, f64) {
+    let (mut d, mut o) = (gb, 0.0);
+    for (g, xn) in faces {
+        d += g;
+        o -= g * xn;
+    }
+    (d, o)
 }
 
 /// The fixed chunk of the parallel reductions ([`dot`] and the fused passes of `krylov`): sums
