@@ -1,9 +1,19 @@
 //! Regression guard on the multigrid cycle's convergence factor on rubin-2300w at 1.0 mm, the
 //! size where aggregates straddling the fin-field walls made the coarse-grid correction poor
 //! (W(1,1) asymptotic factor 0.448 and V(1,1) 0.574 before `coarsen.rs` aligned aggregates with
-//! material jumps; 0.173 and 0.246 after). The goal is ≤ 0.15 for W; what the coarsening alone
-//! reaches is guarded here, with ~7 % margin for rounding-level changes of the kernels. The
-//! factor is deterministic (fixed start, fixed reduction order), so the margin is not for noise.
+//! material jumps). The goal is ≤ 0.15 for W and is **not** reached: the asymptotic factors are
+//! W 0.186 and V 0.246 (100 power-iteration cycles, below). The bounds guard them with ~5 %
+//! margin for rounding-level changes of the kernels; the factor is deterministic (fixed start,
+//! fixed reduction order), so the margin is not for noise.
+//!
+//! Cycles: W has two slow modes with close factors, so the power iteration needs ~80 cycles to
+//! isolate the slower one: 0.173 after 40 cycles (the number this test used to state), 0.178
+//! after 60, 0.186 after 80, 100 and 150. The 0.173 mode is striped error in the cold-plate base
+//! layer inside the fin field (v-wavelength ≈ 4.7 cells, flat along the flow); the 0.186 mode
+//! sits at the interposer's left edge (layers 1, 3 and 6, x < 9 mm), where a 2-cell aggregate
+//! straddles the interposer's silicon/mold edge at x = 3 mm: the layer-summed jump score of
+//! `coarsen::jumps` does not see a jump in a 0.1 mm silicon layer under copper (forcing a split at
+//! that face, a local experiment, gives 0.171). V converges by 40 cycles.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -49,16 +59,15 @@ fn cycle_factors_at_one_millimetre() {
     let d = solver::design::load_design(&path, Some(1.0)).unwrap();
     let solver::grid::Assembly { op, .. } = solver::grid::assemble(&d).unwrap();
     let mut mg = Multigrid::new(op);
-    // 40 cycles: the factor changes by < 0.001 over the last ten (0.166, 0.172, 0.173 after
-    // 20, 30, 40 for W).
-    let w = asymptotic_factor(&mut mg, 2, 40);
-    let v = asymptotic_factor(&mut mg, 1, 40);
+    // 100 cycles: W changes by < 0.0001 from 80 to 150 cycles (see the module doc).
+    let w = asymptotic_factor(&mut mg, 2, 100);
+    let v = asymptotic_factor(&mut mg, 1, 100);
     assert!(
-        w <= 0.185,
-        "W(1,1) factor {w:.3} (0.173 expected, 0.448 before)"
+        w <= 0.195,
+        "W(1,1) factor {w:.3} (0.186 expected, 0.448 before the coarsening followed jumps)"
     );
     assert!(
-        v <= 0.27,
-        "V(1,1) factor {v:.3} (0.246 expected, 0.574 before)"
+        v <= 0.26,
+        "V(1,1) factor {v:.3} (0.246 expected, 0.574 before the coarsening followed jumps)"
     );
 }
