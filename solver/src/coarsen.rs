@@ -11,8 +11,10 @@
 //! less across the fins) fall on odd cells, so plain pairing merged copper and fin-array columns
 //! at both walls: the two-grid factor of the finest level pair (coarse problem solved exactly)
 //! was 0.415, and the W(1,1) cycle's asymptotic factor 0.448. With the walls on aggregate
-//! boundaries the pair is at 0.170 and the W cycle at 0.173, V(1,1) 0.574 → 0.246
-//! (`benches/benches/multigrid.rs`, `two_grid_diagnostic`; `tests/multigrid_factor.rs`).
+//! boundaries the pair is at 0.170; the W cycle's factor over 40 cycles is 0.173 (its true
+//! asymptotic factor, 0.186, comes from a second mode, at the interposer edge: see
+//! `tests/multigrid_factor.rs`), V(1,1) 0.574 → 0.246 (`benches/benches/multigrid.rs`,
+//! `two_grid_diagnostic`).
 //! Jumps are few, so the level sizes stay those of plain pairing ± 1 per axis (76² → 38 × 39 →
 //! 19 × 21 → 11² at 1.0 mm); `partition` only guarantees that an axis shrinks by a quarter,
 //! which keeps the coarsening from stalling where every face looks like a jump.

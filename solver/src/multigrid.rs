@@ -3,7 +3,7 @@
 //! - **Coarsening** (`coarsen.rs`): cells are merged in the (u, v) plane, never in z (the stiff
 //!   direction is handled exactly by the column smoother), in aggregates of 2 × 2 cells, or of
 //!   one cell along an axis where a pair would straddle a material jump (on rubin-2300w at
-//!   1.0 mm the fin-field walls: this took the W cycle's factor from 0.448 to 0.173). Grids are
+//!   1.0 mm the fin-field walls: this took the W cycle's factor from 0.448 to 0.186). Grids are
 //!   coarsened until a single column remains, whose relaxation is an exact solve.
 //! - **Coarse operators** by agglomeration: z conductances, boundary conductances, solid–fluid
 //!   exchange and the advective ṁc_p terms are summed over the aggregate (this is exactly the
