@@ -107,15 +107,7 @@ fn two_grid_diagnostic() {
         let factors = f.factor_columns();
         let mut coarse = Multigrid::new(c.clone());
         let (n, nc, nz) = (f.len(), f.ncomp(), f.nz);
-        let mut seed = 7u64;
-        let mut x: Vec<f64> = (0..n)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
+        let mut x = solver::multigrid::start_vector(n, 7);
         let zero = vec![0.0; n];
         let mut r = vec![0.0; n];
         let mut factor = 0.0;

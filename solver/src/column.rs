@@ -66,6 +66,17 @@ fn add_neighbour(r: &mut [f64], g: &[f64], xn: &[f64]) {
     }
 }
 
+/// b + Σ g·x over an element's four in-plane neighbours, added in the order u−1, u+1, v−1,
+/// v+1 (the order of the general path, `column_rhs`, so every path gives the same sums).
+#[inline(always)]
+fn in_plane_rhs(b: f64, neighbours: [(f64, f64); 4]) -> f64 {
+    let mut r = b;
+    for (g, x) in neighbours {
+        r += g * x;
+    }
+    r
+}
+
 /// Solve with the factored tridiagonal (sub/super diagonal −gz, inverse pivots `inv`) in place.
 #[inline]
 fn thomas_solve(gz: &[f64], inv: &[f64], x: &mut [f64]) {
@@ -162,12 +173,15 @@ impl Operator {
             let (xc, right) = rest.split_at_mut(nz);
             let (xum, xup) = (&left[(u - 1) * nz..], &right[..nz]);
             for k in 0..nz {
-                let mut r = bs[k];
-                r += gum[k] * xum[k];
-                r += gup[k] * xup[k];
-                r += gvm[k] * xvm[k];
-                r += gvp[k] * xvp[k];
-                xc[k] = r;
+                xc[k] = in_plane_rhs(
+                    bs[k],
+                    [
+                        (gum[k], xum[k]),
+                        (gup[k], xup[k]),
+                        (gvm[k], xvm[k]),
+                        (gvp[k], xvp[k]),
+                    ],
+                );
             }
             thomas_solve(gz, inv, xc);
         }
@@ -201,12 +215,15 @@ impl Operator {
             let xup = &xl[(u + 1) * nc..(u + 1) * nc + nz];
             let (xvm, xvp) = (&p[u * nc..u * nc + nz], &n[u * nc..u * nc + nz]);
             for k in 0..nz {
-                let mut r = bs[k];
-                r += gum[k] * xum[k];
-                r += gup[k] * xup[k];
-                r += gvm[k] * xvm[k];
-                r += gvp[k] * xvp[k];
-                y[k] = r;
+                y[k] = in_plane_rhs(
+                    bs[k],
+                    [
+                        (gum[k], xum[k]),
+                        (gup[k], xup[k]),
+                        (gvm[k], xvm[k]),
+                        (gvp[k], xvp[k]),
+                    ],
+                );
             }
         } else {
             self.column_rhs(u, line, b, xl, y);

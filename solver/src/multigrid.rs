@@ -105,6 +105,19 @@ fn prolong_add(f: &Operator, c: &Operator, iu: &Interp, iv: &Interp, e: &[f64], 
     }
 }
 
+/// `n` values in [−0.5, 0.5) from a fixed linear congruential sequence started at `seed`: a
+/// start vector with every error mode in it, the same on every run and machine.
+pub fn start_vector(n: usize, mut seed: u64) -> Vec<f64> {
+    (0..n)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+        .collect()
+}
+
 struct Work {
     x: Vec<f64>,
     b: Vec<f64>,
@@ -227,15 +240,7 @@ impl Multigrid {
     /// factors need many cycles to separate (rubin-2300w at 1.0 mm: ~80).
     pub fn asymptotic_factor(&mut self, cycles: usize) -> f64 {
         let n = self.ops[0].len();
-        let mut seed = 2024u64;
-        let mut x: Vec<f64> = (0..n)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
+        let mut x = start_vector(n, 2024);
         let (zero, mut r) = (zeros(n), zeros(n));
         self.ops[0].residual(Some(&zero), &x, &mut r);
         let mut last = crate::stencil::norm(&r);
