@@ -22,11 +22,7 @@ pub(crate) fn build(
     let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
     let o = grid.orient;
     let (nu, nv) = (o.nu(), o.nv());
-    let (du, dv) = if o.swap {
-        (grid.dy_m, grid.dx_m)
-    } else {
-        (grid.dx_m, grid.dy_m)
-    };
+    let (du, dv) = grid.du_dv_m();
     let ncol = nu * nv;
     // Fluid groups: (layer, direction).
     let mut groups: Vec<(usize, FlowDirection)> = Vec::new();
@@ -167,16 +163,8 @@ fn faces_of(
 ) -> [(usize, f64, f64); 3] {
     let o = grid.orient;
     let (nu, nv, nz) = (o.nu(), o.nv(), grid.nz);
-    let (du, dv) = if o.swap {
-        (grid.dy_m, grid.dx_m)
-    } else {
-        (grid.dx_m, grid.dy_m)
-    };
-    let (ku, kv) = if o.swap {
-        (m.ky.at(c2), m.kx.at(c2))
-    } else {
-        (m.kx.at(c2), m.ky.at(c2))
-    };
+    let (du, dv) = grid.du_dv_m();
+    let (ku, kv) = m.k_uv(c2, o.swap);
     let (bd, dz) = (design.boundary, grid.dz_m(k));
     let top = if k == nz - 1 {
         convective(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi(c2))
@@ -190,8 +178,16 @@ fn faces_of(
     };
     let nsides_u = (u == 0) as usize + (u + 1 == nu) as usize;
     let nsides_v = (v == 0) as usize + (v + 1 == nv) as usize;
-    let sides = nsides_u as f64 * convective(bd.sides.h_w_m2k, dv * dz, 0.5 * du, ku)
-        + nsides_v as f64 * convective(bd.sides.h_w_m2k, du * dz, 0.5 * dv, kv);
+    // n × G of the faces on each axis (no division for the many cells with none).
+    let sides_on = |n: usize, area: f64, half: f64, k: f64| {
+        if n == 0 {
+            0.0
+        } else {
+            n as f64 * convective(bd.sides.h_w_m2k, area, half, k)
+        }
+    };
+    let sides =
+        sides_on(nsides_u, dv * dz, 0.5 * du, ku) + sides_on(nsides_v, du * dz, 0.5 * dv, kv);
     [
         (0, top, bd.top.ambient_c),
         (1, bottom, bd.bottom.ambient_c),
@@ -214,13 +210,7 @@ fn solid_lines(
     let (nx, nz) = (grid.nx, grid.nz);
     let (nu, nv) = (o.nu(), o.nv());
     let nc = nz + nfl;
-    let (du, dv) = if o.swap {
-        (grid.dy_m, grid.dx_m)
-    } else {
-        (grid.dx_m, grid.dy_m)
-    };
-    let ku = |m: &LayerMaps, c: usize| if o.swap { m.ky.at(c) } else { m.kx.at(c) };
-    let kv = |m: &LayerMaps, c: usize| if o.swap { m.kx.at(c) } else { m.ky.at(c) };
+    let (du, dv) = grid.du_dv_m();
     let ncol = nu * nv;
     let (mut gu, mut gv) = (zeros(ncol * nz), zeros(ncol * nz));
     let (mut gz, mut gb) = (zeros(ncol * nz), zeros(ncol * nz));
@@ -243,10 +233,12 @@ fn solid_lines(
                 let s = u * nz + k;
                 b[u * nc + k] = m.q.at(c2) * du * dv * dz;
                 if let Some(c2n) = c2u {
-                    gu[s] = dv * dz / (0.5 * du / ku(m, c2) + 0.5 * du / ku(m, c2n));
+                    let (ka, kb) = (m.k_uv(c2, o.swap).0, m.k_uv(c2n, o.swap).0);
+                    gu[s] = dv * dz / (0.5 * du / ka + 0.5 * du / kb);
                 }
                 if let Some(c2n) = c2v {
-                    gv[s] = du * dz / (0.5 * dv / kv(m, c2) + 0.5 * dv / kv(m, c2n));
+                    let (ka, kb) = (m.k_uv(c2, o.swap).1, m.k_uv(c2n, o.swap).1);
+                    gv[s] = du * dz / (0.5 * dv / ka + 0.5 * dv / kb);
                 }
                 if k + 1 < nz {
                     let m2 = &maps[grid.cell_layer[k + 1]];

@@ -144,6 +144,14 @@ impl Grid {
     pub fn dz_m(&self, k: usize) -> f64 {
         self.z_edges_m[k + 1] - self.z_edges_m[k]
     }
+    /// Cell sizes along the internal in-plane axes (u, v), m.
+    pub fn du_dv_m(&self) -> (f64, f64) {
+        if self.orient.swap {
+            (self.dy_m, self.dx_m)
+        } else {
+            (self.dx_m, self.dy_m)
+        }
+    }
     /// Field (plane-major, physical) index of (i, j, k).
     #[inline]
     pub fn field_idx(&self, i: usize, j: usize, k: usize) -> usize {

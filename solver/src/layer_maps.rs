@@ -52,6 +52,16 @@ pub(crate) struct LayerMaps {
 }
 
 impl LayerMaps {
+    /// In-plane conductivities of cell `c` along the internal axes (u, v) (`swap`: u is y).
+    #[inline]
+    pub(crate) fn k_uv(&self, c: usize, swap: bool) -> (f64, f64) {
+        if swap {
+            (self.ky.at(c), self.kx.at(c))
+        } else {
+            (self.kx.at(c), self.ky.at(c))
+        }
+    }
+
     /// z conductivity of the lower half of cell `c`.
     #[inline]
     pub(crate) fn kz_lo(&self, c: usize) -> f64 {

@@ -1,10 +1,12 @@
 //! Regression guard on the multigrid cycle's convergence factor on rubin-2300w at 1.0 mm, the
 //! size where aggregates straddling the fin-field walls made the coarse-grid correction poor
 //! (W(1,1) asymptotic factor 0.448 and V(1,1) 0.574 before `coarsen.rs` aligned aggregates with
-//! material jumps). The goal is ≤ 0.15 for W and is **not** reached: the asymptotic factors are
-//! W 0.186 and V 0.246 (100 power-iteration cycles, below). The bounds guard them with ~5 %
-//! margin for rounding-level changes of the kernels; the factor is deterministic (fixed start,
-//! fixed reduction order), so the margin is not for noise.
+//! material jumps). The goal is ≤ 0.15 for W and is **not** reached: the asymptotic
+//! factors are W 0.186 and V 0.246 (100 power-iteration cycles, below). The bounds asserted are
+//! what the solver needs, not these measured values: W ≤ 0.2 takes stationary cycles to the
+//! default tolerance 1e-8 in 12 cycles (0.2¹² = 4e-9); V ≤ 0.3, the cycle of the transient
+//! stepper, in 16 (0.3¹⁶ = 4e-9). Plain 2 × 2 pairing (0.448 and 0.574) fails both. The factor
+//! is deterministic (fixed start, fixed reduction order).
 //!
 //! Cycles: W has two slow modes with close factors, so the power iteration needs ~80 cycles to
 //! isolate the slower one: 0.173 after 40 cycles (the number this test used to state), 0.178
@@ -32,11 +34,11 @@ fn cycle_factors_at_one_millimetre() {
     mg.gamma = 1;
     let v = mg.asymptotic_factor(100);
     assert!(
-        w <= 0.195,
-        "W(1,1) factor {w:.3} (0.186 expected, 0.448 before the coarsening followed jumps)"
+        w <= 0.2,
+        "W(1,1) factor {w:.3}: above 0.2, 12 cycles no longer reach 1e-8"
     );
     assert!(
-        v <= 0.26,
-        "V(1,1) factor {v:.3} (0.246 expected, 0.574 before the coarsening followed jumps)"
+        v <= 0.3,
+        "V(1,1) factor {v:.3}: above 0.3, 16 cycles no longer reach 1e-8"
     );
 }
