@@ -1,4 +1,4 @@
-//! Samples per second the Modbus client actor (`controller::link`) sustains against the
+//! Samples per second the Modbus client actor (`coldtray_controller::link`) sustains against the
 //! in-process rig emulator over loopback.
 //!
 //! One sample = one `LinkHandle::read` of every sensor (read-only) signal of
@@ -11,9 +11,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::emulator::{self, EmulatorConfig};
-use controller::link::{Link, LinkConfig};
-use controller::register_map::{load_map, SignalName};
+use coldtray_controller::emulator::{self, EmulatorConfig};
+use coldtray_controller::link::{Link, LinkConfig};
+use coldtray_controller::register_map::{load_map, SignalName};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn link(c: &mut Criterion) {
@@ -21,7 +21,7 @@ fn link(c: &mut Criterion) {
         Ok(rt) => rt,
         Err(e) => panic!("tokio runtime: {e}"),
     };
-    let path = benches::examples_dir().join("rig/map.toml");
+    let path = coldtray_benches::examples_dir().join("rig/map.toml");
     let map = match load_map(&path) {
         Ok(m) => m,
         Err(e) => panic!("{e}"),

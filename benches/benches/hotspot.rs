@@ -1,9 +1,9 @@
 //! Time to steady state of a HotSpot-sized case: a 16 × 16 mm die with 30 blocks (40 W) under
 //! silicon 0.15 mm, TIM 0.02 mm, copper spreader 1 mm and copper sink 6.9 mm, convective top
 //! equal to 0.1 K/W, at 512 × 512 cells (one z cell per layer: 1 048 576 unknowns). The design
-//! is built in code: `benches::hotspot`, whose doc gives every number and its source.
+//! is built in code: `coldtray_benches::hotspot`, whose doc gives every number and its source.
 //!
-//! - `hotspot/solve_512`: `solver::solve::solve` with default options (assemble, BiCGSTAB
+//! - `hotspot/solve_512`: `coldtray_solver::solve::solve` with default options (assemble, BiCGSTAB
 //!   preconditioned by one (1,1) multigrid cycle, to a 1e-8 relative residual, results): what
 //!   `coldtray simulate` pays;
 //! - `hotspot/assemble_512`: only `grid::assemble`, to split the above.
@@ -12,15 +12,15 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use benches::time_min;
+use coldtray_benches::time_min;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use solver::multigrid::Multigrid;
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::multigrid::Multigrid;
+use coldtray_solver::solve::{solve, SolveOptions};
 
 const CELLS: usize = 512;
 
 fn hotspot(c: &mut Criterion) {
-    let design = benches::hotspot::design(CELLS);
+    let design = coldtray_benches::hotspot::design(CELLS);
     let t = Instant::now();
     let sol = match solve(&design, &SolveOptions::default()) {
         Ok(s) => s,
@@ -52,19 +52,19 @@ fn hotspot(c: &mut Criterion) {
         b.iter(|| solve(&design, &SolveOptions::default()).map(|s| s.results.max_c))
     });
     group.bench_function(format!("assemble_{CELLS}"), |b| {
-        b.iter(|| solver::grid::assemble(&design).map(|a| black_box(a.b.len())))
+        b.iter(|| coldtray_solver::grid::assemble(&design).map(|a| black_box(a.b.len())))
     });
     group.finish();
 }
 
 /// Where the time of one solve goes (shortest of 3 runs of each part, 2 threads).
-fn breakdown(design: &solver::model::Design, cycles: usize) {
+fn breakdown(design: &coldtray_solver::model::Design, cycles: usize) {
     let mut asm = None;
-    let t_asm = time_min(3, || asm = solver::grid::assemble(design).ok());
+    let t_asm = time_min(3, || asm = coldtray_solver::grid::assemble(design).ok());
     let Some(asm) = asm else {
         panic!("hotspot: assembly failed")
     };
-    let solver::grid::Assembly { op, b, .. } = asm;
+    let coldtray_solver::grid::Assembly { op, b, .. } = asm;
     let n = op.len();
     let (mut x, mut r) = (vec![0.0; n], vec![0.0; n]);
     let fact = op.factor_columns();

@@ -1,9 +1,9 @@
 //! The solver's inner kernels against a plain scalar reference and against memcpy.
 //!
 //! Subjects, each on a synthetic layered operator of 256² × 16 (1 M), 512² × 16 (4 M) and
-//! 1024² × 16 (16 M) unknowns (`benches::synthetic_operator`):
+//! 1024² × 16 (16 M) unknowns (`coldtray_benches::synthetic_operator`):
 //! - `sweep_solver_{1,2}t`: `Operator::smooth`, one red-black z-line Gauss–Seidel sweep;
-//! - `sweep_ref_1t`: the same sweep as a scalar triple loop (`benches::reference::sweep`);
+//! - `sweep_ref_1t`: the same sweep as a scalar triple loop (`coldtray_benches::reference::sweep`);
 //! - `sweep_ref_factored_1t`: that loop with each column's LU factors computed once per
 //!   operator instead of in every sweep (`reference::sweep_factored`; 64 B per unknown);
 //! - `sweep_ref_factored_x4_1t`: that, relaxing one column of each of 4 same-colour lines at a
@@ -27,8 +27,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use benches::KERNEL_BYTES_PER_UNKNOWN as BPU;
-use benches::{pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min};
+use coldtray_benches::KERNEL_BYTES_PER_UNKNOWN as BPU;
+use coldtray_benches::{pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
 use rayon::ThreadPool;
@@ -41,11 +41,11 @@ const SIZES: [(usize, usize, usize, &str); 3] = [
 
 /// State of one size.
 struct Case {
-    op: solver::stencil::Operator,
+    op: coldtray_solver::stencil::Operator,
     b: Vec<f64>,
     x: Vec<f64>,
     out: Vec<f64>,
-    sfact: solver::column::ColumnFactors,
+    sfact: coldtray_solver::column::ColumnFactors,
     src: Vec<f64>,
     dst: Vec<f64>,
     fact: reference::Factored,

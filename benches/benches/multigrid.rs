@@ -23,12 +23,12 @@
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use benches::load_example;
+use coldtray_benches::load_example;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use solver::coarsen::coarsen;
-use solver::krylov::{self, Method};
-use solver::multigrid::Multigrid;
-use solver::stencil::{norm, Operator};
+use coldtray_solver::coarsen::coarsen;
+use coldtray_solver::krylov::{self, Method};
+use coldtray_solver::multigrid::Multigrid;
+use coldtray_solver::stencil::{norm, Operator};
 
 const CELLS_MM: [f64; 4] = [1.0, 0.5, 0.25, 0.125];
 const NCYCLES: usize = 10;
@@ -85,7 +85,7 @@ fn smoothing_diagnostic() {
 
 fn assemble_at(cell_mm: f64) -> (Operator, Vec<f64>) {
     let design = load_example("rubin-2300w", Some(cell_mm));
-    match solver::grid::assemble(&design) {
+    match coldtray_solver::grid::assemble(&design) {
         Ok(a) => (a.op, a.b),
         Err(e) => panic!("assemble at {cell_mm} mm: {e}"),
     }
@@ -107,7 +107,7 @@ fn two_grid_diagnostic() {
         let factors = f.factor_columns();
         let mut coarse = Multigrid::new(c.clone());
         let (n, nc, nz) = (f.len(), f.ncomp(), f.nz);
-        let mut x = solver::multigrid::start_vector(n, 7);
+        let mut x = coldtray_solver::multigrid::start_vector(n, 7);
         let zero = vec![0.0; n];
         let mut r = vec![0.0; n];
         let mut factor = 0.0;
@@ -236,11 +236,11 @@ fn multigrid(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat);
     for cell_mm in CELLS_MM {
         let design = load_example("rubin-2300w", Some(cell_mm));
-        let asm = match solver::grid::assemble(&design) {
+        let asm = match coldtray_solver::grid::assemble(&design) {
             Ok(a) => a,
             Err(e) => panic!("assemble at {cell_mm} mm: {e}"),
         };
-        let solver::grid::Assembly { op, b, .. } = asm;
+        let coldtray_solver::grid::Assembly { op, b, .. } = asm;
         let n = op.len();
         let mut mg = Multigrid::new(op);
         let levels = mg.ops.len();

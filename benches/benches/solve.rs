@@ -1,4 +1,4 @@
-//! Whole steady solves as `coldtray simulate` runs them (`solver::solve::solve` with default
+//! Whole steady solves as `coldtray simulate` runs them (`coldtray_solver::solve::solve` with default
 //! options: assemble, BiCGSTAB preconditioned by one (1,1) multigrid cycle, to 1e-8, results), with peak heap memory.
 //!
 //! Cases: `rubin-1800w`, `rubin-2300w`, `tray-vr200` at their own `cell_mm`, and `rubin-2300w`
@@ -17,10 +17,10 @@
 //! Run: `cargo bench -p benches --bench solve`.
 use std::time::{Duration, Instant};
 
-use benches::{load_example, measure_peak, PeakAlloc};
+use coldtray_benches::{load_example, measure_peak, PeakAlloc};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use solver::multigrid::Multigrid;
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::multigrid::Multigrid;
+use coldtray_solver::solve::{solve, SolveOptions};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
@@ -44,7 +44,7 @@ fn solves(c: &mut Criterion) {
         let design = load_example(name, cell);
         // Breakdown: what the assembly keeps, and what the multigrid hierarchy stores.
         let base = ALLOC.current_usage();
-        let asm = match solver::grid::assemble(&design) {
+        let asm = match coldtray_solver::grid::assemble(&design) {
             Ok(a) => a,
             Err(e) => panic!("{name}: {e}"),
         };

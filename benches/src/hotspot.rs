@@ -20,7 +20,7 @@
 
 use std::path::PathBuf;
 
-use solver::model::{Block, Boundary, Convection, Design, Layer, Material};
+use coldtray_solver::model::{Block, Boundary, Convection, Design, Layer, Material};
 
 /// Die edge, mm.
 pub const DIE_MM: f64 = 16.0;
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn small_hotspot_case_solves_and_balances_energy() {
         let d = design(32);
-        let sol = solver::solve::solve(&d, &solver::solve::SolveOptions::default()).unwrap();
+        let sol = coldtray_solver::solve::solve(&d, &coldtray_solver::solve::SolveOptions::default()).unwrap();
         let r = &sol.results;
         assert!((r.total_power_w - 40.0).abs() < 1e-9);
         // Solved to a 1e-8 relative residual: the heat out matches the power to ~1e-6.

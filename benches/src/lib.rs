@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use peak_alloc::PeakAlloc;
-use solver::stencil::Operator;
+use coldtray_solver::stencil::Operator;
 
 /// Bytes one kernel streams per unknown in the nominal count used by every table: four
 /// coefficient arrays (gu, gv, gz, gb) + x + b + out, 8 bytes each.
@@ -30,9 +30,9 @@ pub fn examples_dir() -> PathBuf {
 
 /// Load `examples/<name>.toml`, optionally at another cell size (panics with the loader's
 /// message: a bench has no user to report to).
-pub fn load_example(name: &str, cell_mm: Option<f64>) -> solver::model::Design {
+pub fn load_example(name: &str, cell_mm: Option<f64>) -> coldtray_solver::model::Design {
     let path = examples_dir().join(format!("{name}.toml"));
-    match solver::design::load_design(&path, cell_mm) {
+    match coldtray_solver::design::load_design(&path, cell_mm) {
         Ok(d) => d,
         Err(e) => panic!("cannot load {}: {e}", path.display()),
     }

@@ -9,7 +9,7 @@
 //! values of x (u ± 1, v ± 1, k ± 1) are assumed to come from cache.
 
 use rayon::prelude::*;
-use solver::stencil::Operator;
+use coldtray_solver::stencil::Operator;
 
 /// out = b − A x for a conduction-only operator, one line (fixed v) at a time.
 fn residual_line(op: &Operator, v: usize, b: &[f64], x: &[f64], out: &mut [f64]) {

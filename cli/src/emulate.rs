@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use controller::emulator::{self, EmulatorConfig, Fault, ScheduledFault};
-use controller::register_map::load_map;
+use coldtray_controller::emulator::{self, EmulatorConfig, Fault, ScheduledFault};
+use coldtray_controller::register_map::load_map;
 
 /// Arguments of `coldtray emulate`.
 #[derive(Debug, clap::Args)]

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use controller::record::Outcome;
-use controller::runner::prepare;
-use controller::sequence::RunOptions;
+use coldtray_controller::record::Outcome;
+use coldtray_controller::runner::prepare;
+use coldtray_controller::sequence::RunOptions;
 use tokio::sync::watch;
 
 /// Arguments of `coldtray leak-test`.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use solver::model::Design;
-use solver::results::{BlockResult, Results, SolverStats};
-use solver::solve::{Solution, SolveOptions};
+use coldtray_solver::model::Design;
+use coldtray_solver::results::{BlockResult, Results, SolverStats};
+use coldtray_solver::solve::{Solution, SolveOptions};
 
 /// Arguments of `coldtray simulate`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +38,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // DesignError already names the file, the field and what would be valid.
-    let design = solver::design::load_design(&args.design, args.cell_mm)?;
+    let design = coldtray_solver::design::load_design(&args.design, args.cell_mm)?;
     let transient = design.transient.is_some() && !args.steady;
     let solved = if transient {
         run_transient(&design, &args)
@@ -54,17 +54,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut written = vec![json_path];
     if let Some(tr) = &results.transient {
         let csv = args.out.join("probes.csv");
-        std::fs::write(&csv, solver::transient::probes_csv(tr))
+        std::fs::write(&csv, coldtray_solver::transient::probes_csv(tr))
             .with_context(|| format!("writing {}", csv.display()))?;
         written.push(csv);
     }
     if args.no_png {
-        let vtr = args.out.join(solver::vtk::FIELD_FILE);
-        solver::vtk::write_field(&field, &vtr)
+        let vtr = args.out.join(coldtray_solver::vtk::FIELD_FILE);
+        coldtray_solver::vtk::write_field(&field, &vtr)
             .with_context(|| format!("writing {}", vtr.display()))?;
         written.push(vtr);
     } else {
-        let maps = solver::render::write_pngs(&field, &args.out)
+        let maps = coldtray_solver::render::write_pngs(&field, &args.out)
             .with_context(|| format!("writing maps to {}", args.out.display()))?;
         written.extend(maps);
     }
@@ -88,12 +88,12 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
         pb
     });
-    let progress: Option<solver::solve::Progress> = bar.clone().map(|pb| {
+    let progress: Option<coldtray_solver::solve::Progress> = bar.clone().map(|pb| {
         Box::new(move |cycle: usize, residual: f64| {
             pb.set_message(format!(
                 "multigrid cycle {cycle}: relative residual {residual:.2e}"
             ));
-        }) as solver::solve::Progress
+        }) as coldtray_solver::solve::Progress
     });
     let opts = SolveOptions {
         tolerance: args.tolerance,
@@ -101,7 +101,7 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         progress,
         ..Default::default()
     };
-    let solved = solver::solve::solve(design, &opts);
+    let solved = coldtray_solver::solve::solve(design, &opts);
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
@@ -112,7 +112,7 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
     let steps = design
         .transient
         .as_ref()
-        .map_or(0, |t| solver::transient::step_sizes(t).len());
+        .map_or(0, |t| coldtray_solver::transient::step_sizes(t).len());
     let bar = std::io::stdout().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new(steps as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -123,19 +123,19 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         pb.set_message(format!("{}: t = 0 s", design.name));
         pb
     });
-    let on_step: Option<solver::transient::StepProgress> = bar.clone().map(|pb| {
+    let on_step: Option<coldtray_solver::transient::StepProgress> = bar.clone().map(|pb| {
         let name = design.name.clone();
         Box::new(move |n: usize, _total: usize, t_s: f64| {
             pb.set_position(n as u64);
             pb.set_message(format!("{name}: t = {t_s:.3} s"));
-        }) as solver::transient::StepProgress
+        }) as coldtray_solver::transient::StepProgress
     });
     let opts = SolveOptions {
         tolerance: args.tolerance,
         threads: args.threads,
         ..Default::default()
     };
-    let solved = solver::transient::run(design, &opts, on_step.as_ref());
+    let solved = coldtray_solver::transient::run(design, &opts, on_step.as_ref());
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
@@ -249,7 +249,7 @@ pub fn summary(r: &Results) -> String {
 }
 
 /// The transient part of the summary: the run, then each probe's peak and when it occurred.
-fn transient_lines(tr: &solver::transient::TransientResult, v: &SolverStats) -> String {
+fn transient_lines(tr: &coldtray_solver::transient::TransientResult, v: &SolverStats) -> String {
     let steps = tr.times_s.len();
     let end = tr.times_s.last().copied().unwrap_or(0.0);
     let mut s = format!(

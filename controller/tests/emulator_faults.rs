@@ -7,8 +7,8 @@ mod emulator_support;
 
 use std::time::{Duration, Instant};
 
-use controller::emulator::{EmulatorConfig, EmulatorHandle, Fault, ScheduledFault};
-use controller::register_map::SignalName;
+use coldtray_controller::emulator::{EmulatorConfig, EmulatorHandle, Fault, ScheduledFault};
+use coldtray_controller::register_map::SignalName;
 use emulator_support::{client, example_map, start_config};
 use tokio_modbus::prelude::*;
 
@@ -240,7 +240,7 @@ async fn true_leak(
     let a = emu.state();
     tokio::time::sleep(Duration::from_secs_f64(meas_s / scale)).await;
     let b = emu.state();
-    let pa = |s: &controller::emulator::TrueState| {
+    let pa = |s: &coldtray_controller::emulator::TrueState| {
         (s.pressure_kpa + 101.325) / (s.gas_temperature_c + 273.15)
     };
     400.0 * (pa(&a) - pa(&b)) * (273.15 / 101.325) / ((b.t_s - a.t_s) / 60.0)

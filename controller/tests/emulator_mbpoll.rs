@@ -10,7 +10,7 @@ use std::time::Duration;
 
 mod emulator_support;
 
-use controller::emulator::EmulatorHandle;
+use coldtray_controller::emulator::EmulatorHandle;
 use emulator_support::{example_map, start};
 
 /// Runs `mbpoll -m tcp -p PORT -0 -1 -o 1 <args> 127.0.0.1 [values]`; returns (success,

@@ -7,8 +7,8 @@ mod emulator_support;
 use std::path::Path;
 use std::time::Duration;
 
-use controller::emulator::{self, EmulatorConfig};
-use controller::register_map::{parse_map, SignalName};
+use coldtray_controller::emulator::{self, EmulatorConfig};
+use coldtray_controller::register_map::{parse_map, SignalName};
 use emulator_support::{client, example_map, start};
 use tokio_modbus::prelude::*;
 

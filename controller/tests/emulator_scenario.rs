@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use controller::emulator::{load_scenario, parse_scenario, Fault};
-use controller::register_map::SignalName;
+use coldtray_controller::emulator::{load_scenario, parse_scenario, Fault};
+use coldtray_controller::register_map::SignalName;
 
 fn err(text: &str) -> String {
     parse_scenario(text, Path::new("s.toml"))

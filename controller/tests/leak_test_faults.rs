@@ -15,9 +15,9 @@ mod leak_test_support;
 use std::path::Path;
 use std::time::Duration;
 
-use controller::emulator::{Fault, ScheduledFault};
-use controller::record::{Outcome, TestRecord};
-use controller::register_map::{parse_map, RegisterMap, SignalName};
+use coldtray_controller::emulator::{Fault, ScheduledFault};
+use coldtray_controller::record::{Outcome, TestRecord};
+use coldtray_controller::register_map::{parse_map, RegisterMap, SignalName};
 use leak_test_support::*;
 use tokio::sync::watch;
 
@@ -127,7 +127,7 @@ async fn pressure_out_of_range_on_an_integer_mapped_sensor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pressure_stuck() {
     // Needs FROZEN_SAMPLES (10) identical readings to be told from a quiet sensor.
-    let window = (controller::supervisor::FROZEN_SAMPLES as f64 + 2.0) * POLL_S;
+    let window = (coldtray_controller::supervisor::FROZEN_SAMPLES as f64 + 2.0) * POLL_S;
     scheduled(
         map(500),
         Fault::PressureStuck,
@@ -285,7 +285,7 @@ async fn operator_stop() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn precheck_refuses_an_estop_and_a_pressurised_tray() {
-    use controller::link::{Link, LinkConfig};
+    use coldtray_controller::link::{Link, LinkConfig};
     use std::sync::Arc;
     let map = map(500);
     // E-stop already pressed: nothing is filled.
@@ -304,7 +304,7 @@ async fn precheck_refuses_an_estop_and_a_pressurised_tray() {
     assert!(rec
         .trace
         .iter()
-        .all(|t| t.phase == controller::record::Phase::Precheck));
+        .all(|t| t.phase == coldtray_controller::record::Phase::Precheck));
     assert!(is_safe(&emu.state()));
 
     // A tray left at pressure by someone else: precheck refuses to start.

@@ -10,9 +10,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::emulator::Fault;
-use controller::link::{Link, LinkConfig, LinkError, Op};
-use controller::register_map::{SignalName::*, Table};
+use coldtray_controller::emulator::Fault;
+use coldtray_controller::link::{Link, LinkConfig, LinkError, Op};
+use coldtray_controller::register_map::{SignalName::*, Table};
 use leak_test_support::*;
 use tokio_modbus::prelude::*;
 

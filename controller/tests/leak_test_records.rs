@@ -7,10 +7,10 @@ mod leak_test_support;
 
 use std::path::{Path, PathBuf};
 
-use controller::emulator::{Fault, ScheduledFault};
-use controller::record::{Outcome, TestRecord};
-use controller::runner::{prepare, Prepared, RunError};
-use controller::store::{first_pass_yield, Filter, Store};
+use coldtray_controller::emulator::{Fault, ScheduledFault};
+use coldtray_controller::record::{Outcome, TestRecord};
+use coldtray_controller::runner::{prepare, Prepared, RunError};
+use coldtray_controller::store::{first_pass_yield, Filter, Store};
 use leak_test_support::*;
 use tokio::sync::watch;
 

@@ -6,8 +6,8 @@
 
 mod leak_test_support;
 
-use controller::emulator::{Fault, ScheduledFault};
-use controller::record::{Outcome, Phase};
+use coldtray_controller::emulator::{Fault, ScheduledFault};
+use coldtray_controller::record::{Outcome, Phase};
 use leak_test_support::*;
 
 const SCALE: f64 = 50.0;

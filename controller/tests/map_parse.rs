@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use controller::register_map::{load_map, parse_map, SignalName, Table, ValueType, WordOrder};
+use coldtray_controller::register_map::{load_map, parse_map, SignalName, Table, ValueType, WordOrder};
 
 const BASE: &str = r#"
 [connection]

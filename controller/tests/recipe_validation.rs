@@ -1,10 +1,10 @@
-//! Every recipe rejection rule (rig-format.md, controller::recipe), and the shipped examples.
+//! Every recipe rejection rule (rig-format.md, coldtray_controller::recipe), and the shipped examples.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
-use controller::recipe::{load_recipe, parse_recipe, validate_against_map, RecipeError};
-use controller::register_map::parse_map;
+use coldtray_controller::recipe::{load_recipe, parse_recipe, validate_against_map, RecipeError};
+use coldtray_controller::register_map::parse_map;
 
 const GOOD: &str = r#"
 name = "L10 VR200 compute tray"
@@ -232,7 +232,7 @@ fn shipped_recipe_fits_the_shipped_map() {
     if !map_path.exists() {
         return; // emu's map not committed yet
     }
-    let map = controller::register_map::load_map(&map_path).unwrap();
+    let map = coldtray_controller::register_map::load_map(&map_path).unwrap();
     let r = load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap();
     validate_against_map(&r, &map).unwrap();
 }

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use solver::design::load_design;
-use solver::model::{Design, FlowDirection};
+use coldtray_solver::design::load_design;
+use coldtray_solver::model::{Design, FlowDirection};
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,7 +16,7 @@ fn load(name: &str) -> Design {
     load_design(&example(name), None).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn blocks<'a>(d: &'a Design, pred: impl Fn(&str) -> bool + 'a) -> Vec<&'a solver::model::Block> {
+fn blocks<'a>(d: &'a Design, pred: impl Fn(&str) -> bool + 'a) -> Vec<&'a coldtray_solver::model::Block> {
     d.blocks.iter().filter(|b| pred(&b.name)).collect()
 }
 

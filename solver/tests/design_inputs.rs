@@ -8,7 +8,7 @@ use std::path::Path;
 
 use design_util::{data, edit, ok, rejects, src};
 
-use solver::design::{load_design, parse_design, DesignError};
+use coldtray_solver::design::{load_design, parse_design, DesignError};
 
 /// Assert a file-level error: names the file, one line, contains `words`.
 fn file_error(e: DesignError, file: &Path, words: &[&str]) {

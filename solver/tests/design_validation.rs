@@ -5,7 +5,7 @@
 mod design_util;
 
 use design_util::{base, edit, ok, rejects, rejects_with, src};
-use solver::design::parse_design;
+use coldtray_solver::design::parse_design;
 
 #[test]
 fn the_fixture_is_valid_and_defaults_apply() {

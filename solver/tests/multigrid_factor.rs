@@ -20,13 +20,13 @@
 
 use std::path::PathBuf;
 
-use solver::multigrid::Multigrid;
+use coldtray_solver::multigrid::Multigrid;
 
 #[test]
 fn cycle_factors_at_one_millimetre() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rubin-2300w.toml");
-    let d = solver::design::load_design(&path, Some(1.0)).unwrap();
-    let solver::grid::Assembly { op, .. } = solver::grid::assemble(&d).unwrap();
+    let d = coldtray_solver::design::load_design(&path, Some(1.0)).unwrap();
+    let coldtray_solver::grid::Assembly { op, .. } = coldtray_solver::grid::assemble(&d).unwrap();
     let mut mg = Multigrid::new(op);
     // 100 cycles: W changes by < 0.0001 from 80 to 150 cycles (see the module doc).
     mg.gamma = 2;

@@ -5,8 +5,8 @@
 mod physics_util;
 
 use physics_util::*;
-use solver::model::Convection;
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::model::Convection;
+use coldtray_solver::solve::{solve, SolveOptions};
 
 const Q_FLUX: f64 = 1.0e6; // W/m² = 100 W over 10 × 10 mm
 const H_TOP: f64 = 20_000.0;

@@ -6,8 +6,8 @@ mod physics_util;
 use std::path::PathBuf;
 
 use physics_util::*;
-use solver::model::{Design, FlowDirection};
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::model::{Design, FlowDirection};
+use coldtray_solver::solve::{solve, SolveOptions};
 
 const P: f64 = 400.0;
 const FLOW_LPM: f64 = 0.6;
@@ -122,7 +122,7 @@ fn shipped_examples_conserve_energy() {
             continue;
         }
         // 2 mm cells keep the test fast; conservation does not depend on the cell size.
-        let d = solver::design::load_design(&path, Some(2.0)).unwrap();
+        let d = coldtray_solver::design::load_design(&path, Some(2.0)).unwrap();
         let s = solve(&d, &SolveOptions::default()).unwrap();
         let e = s.results.energy_balance_error.unwrap();
         // At relative residual 1e-8 the summed residual is ~1e-8 of the power: 1e-6 has margin.

@@ -5,8 +5,8 @@
 mod physics_util;
 
 use physics_util::*;
-use solver::model::Convection;
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::model::Convection;
+use coldtray_solver::solve::{solve, SolveOptions};
 
 const P_W: f64 = 1.0;
 const H_SIDE: f64 = 50.0;

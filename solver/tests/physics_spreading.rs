@@ -7,8 +7,8 @@ mod physics_util;
 use std::f64::consts::PI;
 
 use physics_util::*;
-use solver::model::Convection;
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::model::Convection;
+use coldtray_solver::solve::{solve, SolveOptions};
 
 const L: f64 = 0.020; // plate side, m
 const A: f64 = 0.006; // source side, m

@@ -4,8 +4,8 @@
 mod physics_util;
 
 use physics_util::*;
-use solver::model::{Convection, FlowDirection};
-use solver::solve::{solve, SolveOptions};
+use coldtray_solver::model::{Convection, FlowDirection};
+use coldtray_solver::solve::{solve, SolveOptions};
 
 #[test]
 fn mirror_symmetric_design_gives_mirror_symmetric_field() {

@@ -7,10 +7,10 @@ mod physics_util;
 use std::path::{Path, PathBuf};
 
 use physics_util::*;
-use solver::krylov::Method;
-use solver::model::{Convection, Design, FlowDirection, Material, PowerTrace, Transient};
-use solver::solve::{solve, SolveOptions};
-use solver::transient::{self, Stepper};
+use coldtray_solver::krylov::Method;
+use coldtray_solver::model::{Convection, Design, FlowDirection, Material, PowerTrace, Transient};
+use coldtray_solver::solve::{solve, SolveOptions};
+use coldtray_solver::transient::{self, Stepper};
 
 const RHO_CU: f64 = 8960.0;
 const CP_CU: f64 = 385.0;
@@ -353,7 +353,7 @@ fn a_trace_step_equals_two_runs_chained_by_hand() {
 #[test]
 fn the_step_example_runs_and_writes_probe_columns() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rubin-2300w-step.toml");
-    let mut d = solver::design::load_design(&path, Some(2.0)).unwrap();
+    let mut d = coldtray_solver::design::load_design(&path, Some(2.0)).unwrap();
     // Shorten to the step (0.5 s) and a little after, in 50 ms steps, for a quick test.
     let t = d.transient.as_mut().unwrap();
     t.duration_s = 0.7;

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use solver::render::sample::synthetic_field;
-use solver::render::{self, colormap, MapOptions, Section};
+use coldtray_solver::render::sample::synthetic_field;
+use coldtray_solver::render::{self, colormap, MapOptions, Section};
 
 fn out_dir(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -63,7 +63,7 @@ fn write_pngs_writes_every_default_map() {
 }
 
 /// Hottest cell of layer `layer`'s per-column maximum, computed here independently.
-fn hottest_column(field: &solver::field::Field, layer: usize) -> (usize, usize, f64) {
+fn hottest_column(field: &coldtray_solver::field::Field, layer: usize) -> (usize, usize, f64) {
     let mut best = (0, 0, f64::NEG_INFINITY);
     for k in field.layer_cells(layer) {
         for j in 0..field.ny {

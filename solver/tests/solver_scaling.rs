@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use solver::krylov::Method;
-use solver::solve::{solve_assembly, SolveOptions};
+use coldtray_solver::krylov::Method;
+use coldtray_solver::solve::{solve_assembly, SolveOptions};
 
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,9 +13,9 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn cycles_at(cell_mm: f64, method: Method) -> (usize, f64, usize, f64) {
-    let d = solver::design::load_design(&example("rubin-2300w.toml"), Some(cell_mm)).unwrap();
+    let d = coldtray_solver::design::load_design(&example("rubin-2300w.toml"), Some(cell_mm)).unwrap();
     let t0 = std::time::Instant::now();
-    let mut asm = solver::grid::assemble(&d).unwrap();
+    let mut asm = coldtray_solver::grid::assemble(&d).unwrap();
     let opts = SolveOptions {
         method,
         ..Default::default()
@@ -61,18 +61,18 @@ fn scaling_table() {
 
 #[test]
 fn unconverged_and_bad_options_are_clear_errors() {
-    let d = solver::design::load_design(&example("rubin-2300w.toml"), Some(2.0)).unwrap();
+    let d = coldtray_solver::design::load_design(&example("rubin-2300w.toml"), Some(2.0)).unwrap();
     let opts = SolveOptions {
         max_cycles: 2,
         ..Default::default()
     };
-    let e = solver::solve::solve(&d, &opts).unwrap_err();
+    let e = coldtray_solver::solve::solve(&d, &opts).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("did not converge") && msg.contains("cycles") && msg.contains("try"),
         "{msg}"
     );
-    let e = solver::solve::solve(
+    let e = coldtray_solver::solve::solve(
         &d,
         &SolveOptions {
             threads: Some(0),
@@ -81,7 +81,7 @@ fn unconverged_and_bad_options_are_clear_errors() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("threads"), "{e}");
-    let e = solver::solve::solve(
+    let e = coldtray_solver::solve::solve(
         &d,
         &SolveOptions {
             tolerance: 0.0,

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle};
-use controller::register_map::{load_map, RegisterMap};
+use coldtray_controller::emulator::{self, EmulatorConfig, EmulatorHandle};
+use coldtray_controller::register_map::{load_map, RegisterMap};
 use tokio_modbus::prelude::*;
 
 /// `examples/rig/map.toml`.

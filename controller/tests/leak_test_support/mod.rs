@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use controller::emulator::{self, EmulatorConfig, EmulatorHandle, ScheduledFault, TrueState};
-use controller::link::{Link, LinkConfig};
-use controller::recipe::{load_recipe, Recipe};
-use controller::record::TestRecord;
-use controller::register_map::{load_map, RegisterMap};
-use controller::sequence::{run_sequence, RunOptions};
+use coldtray_controller::emulator::{self, EmulatorConfig, EmulatorHandle, ScheduledFault, TrueState};
+use coldtray_controller::link::{Link, LinkConfig};
+use coldtray_controller::recipe::{load_recipe, Recipe};
+use coldtray_controller::record::TestRecord;
+use coldtray_controller::register_map::{load_map, RegisterMap};
+use coldtray_controller::sequence::{run_sequence, RunOptions};
 use tokio::sync::watch;
 
 pub fn repo(p: &str) -> PathBuf {

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use solver::design::{parse_design, DesignError};
-use solver::model::Design;
+use coldtray_solver::design::{parse_design, DesignError};
+use coldtray_solver::model::Design;
 
 /// A file under `solver/tests/data/`.
 pub fn data(name: &str) -> PathBuf {

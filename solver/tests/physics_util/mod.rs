@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use solver::model::{
+use coldtray_solver::model::{
     Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps,
     Layer, Material,
 };
