@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
 use coldtray_solver::field::Field;
-use coldtray_solver::render::{self, MapOptions, Section};
+use coldtray_maps::render::{self, MapOptions, Section};
 
 /// Arguments of `coldtray plot`.
 #[derive(Debug, clap::Args)]
@@ -39,7 +39,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let range_c = args.range.as_deref().map(parse_range).transpose()?;
     let section = args.section.as_deref().map(parse_section).transpose()?;
-    let vtr = args.dir.join(coldtray_solver::vtk::FIELD_FILE);
+    let vtr = args.dir.join(coldtray_maps::vtk::FIELD_FILE);
     if !vtr.exists() {
         bail!(
             "{} not found: `coldtray plot` re-renders the field saved by \
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let field =
-        coldtray_solver::vtk::read_field(&vtr).with_context(|| format!("reading {}", vtr.display()))?;
+        coldtray_maps::vtk::read_field(&vtr).with_context(|| format!("reading {}", vtr.display()))?;
     let opts = MapOptions {
         range_c,
         width_px: args.width,

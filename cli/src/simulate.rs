@@ -59,12 +59,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         written.push(csv);
     }
     if args.no_png {
-        let vtr = args.out.join(coldtray_solver::vtk::FIELD_FILE);
-        coldtray_solver::vtk::write_field(&field, &vtr)
+        let vtr = args.out.join(coldtray_maps::vtk::FIELD_FILE);
+        coldtray_maps::vtk::write_field(&field, &vtr)
             .with_context(|| format!("writing {}", vtr.display()))?;
         written.push(vtr);
     } else {
-        let maps = coldtray_solver::render::write_pngs(&field, &args.out)
+        let maps = coldtray_maps::render::write_pngs(&field, &args.out)
             .with_context(|| format!("writing maps to {}", args.out.display()))?;
         written.extend(maps);
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use coldtray_solver::render::sample::synthetic_field;
+use coldtray_maps::render::sample::synthetic_field;
 
 /// A result directory holding a saved synthetic field.
 fn saved(name: &str) -> PathBuf {
@@ -14,7 +14,7 @@ fn saved(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     let field = synthetic_field(48, 48);
-    coldtray_solver::vtk::write_field(&field, &d.join(coldtray_solver::vtk::FIELD_FILE)).unwrap();
+    coldtray_maps::vtk::write_field(&field, &d.join(coldtray_maps::vtk::FIELD_FILE)).unwrap();
     d
 }
 

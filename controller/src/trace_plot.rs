@@ -2,32 +2,21 @@
 //! phases shaded, the least-squares decay fit over the measure phase, the verdict in the title,
 //! and (when the flow test ran) flow and ΔP in a lower panel.
 //!
-//! Text uses DejaVu Sans embedded in the binary (assets/fonts, open licence), so plots render on
-//! a factory PC without font packages.
+//! Text uses DejaVu Sans embedded in the binary (`coldtray-assets`), so plots render on a factory
+//! PC without font packages.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::prelude::*;
-use plotters::style::{register_font, FontStyle};
 
 use crate::leak_rate::{fit_leak, DecayPoint, LeakFit};
 use crate::recipe::Recipe;
 use crate::record::{Outcome, Phase, RecordError, TestRecord};
 
-static FONT_TTF: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../assets/fonts/DejaVuSans.ttf"
-));
-const FAMILY: &str = "sans-serif";
+const FAMILY: &str = coldtray_assets::FAMILY;
 
 fn ensure_font() -> Result<(), String> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        register_font(FAMILY, FontStyle::Normal, FONT_TTF)
-            .map_err(|_| "the embedded DejaVu Sans font is not a valid TrueType file".to_string())
-    })
-    .clone()
+    coldtray_assets::register_plotters_fonts().map_err(|e| e.to_string())
 }
 
 fn phase_color(p: Phase) -> RGBColor {

@@ -16,7 +16,7 @@ pub mod layer_maps;
 pub mod materials;
 pub mod model;
 pub mod multigrid;
-pub mod render;
+
 pub mod results;
 pub mod solve;
 pub mod stencil;
@@ -24,4 +24,4 @@ pub mod sweep;
 pub mod transient;
 pub mod uline;
 pub mod vline;
-pub mod vtk;
+

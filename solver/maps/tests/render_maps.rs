@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use coldtray_solver::render::sample::synthetic_field;
-use coldtray_solver::render::{self, colormap, MapOptions, Section};
+use coldtray_maps::render::sample::synthetic_field;
+use coldtray_maps::render::{self, colormap, MapOptions, Section};
 
 fn out_dir(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))

@@ -1,0 +1,7 @@
+//! PNG thermal maps and ParaView export of a solved [`coldtray_solver::field::Field`].
+//!
+//! The solver crate computes; this crate draws and exports. It reads nothing of the solver but
+//! the result field.
+
+pub mod render;
+pub mod vtk;
