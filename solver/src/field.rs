@@ -6,7 +6,7 @@
 //! layer `cell_layer[k]`.
 
 /// Outline of a block, for maps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockOutline {
     pub name: String,
     /// Index into `Field::layer_names`.
@@ -18,7 +18,7 @@ pub struct BlockOutline {
 }
 
 /// Headline facts for titles.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldInfo {
     pub design: String,
     pub total_power_w: f64,
@@ -27,7 +27,7 @@ pub struct FieldInfo {
 }
 
 /// A solved field plus enough geometry to draw it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub info: FieldInfo,
     pub nx: usize,
