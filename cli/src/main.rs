@@ -2,17 +2,20 @@
 //!
 //! A thin binary: it parses arguments, wires the `solver` and `controller` libraries together
 //! and prints. Exit codes: 0 success (or a passing test), 1 a failing test, 2 an error or an
-//! aborted test.
+//! aborted test. A closed stdout (`coldtray … | head -1`) is not an error: output stops
+//! quietly and the exit code is the command's own.
 
 mod emulate;
 mod leak_test;
+mod output;
 mod plot;
 mod records;
 mod simulate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,6 +24,10 @@ use clap::{Parser, Subcommand};
     about = "Liquid-cooled GPU tray thermal solver and L10 leak-test controller"
 )]
 struct Cli {
+    /// Log more on stderr: -v info, -vv debug, -vvv trace (warnings always show). `RUST_LOG`
+    /// (e.g. `RUST_LOG=coldtray_controller=debug`) overrides.
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_logging(cli.verbose);
     let result = match cli.command {
         Command::Simulate(a) => simulate::run(a),
         Command::Plot(a) => plot::run(a),
@@ -66,4 +74,22 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Install the log subscriber: the libraries' `tracing` events (a failed safe-state write, a
+/// dropped Modbus connection) go to stderr, so an operator sees them.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // `try_init` fails only if a subscriber is already installed, which nothing else does.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
