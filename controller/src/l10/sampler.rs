@@ -10,10 +10,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::link::{LinkError, LinkHandle, Sample};
-use crate::record::{finite, Phase, TracePoint};
-use crate::register_map::{SignalName, ValueType};
-use crate::supervisor::{AbortReason, CheckContext, LinkWatch, Supervisor, FROZEN_SAMPLES};
+use crate::l10::abort::AbortReason;
+use crate::l10::result::{finite, Phase, TracePoint};
+use crate::l10::supervisor::{CheckContext, LinkWatch, Supervisor, FROZEN_SAMPLES};
+use crate::link::error::LinkError;
+use crate::link::sample::Sample;
+use crate::link::LinkHandle;
+use crate::rig::map::ValueType;
+use crate::rig::names::SignalName;
 
 /// Read-direction signals sampled every poll (those the map has).
 const SENSORS: [SignalName; 8] = [
@@ -139,11 +143,9 @@ impl Sampler {
     /// A link error → abort now (exception / caller error) or after the link-loss time.
     fn link_failure(&mut self, e: &LinkError) -> Result<(), AbortReason> {
         if e.is_transport() {
-            self.link_watch.failed(&e.to_string())
+            self.link_watch.failed(&e.detail())
         } else {
-            Err(AbortReason::LinkRefused {
-                error: e.to_string(),
-            })
+            Err(AbortReason::LinkRefused { error: e.detail() })
         }
     }
 
@@ -239,11 +241,9 @@ impl Sampler {
                 Ok(())
             }
             Err(e) if e.is_transport() => Err(AbortReason::CommandFailed {
-                error: format!("command {} = {value} failed: {e}", signal.as_str()),
+                error: format!("command {} = {value} failed: {}", signal.as_str(), e.detail()),
             }),
-            Err(e) => Err(AbortReason::LinkRefused {
-                error: e.to_string(),
-            }),
+            Err(e) => Err(AbortReason::LinkRefused { error: e.detail() }),
         }
     }
 }

@@ -15,41 +15,18 @@
 
 use std::path::{Path, PathBuf};
 
+use coldtray_io::config::{self, ConfigError, Format};
 use serde::Deserialize;
 
-use crate::register_map::{RegisterMap, SignalName};
+use crate::rig::map::RegisterMap;
+use crate::rig::names::SignalName;
 
-/// A recipe failed to load or validate. Displays `<file>: <field>: <problem>`.
-#[derive(Debug, thiserror::Error)]
-pub enum RecipeError {
-    /// The file could not be read.
-    #[error("{}: cannot read recipe: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The TOML is malformed, a field is unknown, missing or of the wrong type.
-    #[error("{}: {message}", path.display())]
-    Parse { path: PathBuf, message: String },
-    /// A value is outside what is valid.
-    #[error("{}: {field}: {problem}", path.display())]
-    Invalid {
-        path: PathBuf,
-        field: String,
-        problem: String,
-    },
-    /// The recipe needs signals the register map does not have.
-    #[error(
-        "{}: [flow]: the flow test needs signals missing from the register map {}: {}; add them to the map or remove [flow] from the recipe",
-        path.display(), map.display(), missing.join(", ")
-    )]
-    MissingSignals {
-        path: PathBuf,
-        map: PathBuf,
-        missing: Vec<String>,
-    },
-}
+/// How recipes are named in messages.
+pub const RECIPE_FORMAT: Format = Format {
+    what: "a recipe",
+    needs: "`name`, a [limits] table and a [leak] table",
+    doc: "docs/formats/recipe.md",
+};
 
 /// Rig safety limits: never commanded beyond, abort when exceeded.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -122,53 +99,48 @@ pub struct Recipe {
 }
 
 /// Reads, parses and validates a recipe file.
-pub fn load_recipe(path: &Path) -> Result<Recipe, RecipeError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+pub fn load_recipe(path: &Path) -> Result<Recipe, ConfigError> {
+    let text = config::read_text(path, &RECIPE_FORMAT)?;
     parse_recipe(&text, path)
 }
 
-/// Parses and validates recipe text; `source` names the file in errors.
-pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, RecipeError> {
-    let mut recipe: Recipe = toml::from_str(text).map_err(|e| RecipeError::Parse {
-        path: source.to_path_buf(),
-        message: e.to_string().trim_end().replace('\n', "\n  "),
-    })?;
+/// Parses and validates recipe text; `source` names the file in errors and in
+/// [`Recipe::source`].
+pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, ConfigError> {
+    let mut recipe: Recipe = config::parse_toml(text, source, &RECIPE_FORMAT)?;
     recipe.source = source.to_path_buf();
     recipe.validate()?;
     Ok(recipe)
 }
 
-/// Rejects a flow recipe whose map lacks the flow-test signals.
-pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), RecipeError> {
+/// Rejects a flow recipe whose map lacks the flow-test signals (reported against the recipe's
+/// `flow` table, naming the map and the missing signals).
+pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
     if recipe.flow.is_none() {
         return Ok(());
     }
-    let missing: Vec<String> = SignalName::FLOW
+    let missing: Vec<&str> = SignalName::FLOW
         .iter()
         .filter(|s| map.get(**s).is_none())
-        .map(|s| s.as_str().to_string())
+        .map(|s| s.as_str())
         .collect();
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(RecipeError::MissingSignals {
-            path: recipe.source.clone(),
-            map: map.source.clone(),
-            missing,
-        })
+        return Ok(());
     }
+    Err(ConfigError::field(
+        &recipe.source,
+        "flow",
+        format!(
+            "the flow test needs signals missing from the register map {}: {}; add them to the map or remove [flow] from the recipe",
+            map.source.display(),
+            missing.join(", ")
+        ),
+    ))
 }
 
 impl Recipe {
-    fn invalid(&self, field: &str, problem: String) -> RecipeError {
-        RecipeError::Invalid {
-            path: self.source.clone(),
-            field: field.to_string(),
-            problem,
-        }
+    fn invalid(&self, field: &str, problem: String) -> ConfigError {
+        ConfigError::field(&self.source, field, problem)
     }
 
     /// Requires `lo < value ≤ hi` (or `lo ≤ value` when `allow_lo`), and finiteness.
@@ -179,7 +151,7 @@ impl Recipe {
         lo: f64,
         allow_lo: bool,
         hi: Option<(f64, &str)>,
-    ) -> Result<(), RecipeError> {
+    ) -> Result<(), ConfigError> {
         if !value.is_finite() {
             return Err(self.invalid(field, format!("{value} is not a finite number")));
         }
@@ -199,7 +171,7 @@ impl Recipe {
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), RecipeError> {
+    fn validate(&self) -> Result<(), ConfigError> {
         if self.name.trim().is_empty() {
             return Err(self.invalid("name", "is empty; give the recipe a name".into()));
         }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
-use crate::record::{Outcome, RecordError, TestRecord};
+use crate::l10::result::{Outcome, TestRecord};
+use crate::records::record::RecordError;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tests (
@@ -104,9 +105,14 @@ impl Store {
     pub fn insert(&mut self, record: &TestRecord) -> Result<i64, RecordError> {
         let record_json = serde_json::to_string(record)?;
         let trace_json = serde_json::to_string(&record.trace)?;
+        // Rows are ordered and filtered by this number: a record without a valid start time
+        // is refused rather than stored as 1970.
         let started_unix = DateTime::parse_from_rfc3339(&record.started_at)
-            .map(|t| t.timestamp())
-            .unwrap_or(0);
+            .map_err(|source| RecordError::StartedAt {
+                value: record.started_at.clone(),
+                source,
+            })?
+            .timestamp();
         let leak = record.leak.as_ref().map(|l| l.leak_sccm);
         let path = self.path.clone();
         let err = |source| RecordError::Sqlite {
@@ -158,7 +164,14 @@ impl Store {
                     recipe: r.get(2)?,
                     started_at: r.get(3)?,
                     started_unix: r.get(4)?,
-                    outcome: Outcome::from_name(&outcome).unwrap_or(Outcome::Aborted),
+                    // The schema's CHECK constraint admits only the three names.
+                    outcome: Outcome::from_name(&outcome).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            5,
+                            rusqlite::types::Type::Text,
+                            format!("outcome {outcome:?} is not pass, fail or aborted").into(),
+                        )
+                    })?,
                     reason: r.get(6)?,
                     leak_sccm: r.get(7)?,
                 })
@@ -234,7 +247,7 @@ pub fn first_pass_yield(tests: &[TestSummary], since: Option<i64>) -> Yield {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::record::{LeakResult, Phase, TracePoint};
+    use crate::l10::result::{LeakResult, Phase, TracePoint};
 
     fn summary(id: i64, serial: &str, t: i64, outcome: Outcome) -> TestSummary {
         TestSummary {

@@ -115,7 +115,8 @@ fn true_temperature_recovers_leak_exactly() {
 
 #[test]
 fn sealed_tray_reads_below_0_1_sccm_after_20_s_stabilisation() {
-    // Contract with the controller (controller-api.md): compensated measured leak < 0.1 sccm.
+    // A sealed tray after 20 s of stabilisation must measure well below the 0.1 sccm a sealed
+    // tray is allowed (the temperature-compensated leak the controller computes).
     // The noise-free residual must leave room for sensor noise (≈ 0.02 sccm two-sample).
     let (measured, _, fill_s) = leak_test(0.0, 20.0);
     eprintln!("sealed tray, stabilise 20 s: {measured:.5} sccm, fill {fill_s:.2} s");

@@ -21,12 +21,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::leak_rate::ATM_KPA;
-use crate::link::Sample;
-use crate::recipe::Limits;
-use crate::register_map::SignalName;
-
-pub use crate::abort::AbortReason;
+use crate::l10::leak_rate::ATM_KPA;
+use crate::l10::abort::AbortReason;
+use crate::link::sample::Sample;
+use crate::l10::recipe::Limits;
+use crate::rig::names::SignalName;
 
 /// Rise above the lowest pressure seen with every valve closed that counts as sensor drift, kPa.
 /// Far above sensor noise (≈0.05 kPa) and above any warming a closed tray sees in a minute.

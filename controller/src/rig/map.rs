@@ -1,35 +1,12 @@
-//! The rig's register map (`map.toml`, see `shared/design/rig-format.md`): which Modbus table,
-//! 0-based wire address, value type, word order and scaling each named signal uses.
-//!
-//! The controller and the emulator speak only in [`SignalName`]s and engineering units; this
-//! module is the one place that turns engineering values into wire words and back
-//! ([`Signal::decode`], [`Signal::encode`]) and that plans how to read several signals with few
-//! requests ([`RegisterMap::read_plan`]).
-//!
-//! Rules enforced by [`parse_map`] (each rejection names the file, the field path and what
-//! would be valid):
-//! - `bool` signals live in `coil` (read or write) or `discrete` (read only); numeric signals
-//!   (`u16`, `i16`, `u32`, `i32`, `f32`) in `holding` (read or write) or `input` (read only).
-//!   In `coil`/`discrete` the `type` may be omitted (it is `bool`); in `holding`/`input` it is
-//!   required. `scale`, `offset` and `word_order` are rejected on `bool` signals.
-//! - Write signals (`fill_valve`, `vent_valve`, `isolation_valve`, `pump_run`,
-//!   `pump_speed_setpoint`, `heartbeat`) must be in `coil` or `holding`.
-//! - `scale` finite and non-zero, `offset` finite; `address + words ≤ 65536`; no two signals of
-//!   one table overlap; required signals `test_pressure`, `fill_valve`, `vent_valve`, `estop`.
-//! - `[connection]`: `host` and `port` (1–65535) required; `unit_id` 0–255 (default 1),
-//!   `timeout_ms` > 0 (default 500), `poll_ms` > 0 (default 100). Unknown keys are rejected
-//!   everywhere.
-
-mod names;
-mod parse;
+//! The register map itself: signals, their tables, wire types and scaling, the codec between
+//! engineering values and wire words, and the read plan.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use names::SignalName;
-pub use parse::{load_map, parse_map};
+use crate::rig::names::SignalName;
 
 /// Largest number of registers one Modbus read may ask for (spec: 125).
 pub const MAX_READ_REGISTERS: u16 = 125;
@@ -108,29 +85,15 @@ pub enum WordOrder {
     Little,
 }
 
-/// Errors of loading a map or converting a value.
-#[derive(Debug, thiserror::Error)]
-pub enum MapError {
-    /// The file could not be read.
-    #[error("{file}: cannot read the register map: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML.
-    #[error("{file}: not valid TOML: {message}")]
-    Syntax { file: String, message: String },
-    /// A field is missing, unknown or out of range: `<file>: <field path>: <problem>; <valid>`.
-    #[error("{file}: {field}: {problem}")]
-    Invalid {
-        file: String,
-        field: String,
-        problem: String,
-    },
-    /// A value could not be converted to or from wire words.
-    #[error("signal {signal}: {problem}")]
-    Value { signal: SignalName, problem: String },
+/// A value that cannot be converted to or from a signal's wire words (out of the type's range,
+/// or the wrong number of words).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("signal {signal}: {problem}")]
+pub struct CodecError {
+    /// The signal whose conversion failed.
+    pub signal: SignalName,
+    /// What is wrong, with the valid range where there is one.
+    pub problem: String,
 }
 
 /// One mapped signal.
@@ -158,7 +121,7 @@ impl Signal {
 
     /// Engineering value from wire words (`raw · scale + offset`). A bool is one word, 0 or
     /// non-zero (a coil read as a bit: pass 0/1). An f32 NaN passes through as NaN.
-    pub fn decode(&self, words: &[u16]) -> Result<f64, MapError> {
+    pub fn decode(&self, words: &[u16]) -> Result<f64, CodecError> {
         let n = usize::from(self.word_count());
         if words.len() != n {
             return Err(self.value_err(format!("expected {n} word(s), got {}", words.len())));
@@ -186,12 +149,12 @@ impl Signal {
     /// Wire words from an engineering value (inverse of [`Signal::decode`]). Integer types
     /// round to the nearest raw value and reject values outside the type's range (and NaN);
     /// f32 passes NaN and infinities through. A bool is 1 for any non-zero value.
-    pub fn encode(&self, value: f64) -> Result<Vec<u16>, MapError> {
+    pub fn encode(&self, value: f64) -> Result<Vec<u16>, CodecError> {
         if self.value_type == ValueType::Bool {
             return Ok(vec![u16::from(value != 0.0 && !value.is_nan())]);
         }
         let raw = (value - self.offset) / self.scale;
-        let int_range = |lo: f64, hi: f64| -> Result<i64, MapError> {
+        let int_range = |lo: f64, hi: f64| -> Result<i64, CodecError> {
             let r = raw.round();
             if !r.is_finite() || r < lo || r > hi {
                 Err(self.value_err(format!(
@@ -222,8 +185,8 @@ impl Signal {
         u32::from(self.address) + u32::from(self.word_count()) - 1
     }
 
-    fn value_err(&self, problem: String) -> MapError {
-        MapError::Value {
+    fn value_err(&self, problem: String) -> CodecError {
+        CodecError {
             signal: self.name,
             problem,
         }
@@ -328,7 +291,7 @@ impl RegisterMap {
     }
 
     /// Builds a map from already-validated parts (used by the parser).
-    fn from_parts(
+    pub(crate) fn from_parts(
         source: &Path,
         connection: Connection,
         signals: BTreeMap<SignalName, Signal>,
@@ -341,6 +304,3 @@ impl RegisterMap {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::link::{LinkError, LinkHandle};
-use crate::register_map::SignalName;
+use crate::link::error::LinkError;
+use crate::link::LinkHandle;
+use crate::rig::names::SignalName;
 
 /// The safe-state writes in the order they are issued (pump first: it must not deadhead against
 /// closing valves), with their values. Signals absent from the map are skipped.
@@ -47,7 +48,7 @@ impl SafeStateReport {
         let parts: Vec<String> = self
             .failed
             .iter()
-            .map(|(s, e)| format!("{}: {e}", s.as_str()))
+            .map(|(s, e)| format!("{}: {}", s.as_str(), e.detail()))
             .collect();
         format!(
             "SAFE STATE NOT CONFIRMED — check the rig by hand: {}",
@@ -77,7 +78,7 @@ pub async fn drive_safe_state(link: &LinkHandle, grace: Duration) -> SafeStateRe
             match link.write(*signal, *value).await {
                 Ok(()) => *last = None,
                 Err(e) => {
-                    tracing::warn!("safe state: {} = {value}: {e}", signal.as_str());
+                    tracing::warn!("safe state: {} = {value}: {}", signal.as_str(), e.detail());
                     *last = Some(e);
                 }
             }

@@ -5,13 +5,17 @@
 //! Text uses DejaVu Sans embedded in the binary (`coldtray-assets`), so plots render on a factory
 //! PC without font packages.
 
+use std::io::BufWriter;
 use std::path::Path;
+
+use coldtray_io::atomic::{AtomicFile, Durability};
 
 use plotters::prelude::*;
 
-use crate::leak_rate::{fit_leak, DecayPoint, LeakFit};
-use crate::recipe::Recipe;
-use crate::record::{Outcome, Phase, RecordError, TestRecord};
+use crate::l10::leak_rate::{fit_leak, DecayPoint, LeakFit};
+use crate::l10::recipe::Recipe;
+use crate::l10::result::{Outcome, Phase, TestRecord};
+use crate::records::record::RecordError;
 
 const FAMILY: &str = coldtray_assets::FAMILY;
 
@@ -47,21 +51,61 @@ fn phase_spans(record: &TestRecord) -> Vec<(Phase, f64, f64)> {
     spans
 }
 
-/// Draws the plot of `record` to `path` (PNG).
+/// Plot width, pixels.
+const WIDTH_PX: u32 = 1000;
+
+/// Draws the plot of `record` to `path` (PNG), atomically: the image is drawn in memory and
+/// the file appears complete or not at all (a killed process leaves no empty or half PNG).
 pub fn draw(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), RecordError> {
     let plot_err = |message: String| RecordError::Plot {
         path: path.to_path_buf(),
         message,
     };
     ensure_font().map_err(plot_err)?;
-    draw_inner(record, recipe, path).map_err(plot_err)
+    let has_flow = record.trace.iter().any(|p| p.phase == Phase::Flow);
+    let height_px = if has_flow { 760 } else { 520 };
+    let mut rgb = vec![0u8; (WIDTH_PX * height_px * 3) as usize];
+    draw_inner(record, recipe, &mut rgb, height_px, has_flow).map_err(plot_err)?;
+    write_png(path, &rgb, height_px)
 }
 
-fn draw_inner(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), String> {
+/// Encodes 8-bit RGB pixels as a PNG written through [`AtomicFile`].
+fn write_png(path: &Path, rgb: &[u8], height_px: u32) -> Result<(), RecordError> {
+    let io = |action: &'static str| {
+        move |source| RecordError::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let png_err = |e: png::EncodingError| match e {
+        png::EncodingError::IoError(source) => io("cannot write")(source),
+        other => RecordError::Plot {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    };
+    let mut file = AtomicFile::create(path).map_err(io("cannot create"))?;
+    {
+        let mut enc = png::Encoder::new(BufWriter::new(file.file()), WIDTH_PX, height_px);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(png_err)?;
+        w.write_image_data(rgb).map_err(png_err)?;
+        w.finish().map_err(png_err)?;
+    }
+    file.commit(Durability::Atomic).map_err(io("cannot commit"))
+}
+
+fn draw_inner(
+    record: &TestRecord,
+    recipe: &Recipe,
+    rgb: &mut [u8],
+    height: u32,
+    has_flow: bool,
+) -> Result<(), String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
-    let has_flow = record.trace.iter().any(|p| p.phase == Phase::Flow);
-    let height = if has_flow { 760 } else { 520 };
-    let root = BitMapBackend::new(path, (1000, height)).into_drawing_area();
+    let root = BitMapBackend::with_buffer(rgb, (WIDTH_PX, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(&x))?;
     let (top, bottom) = if has_flow {
         root.split_vertically(500)
@@ -265,11 +309,11 @@ fn draw_zoom(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::record::TracePoint;
+    use crate::l10::result::TracePoint;
 
     #[test]
     fn draws_a_png_with_phases_and_fit() {
-        let recipe = crate::recipe::load_recipe(
+        let recipe = crate::l10::recipe::load_recipe(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/l10-vr200.toml"),
         )
         .unwrap();

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::register_map::SignalName;
+use crate::rig::names::SignalName;
 
 /// Why a test was aborted. Displays as a sentence for the record's `reason`.
 #[derive(Debug, Clone, PartialEq)]

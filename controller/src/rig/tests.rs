@@ -1,6 +1,7 @@
 //! Codec and read-plan unit tests; words are computed by hand from IEEE 754 / two's complement.
 
-use super::*;
+use super::map::*;
+use super::names::SignalName;
 
 fn sig(value_type: ValueType, word_order: WordOrder, scale: f64, offset: f64) -> Signal {
     Signal {

@@ -13,14 +13,16 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::watch;
 
-use crate::leak_rate::{fit_leak, DecayPoint};
+use crate::l10::leak_rate::{fit_leak, DecayPoint};
+use crate::link::sample::Sample;
 use crate::link::LinkHandle;
-use crate::recipe::{FlowSpec, Recipe};
-use crate::record::{format_time, FlowPoint, LeakResult, Outcome, Phase, TestRecord};
-use crate::register_map::SignalName::{self, *};
-use crate::safe_state::drive_safe_state;
-use crate::sampler::Sampler;
-use crate::supervisor::{AbortReason, Supervisor};
+use crate::l10::recipe::{FlowSpec, Recipe};
+use crate::l10::result::{format_time, FlowPoint, LeakResult, Outcome, Phase, TestRecord};
+use crate::rig::names::SignalName::{self, *};
+use crate::l10::safe_state::drive_safe_state;
+use crate::l10::sampler::Sampler;
+use crate::l10::abort::AbortReason;
+use crate::l10::supervisor::Supervisor;
 
 /// Pressure below which the tray counts as vented, kPa gauge.
 pub const VENTED_KPA: f64 = 5.0;
@@ -60,6 +62,16 @@ impl Default for RunOptions {
             link_loss: None,
         }
     }
+}
+
+/// How a step of the sequence ended when it did not abort: the test goes on with the step's
+/// result, or the tray has failed (a verdict on the tray, not a fault of the rig: the sequence
+/// still vents and records it). Aborts travel separately, as `Err(AbortReason)`.
+enum Step<T> {
+    /// The step succeeded; its result, e.g. the pressure the fill reached, kPa.
+    Continue(T),
+    /// The tray failed; the sentence for the record.
+    Fail(String),
 }
 
 /// A tray verdict (pass/fail) reached without an abort.
@@ -128,7 +140,7 @@ pub async fn run_sequence(
 }
 
 impl Run<'_> {
-    fn pressure(sample: &crate::link::Sample) -> f64 {
+    fn pressure(sample: &Sample) -> f64 {
         sample.get(TestPressure).unwrap_or(f64::NAN)
     }
 
@@ -140,9 +152,9 @@ impl Run<'_> {
         self.precheck().await?;
         let mut fail: Option<String> = None;
         match self.fill().await? {
-            Err(msg) => fail = Some(msg),
-            Ok(fill_kpa) => {
-                if let Err(msg) = self.stabilise(fill_kpa).await? {
+            Step::Fail(msg) => fail = Some(msg),
+            Step::Continue(fill_kpa) => {
+                if let Step::Fail(msg) = self.stabilise(fill_kpa).await? {
                     fail = Some(msg);
                 } else {
                     let leak = self.measure(fill_kpa).await?;
@@ -204,8 +216,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Fill until the target: `Ok(Ok(fill_kpa))`, or `Ok(Err(reason))` on a gross leak.
-    async fn fill(&mut self) -> Result<Result<f64, String>, AbortReason> {
+    /// Fill until the target: the pressure reached, kPa, or a gross-leak failure when the
+    /// target is not reached within `fill_timeout_s`.
+    async fn fill(&mut self) -> Result<Step<f64>, AbortReason> {
         self.s.phase = Phase::Fill;
         let k = &self.recipe.leak;
         self.set(VentValve, 0.0).await?;
@@ -217,10 +230,10 @@ impl Run<'_> {
             let p = Self::pressure(&self.s.poll().await?);
             highest = highest.max(p);
             if p >= k.test_pressure_kpa {
-                return Ok(Ok(p));
+                return Ok(Step::Continue(p));
             }
             if self.s.now_s() - start >= k.fill_timeout_s {
-                return Ok(Err(format!(
+                return Ok(Step::Fail(format!(
                     "gross leak: fill target {} kPa not reached in {} s (highest {highest:.1} kPa)",
                     k.test_pressure_kpa, k.fill_timeout_s
                 )));
@@ -236,8 +249,9 @@ impl Run<'_> {
         }
     }
 
-    /// Valves closed while the compression heat decays. `Ok(Err)` on a > 10 % fall.
-    async fn stabilise(&mut self, fill_kpa: f64) -> Result<Result<(), String>, AbortReason> {
+    /// Valves closed while the compression heat decays; a gross-leak failure on a fall of more
+    /// than [`GROSS_DROP_FRACTION`] of the fill pressure.
+    async fn stabilise(&mut self, fill_kpa: f64) -> Result<Step<()>, AbortReason> {
         self.s.phase = Phase::Stabilize;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
@@ -247,13 +261,13 @@ impl Run<'_> {
             let p = Self::pressure(&self.s.poll().await?);
             self.track_closed(p, start);
             if p < (1.0 - GROSS_DROP_FRACTION) * fill_kpa {
-                return Ok(Err(format!(
+                return Ok(Step::Fail(format!(
                     "gross leak: pressure fell from {fill_kpa:.1} to {p:.1} kPa ({:.0} %) during stabilisation",
                     100.0 * (fill_kpa - p) / fill_kpa
                 )));
             }
         }
-        Ok(Ok(()))
+        Ok(Step::Continue(()))
     }
 
     /// Pressure decay with every valve closed; least-squares, temperature-compensated leak.

@@ -23,9 +23,13 @@ use tokio::time::Instant;
 use tokio_modbus::client::{tcp, Context, Reader, Writer};
 use tokio_modbus::{ExceptionCode, Slave};
 
-use crate::register_map::{ReadBlock, RegisterMap, SignalName, Table};
+use crate::link::error::{LinkError, Op};
+use crate::link::sample::Sample;
+use crate::rig::map::{ReadBlock, RegisterMap, Table};
+use crate::rig::names::SignalName;
 
-pub use crate::link_types::{LinkError, Op, Sample};
+pub mod error;
+pub mod sample;
 
 /// Link settings. `request_timeout` is wall-clock and per Modbus transaction.
 #[derive(Debug, Clone)]
@@ -183,17 +187,21 @@ impl Link {
                     self.drop_context();
                     return Err(LinkError::Connect {
                         addr,
-                        message: e.to_string(),
+                        source: Arc::new(e),
                     });
                 }
                 Err(_) => {
                     self.drop_context();
-                    return Err(LinkError::Connect {
-                        addr,
-                        message: format!(
+                    let e = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
                             "no answer within {} ms",
                             self.cfg.request_timeout.as_millis()
                         ),
+                    );
+                    return Err(LinkError::Connect {
+                        addr,
+                        source: Arc::new(e),
                     });
                 }
             }
@@ -242,7 +250,7 @@ impl Link {
                     addr,
                     op,
                     signals: signals.to_vec(),
-                    message: e.to_string(),
+                    source: Arc::new(e),
                 })
             }
             Err(_) => {
@@ -307,21 +315,19 @@ impl Link {
                 let from = usize::from(sig.address - block.start);
                 let to = from + usize::from(sig.word_count());
                 let Some(w) = words.get(from..to) else {
-                    return Err(LinkError::Transport {
+                    // A reply that does not answer the request: like a mismatched header, the
+                    // context cannot be trusted with the next request.
+                    self.drop_context();
+                    return Err(LinkError::ShortReply {
                         addr: self.cfg.addr,
-                        op: Op::Read,
                         signals: block.members.clone(),
-                        message: format!(
-                            "short reply: {} word(s) for {}",
-                            words.len(),
-                            block.count
-                        ),
+                        got: words.len(),
+                        expected: block.count,
                     });
                 };
-                let value = sig.decode(w).map_err(|e| LinkError::Value {
-                    signal: *name,
+                let value = sig.decode(w).map_err(|source| LinkError::Value {
                     value: f64::NAN,
-                    problem: e.to_string(),
+                    source,
                 })?;
                 sample.insert(*name, value);
             }
@@ -448,11 +454,9 @@ impl LinkHandle {
         if !sig.table.is_writable() {
             return Err(LinkError::ReadOnly(name, sig.table));
         }
-        let words = sig.encode(value).map_err(|e| LinkError::Value {
-            signal: name,
-            value,
-            problem: e.to_string(),
-        })?;
+        let words = sig
+            .encode(value)
+            .map_err(|source| LinkError::Value { value, source })?;
         let deadline = Instant::now() + self.timeout * 2;
         let (reply, rx) = oneshot::channel();
         let request = Request::Write { name, words, reply };

@@ -50,6 +50,16 @@ pub const T0_K: f64 = 273.15;
 /// Moles in one standard cm³ (273.15 K, 101.325 kPa).
 pub const MOL_PER_STD_ML: f64 = 101_325.0e-6 / (R_J_PER_MOL_K * T0_K);
 
+/// A [`RigParams`] field with a value the physics cannot run with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("rig parameter {field}: {problem}")]
+pub struct InvalidRigParam {
+    /// The field, as named in a scenario's `[rig]` table.
+    pub field: &'static str,
+    /// The value and what would be valid.
+    pub problem: String,
+}
+
 /// Physical parameters of the emulated rig. Every field has a documented default; a scenario
 /// file may override any of them in its `[rig]` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,8 +143,9 @@ impl Default for RigParams {
 }
 
 impl RigParams {
-    /// Checks every parameter; returns `(field, problem)` for the first bad one.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+    /// Checks every parameter; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), InvalidRigParam> {
+        let bad = |field: &'static str, problem: String| Err(InvalidRigParam { field, problem });
         let positive = [
             ("volume_ml", self.volume_ml),
             ("fill_sccm_per_kpa", self.fill_sccm_per_kpa),
@@ -150,7 +161,7 @@ impl RigParams {
         ];
         for (name, v) in positive {
             if !(v.is_finite() && v > 0.0) {
-                return Err((name, format!("{v} is not a positive finite number")));
+                return bad(name, format!("{v} is not a positive finite number"));
             }
         }
         let non_negative = [
@@ -166,20 +177,23 @@ impl RigParams {
         ];
         for (name, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
-                return Err((name, format!("{v} is not a finite number ≥ 0")));
+                return bad(name, format!("{v} is not a finite number ≥ 0"));
             }
         }
         if !(self.ambient_c.is_finite() && self.ambient_c > -273.15) {
-            return Err((
+            return bad(
                 "ambient_c",
-                format!("{} is not a temperature", self.ambient_c),
-            ));
+                format!("{} °C is not a temperature (above −273.15 °C)", self.ambient_c),
+            );
         }
         if !(0.0..=1.0).contains(&self.sensor_coupling) {
-            return Err(("sensor_coupling", "must be in 0..=1".into()));
+            return bad(
+                "sensor_coupling",
+                format!("{} must be in 0..=1", self.sensor_coupling),
+            );
         }
         if self.step_s > 0.1 {
-            return Err(("step_s", "must be ≤ 0.1 s".into()));
+            return bad("step_s", format!("{} s must be ≤ 0.1 s", self.step_s));
         }
         Ok(())
     }
@@ -346,5 +360,4 @@ impl Rig {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-#[path = "physics_tests.rs"]
 mod tests;
