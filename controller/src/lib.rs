@@ -83,3 +83,7 @@ pub use runner::{prepare, Prepared};
 
 #[cfg(feature = "emulator")]
 pub use emulator::start as start_emulator;
+
+// The dev-dependency on this crate itself only turns the `emulator` feature on for the tests.
+#[cfg(test)]
+use coldtray_controller as _;

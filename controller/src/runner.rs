@@ -71,12 +71,16 @@ pub fn resolve(address: &str) -> Result<SocketAddr, RunError> {
         address: address.to_string(),
         source,
     };
-    address.to_socket_addrs().map_err(err)?.next().ok_or_else(|| {
-        err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "the name resolves to no address",
-        ))
-    })
+    address
+        .to_socket_addrs()
+        .map_err(err)?
+        .next()
+        .ok_or_else(|| {
+            err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the name resolves to no address",
+            ))
+        })
 }
 
 /// Loads and validates every input; opens the store and creates the output directory.

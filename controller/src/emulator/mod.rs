@@ -35,11 +35,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::rig::map::RegisterMap;
-use crate::rig::names::SignalName;
 use crate::emulator::faults::{Fault, ScheduledFault};
 use crate::emulator::physics::{InvalidRigParam, RigParams};
 use crate::emulator::sim::Sim;
+use crate::rig::map::RegisterMap;
+use crate::rig::names::SignalName;
 
 /// How to run the emulator.
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! Temperature-compensated leak rate from a pressure-decay measurement (rig-format.md).
+//! Temperature-compensated leak rate from a pressure-decay measurement.
 //!
 //! The amount of gas in the closed volume V is n ∝ P_abs/T_abs, so a leak shows as a falling
 //! P/T, while a pressure drop caused only by the gas cooling (compression heat decaying) leaves

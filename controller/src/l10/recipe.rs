@@ -1,4 +1,4 @@
-//! `recipe.toml`: the test program (rig-format.md), parsed with serde and validated before the
+//! `recipe.toml`: the test program (docs/formats/recipe.md), parsed with serde and validated before the
 //! rig is touched.
 //!
 //! Validation rules (every one has a test):

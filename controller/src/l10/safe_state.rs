@@ -1,5 +1,5 @@
-//! Driving the rig to its safe state: pump off, fill closed, isolation closed, vent open
-//! (rig-format.md). Every write is attempted even when an earlier one failed. Writes that fail
+//! Driving the rig to its safe state: pump off, fill closed, isolation closed, vent open.
+//! Every write is attempted even when an earlier one failed. Writes that fail
 //! are attempted again — as explicit new writes, never a silent re-send by the link — until they
 //! succeed or the grace period ends, so a link that comes back within the grace period still
 //! gets the rig safe.

@@ -241,7 +241,11 @@ impl Sampler {
                 Ok(())
             }
             Err(e) if e.is_transport() => Err(AbortReason::CommandFailed {
-                error: format!("command {} = {value} failed: {}", signal.as_str(), e.detail()),
+                error: format!(
+                    "command {} = {value} failed: {}",
+                    signal.as_str(),
+                    e.detail()
+                ),
             }),
             Err(e) => Err(AbortReason::LinkRefused { error: e.detail() }),
         }

@@ -1,5 +1,5 @@
 //! The L10 test sequence: precheck → fill → stabilise → measure → vent → flow steps → pump off
-//! → verdict (rig-format.md). Any supervisor abort, failed command or operator stop drives the
+//! → verdict. Any supervisor abort, failed command or operator stop drives the
 //! safe state at once and yields an `aborted` record with the trace so far. Every test — pass,
 //! fail or abort — ends with the safe state written.
 //!
@@ -13,16 +13,16 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::watch;
 
+use crate::l10::abort::AbortReason;
 use crate::l10::leak_rate::{fit_leak, DecayPoint};
-use crate::link::sample::Sample;
-use crate::link::LinkHandle;
 use crate::l10::recipe::{FlowSpec, Recipe};
 use crate::l10::result::{format_time, FlowPoint, LeakResult, Outcome, Phase, TestRecord};
-use crate::rig::names::SignalName::{self, *};
 use crate::l10::safe_state::drive_safe_state;
 use crate::l10::sampler::Sampler;
-use crate::l10::abort::AbortReason;
 use crate::l10::supervisor::Supervisor;
+use crate::link::sample::Sample;
+use crate::link::LinkHandle;
+use crate::rig::names::SignalName::{self, *};
 
 /// Pressure below which the tray counts as vented, kPa gauge.
 pub const VENTED_KPA: f64 = 5.0;

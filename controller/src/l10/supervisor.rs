@@ -10,7 +10,7 @@
 //! | `flow` | −2 % … 150 % of `max_flow_lpm` | a meter reads near-zero noise both ways; 1.5× the limit is beyond the loop |
 //! | `pump_speed` | −5 … 150 % | drive feedback |
 //!
-//! Then the limits (rig-format.md "never commanded beyond, abort when exceeded"): any pressure
+//! Then the limits (the recipe's `[limits]`: "never commanded beyond, abort when exceeded"): any pressure
 //! above `max_pressure_kpa`, flow above `max_flow_lpm`, pump speed more than 5 points above
 //! `max_pump_speed_pct`; e-stop; pump fault; and two phase-aware plausibility checks: pressure
 //! rising more than [`DRIFT_RISE_KPA`] above its lowest value while every valve is closed
@@ -21,10 +21,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::l10::leak_rate::ATM_KPA;
 use crate::l10::abort::AbortReason;
-use crate::link::sample::Sample;
+use crate::l10::leak_rate::ATM_KPA;
 use crate::l10::recipe::Limits;
+use crate::link::sample::Sample;
 use crate::rig::names::SignalName;
 
 /// Rise above the lowest pressure seen with every valve closed that counts as sensor drift, kPa.

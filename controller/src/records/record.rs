@@ -35,7 +35,9 @@ pub enum RecordError {
     #[error("cannot serialise or read back the record as JSON")]
     Json(#[from] serde_json::Error),
     /// The record's `started_at` is not an RFC 3339 time (the store orders rows by it).
-    #[error("the record's started_at {value:?} is not an RFC 3339 time such as 2026-11-26T12:00:00Z")]
+    #[error(
+        "the record's started_at {value:?} is not an RFC 3339 time such as 2026-11-26T12:00:00Z"
+    )]
     StartedAt {
         /// The value as found in the record.
         value: String,

@@ -1,8 +1,8 @@
-//! The signal names the controller knows (rig-format.md).
+//! The signal names the controller knows (docs/formats/register-map.md).
 
 use serde::{Deserialize, Serialize};
 
-/// The signals the controller knows (rig-format.md); map keys are their snake_case names.
+/// The signals the controller knows (docs/formats/register-map.md); map keys are their snake_case names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalName {
@@ -23,7 +23,7 @@ pub enum SignalName {
 }
 
 impl SignalName {
-    /// Every known signal, in the order of rig-format.md.
+    /// Every known signal, in the order of docs/formats/register-map.md.
     pub const ALL: [SignalName; 14] = [
         SignalName::TestPressure,
         SignalName::FillValve,

@@ -147,7 +147,9 @@ impl Check<'_> {
         match value {
             None => Ok(default),
             Some(Number(v)) if v.is_finite() => Ok(v),
-            Some(Number(v)) => Err(self.err(field, format!("{v} is not finite; give a finite number"))),
+            Some(Number(v)) => {
+                Err(self.err(field, format!("{v} is not finite; give a finite number")))
+            }
         }
     }
 

@@ -2,6 +2,8 @@
 
 use super::map::*;
 use super::names::SignalName;
+use super::parse::parse_map;
+use std::path::Path;
 
 fn sig(value_type: ValueType, word_order: WordOrder, scale: f64, offset: f64) -> Signal {
     Signal {

@@ -11,7 +11,7 @@
 //! - gross leak (fault): `ṅ = −C_gross · P_gauge`;
 //! - leak (fault): a constant `Q` sccm out (`ṅ = −Q · 4.4615e-5 / 60` mol/s) while
 //!   `P_gauge ≥ 10 kPa`, ramping linearly to 0 at 0 kPa. A constant molar outflow is exactly what
-//!   rig-format.md's formula `V·(P1/T1 − P2/T2)·(273.15/101.325)/(Δt/60)` recovers.
+//!   the pressure-decay leak formula `V·(P1/T1 − P2/T2)·(273.15/101.325)/(Δt/60)` recovers.
 //!
 //! The conductance terms are integrated exactly over a step (the pressure relaxes
 //! exponentially toward the conductance-weighted target), so the step is stable for any volume.
@@ -183,7 +183,10 @@ impl RigParams {
         if !(self.ambient_c.is_finite() && self.ambient_c > -273.15) {
             return bad(
                 "ambient_c",
-                format!("{} °C is not a temperature (above −273.15 °C)", self.ambient_c),
+                format!(
+                    "{} °C is not a temperature (above −273.15 °C)",
+                    self.ambient_c
+                ),
             );
         }
         if !(0.0..=1.0).contains(&self.sensor_coupling) {

@@ -53,7 +53,7 @@ fn pump_operating_point_is_on_both_curves() {
     assert!((rig.flow_lpm(false) - 7.5).abs() < 0.01);
 }
 
-/// rig-format.md's leak formula: V·(P1/T1 − P2/T2)·(273.15/101.325)/(Δt/60).
+/// the pressure-decay leak formula: V·(P1/T1 − P2/T2)·(273.15/101.325)/(Δt/60).
 fn leak_sccm(v_ml: f64, p1_kpa_g: f64, t1_c: f64, p2_kpa_g: f64, t2_c: f64, dt_s: f64) -> f64 {
     let (p1, p2) = (p1_kpa_g + P_ATM_KPA, p2_kpa_g + P_ATM_KPA);
     let (t1, t2) = (t1_c + T0_K, t2_c + T0_K);

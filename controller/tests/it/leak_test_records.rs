@@ -1,17 +1,16 @@
 //! Records through the runner (what `coldtray leak-test` does): after a pass, a fail and an
 //! abort the JSON file, the SQLite row and the trace plot exist and agree; bad inputs are
 //! rejected before the rig is touched.
-#![allow(clippy::unwrap_used)]
-
-mod leak_test_support;
 
 use std::path::{Path, PathBuf};
 
-use coldtray_controller::emulator::{Fault, ScheduledFault};
-use coldtray_controller::record::{Outcome, TestRecord};
-use coldtray_controller::runner::{prepare, Prepared, RunError};
-use coldtray_controller::store::{first_pass_yield, Filter, Store};
-use leak_test_support::*;
+use crate::support::leak_test::*;
+use coldtray_controller::emulator::faults::{Fault, ScheduledFault};
+use coldtray_controller::records::store::{first_pass_yield, Filter};
+use coldtray_controller::runner::RunError;
+use coldtray_controller::Store;
+use coldtray_controller::{prepare, Prepared};
+use coldtray_controller::{Outcome, TestRecord};
 use tokio::sync::watch;
 
 const SCALE: f64 = 50.0;

@@ -1,10 +1,11 @@
-//! Every recipe rejection rule (rig-format.md, coldtray_controller::recipe), and the shipped examples.
-#![allow(clippy::unwrap_used)]
+//! Every recipe rejection rule (`coldtray_controller::l10::recipe`), one line per message, and
+//! the shipped examples.
 
 use std::path::{Path, PathBuf};
 
-use coldtray_controller::recipe::{load_recipe, parse_recipe, validate_against_map, RecipeError};
-use coldtray_controller::register_map::parse_map;
+use coldtray_controller::l10::recipe::{load_recipe, parse_recipe, validate_against_map};
+use coldtray_controller::rig::parse::parse_map;
+use coldtray_io::ConfigErrorKind;
 
 const GOOD: &str = r#"
 name = "L10 VR200 compute tray"
@@ -173,10 +174,13 @@ fn unknown_missing_and_mistyped_fields_are_rejected() {
     rejected(&with("volume_ml", "volume_mL = 400.0"), "volume_mL");
     rejected(&with("volume_ml", ""), "volume_ml");
     rejected(&with("volume_ml", "volume_ml = \"big\""), "volume_ml");
-    assert!(matches!(
-        load_recipe(Path::new("/nonexistent/recipe.toml")),
-        Err(RecipeError::Read { .. })
-    ));
+    let e = load_recipe(Path::new("/nonexistent/recipe.toml")).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Read);
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/recipe.toml: cannot read"),
+        "{e}"
+    );
 }
 
 const MAP_NO_FLOW: &str = r#"
@@ -232,7 +236,7 @@ fn shipped_recipe_fits_the_shipped_map() {
     if !map_path.exists() {
         return; // emu's map not committed yet
     }
-    let map = coldtray_controller::register_map::load_map(&map_path).unwrap();
+    let map = coldtray_controller::rig::parse::load_map(&map_path).unwrap();
     let r = load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap();
     validate_against_map(&r, &map).unwrap();
 }

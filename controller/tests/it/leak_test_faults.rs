@@ -8,17 +8,15 @@
 //! Faults that need time to become visible have their own documented window (a frozen sensor:
 //! 10 identical samples; blocked flow: after the step's settle time; link faults: the link-loss
 //! time plus the reconnect).
-#![allow(clippy::unwrap_used)]
-
-mod leak_test_support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use coldtray_controller::emulator::{Fault, ScheduledFault};
-use coldtray_controller::record::{Outcome, TestRecord};
-use coldtray_controller::register_map::{parse_map, RegisterMap, SignalName};
-use leak_test_support::*;
+use crate::support::leak_test::*;
+use coldtray_controller::emulator::faults::{Fault, ScheduledFault};
+use coldtray_controller::rig::parse::parse_map;
+use coldtray_controller::{Outcome, TestRecord};
+use coldtray_controller::{RegisterMap, SignalName};
 use tokio::sync::watch;
 
 const SCALE: f64 = 10.0;
@@ -127,7 +125,7 @@ async fn pressure_out_of_range_on_an_integer_mapped_sensor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pressure_stuck() {
     // Needs FROZEN_SAMPLES (10) identical readings to be told from a quiet sensor.
-    let window = (coldtray_controller::supervisor::FROZEN_SAMPLES as f64 + 2.0) * POLL_S;
+    let window = (coldtray_controller::l10::supervisor::FROZEN_SAMPLES as f64 + 2.0) * POLL_S;
     scheduled(
         map(500),
         Fault::PressureStuck,
@@ -304,7 +302,7 @@ async fn precheck_refuses_an_estop_and_a_pressurised_tray() {
     assert!(rec
         .trace
         .iter()
-        .all(|t| t.phase == coldtray_controller::record::Phase::Precheck));
+        .all(|t| t.phase == coldtray_controller::l10::result::Phase::Precheck));
     assert!(is_safe(&emu.state()));
 
     // A tray left at pressure by someone else: precheck refuses to start.

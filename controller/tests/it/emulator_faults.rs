@@ -1,15 +1,13 @@
 //! Every fault kind is observable over Modbus (or in the true state), injected now or
 //! scheduled at an emulated time, and leak physics checked from the true state with the
-//! rig-format.md formula.
-#![allow(clippy::unwrap_used)]
-
-mod emulator_support;
+//! pressure-decay leak formula.
 
 use std::time::{Duration, Instant};
 
-use coldtray_controller::emulator::{EmulatorConfig, EmulatorHandle, Fault, ScheduledFault};
-use coldtray_controller::register_map::SignalName;
-use emulator_support::{client, example_map, start_config};
+use crate::support::emulator::{client, example_map, start_config};
+use coldtray_controller::emulator::faults::{Fault, ScheduledFault};
+use coldtray_controller::emulator::{EmulatorConfig, EmulatorHandle};
+use coldtray_controller::SignalName;
 use tokio_modbus::prelude::*;
 
 async fn start_with(time_scale: f64, faults: Vec<ScheduledFault>) -> EmulatorHandle {
@@ -223,7 +221,7 @@ async fn scheduled_faults_fire_at_emulated_times() {
 }
 
 /// Fill to 525 kPa over Modbus, close, wait `stab_s`, and measure `meas_s` from the TRUE
-/// state with the rig-format.md formula (true gas temperature).
+/// state with the pressure-decay leak formula V·(P1/T1 − P2/T2)·(273.15/101.325)/(Δt/60) (true gas temperature).
 async fn true_leak(
     emu: &EmulatorHandle,
     ctx: &mut client::Context,

@@ -1,12 +1,9 @@
 //! Robustness: garbage on the wire does not stop the server, and many clients at once all
 //! get answers.
-#![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 
-mod emulator_support;
-
-use emulator_support::{example_map, start};
+use crate::support::emulator::{example_map, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_modbus::prelude::*;

@@ -1,34 +1,36 @@
 //! Shared helpers of the leak_test_* integration tests: the shipped map and recipe, an emulator
 //! on an ephemeral loopback port, one test run through the real Modbus link, and a watcher that
 //! timestamps (in emulated seconds) when the rig's true state became safe.
-#![allow(clippy::unwrap_used, dead_code)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use coldtray_controller::emulator::{self, EmulatorConfig, EmulatorHandle, ScheduledFault, TrueState};
+use coldtray_controller::emulator::faults::ScheduledFault;
+use coldtray_controller::emulator::{self, EmulatorConfig, EmulatorHandle, TrueState};
+use coldtray_controller::l10::recipe::{load_recipe, Recipe};
+use coldtray_controller::l10::sequence::run_sequence;
 use coldtray_controller::link::{Link, LinkConfig};
-use coldtray_controller::recipe::{load_recipe, Recipe};
-use coldtray_controller::record::TestRecord;
-use coldtray_controller::register_map::{load_map, RegisterMap};
-use coldtray_controller::sequence::{run_sequence, RunOptions};
+use coldtray_controller::rig::parse::load_map;
+use coldtray_controller::RegisterMap;
+use coldtray_controller::RunOptions;
+use coldtray_controller::TestRecord;
 use tokio::sync::watch;
 
-pub fn repo(p: &str) -> PathBuf {
+pub(crate) fn repo(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
 }
 
 /// The shipped map with a shorter request timeout (wall ms) for link-fault tests.
-pub fn map(timeout_ms: u64) -> RegisterMap {
+pub(crate) fn map(timeout_ms: u64) -> RegisterMap {
     let mut m = load_map(&repo("examples/rig/map.toml")).unwrap();
     m.connection.timeout_ms = timeout_ms;
     m
 }
 
 /// The shipped recipe.
-pub fn recipe() -> Recipe {
+pub(crate) fn recipe() -> Recipe {
     load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap()
 }
 
@@ -36,7 +38,7 @@ pub fn recipe() -> Recipe {
 /// Measure runs ≈ 8–14 s, vent ≈ 14–19 s, flow ≈ 19–21 s (emulated). Three seconds do not let
 /// the compression heat decay (a false leak of a few sccm), so the leak threshold is raised to
 /// 50 sccm: fault tests judge the safety path, not the leak.
-pub fn quick_recipe() -> Recipe {
+pub(crate) fn quick_recipe() -> Recipe {
     let mut r = recipe();
     r.leak.max_leak_sccm = 50.0;
     r.leak.stabilize_s = 3.0;
@@ -48,7 +50,7 @@ pub fn quick_recipe() -> Recipe {
     r
 }
 
-pub async fn emulator(
+pub(crate) async fn emulator(
     map: &RegisterMap,
     time_scale: f64,
     faults: Vec<ScheduledFault>,
@@ -65,7 +67,7 @@ pub async fn emulator(
     Arc::new(emu)
 }
 
-pub fn options(time_scale: f64) -> RunOptions {
+pub(crate) fn options(time_scale: f64) -> RunOptions {
     RunOptions {
         time_scale,
         safe_state_grace: Duration::from_secs(5),
@@ -74,7 +76,7 @@ pub fn options(time_scale: f64) -> RunOptions {
 }
 
 /// Runs one test against `emu` over Modbus TCP and returns the record.
-pub async fn run(
+pub(crate) async fn run(
     map: &RegisterMap,
     recipe: &Recipe,
     emu: &EmulatorHandle,
@@ -84,7 +86,7 @@ pub async fn run(
     run_with_cancel(map, recipe, emu, opts, rx).await
 }
 
-pub async fn run_with_cancel(
+pub(crate) async fn run_with_cancel(
     map: &RegisterMap,
     recipe: &Recipe,
     emu: &EmulatorHandle,
@@ -97,19 +99,19 @@ pub async fn run_with_cancel(
 }
 
 /// Pump off, fill closed, isolation closed, vent open (the commands as the PLC holds them).
-pub fn is_safe(s: &TrueState) -> bool {
+pub(crate) fn is_safe(s: &TrueState) -> bool {
     !s.pump_run && !s.fill_open && !s.isolation_open && s.vent_open
 }
 
 /// Watches the true state every 0.5 ms wall; `first_safe_after(t)` = the first emulated time
 /// ≥ t at which the rig was (and stayed, until the watcher stopped) safe.
-pub struct SafetyWatch {
+pub(crate) struct SafetyWatch {
     stop: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<Vec<(f64, bool)>>,
 }
 
 impl SafetyWatch {
-    pub fn start(emu: Arc<EmulatorHandle>) -> SafetyWatch {
+    pub(crate) fn start(emu: Arc<EmulatorHandle>) -> SafetyWatch {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let task = tokio::spawn(async move {
@@ -134,7 +136,7 @@ impl SafetyWatch {
     }
 
     /// Stops watching; returns when the rig last became safe (and stayed safe), if it is safe.
-    pub async fn finish(self) -> Option<f64> {
+    pub(crate) async fn finish(self) -> Option<f64> {
         self.stop.store(true, Ordering::Relaxed);
         let timeline = self.task.await.unwrap();
         match timeline.last() {
@@ -145,7 +147,7 @@ impl SafetyWatch {
 }
 
 /// Waits (wall) until `cond` holds for the emulator's true state; returns that state.
-pub async fn wait_for(
+pub(crate) async fn wait_for(
     emu: &EmulatorHandle,
     limit: Duration,
     cond: impl Fn(&TrueState) -> bool,

@@ -2,18 +2,17 @@
 //! reply does not corrupt later reads (the context is dropped and re-opened), a timed-out write
 //! is not re-sent, exception replies are typed and keep the connection, contiguous signals are
 //! read in one request.
-#![allow(clippy::unwrap_used)]
-
-mod leak_test_support;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use coldtray_controller::emulator::Fault;
-use coldtray_controller::link::{Link, LinkConfig, LinkError, Op};
-use coldtray_controller::register_map::{SignalName::*, Table};
-use leak_test_support::*;
+use crate::support::leak_test::*;
+use coldtray_controller::emulator::faults::Fault;
+use coldtray_controller::link::error::{LinkError, Op};
+use coldtray_controller::link::{Link, LinkConfig};
+use coldtray_controller::rig::map::Table;
+use coldtray_controller::SignalName::*;
 use tokio_modbus::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

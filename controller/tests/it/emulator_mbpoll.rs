@@ -4,14 +4,11 @@
 //! mbpoll's references are 1-based unless `-0` is given; we always pass `-0` so `-r` is the
 //! wire address the map uses. `-t 3:float` reads input-register floats, little-endian word
 //! order unless `-B`. These tests FAIL (not skip) when mbpoll is missing: CI installs it.
-#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
-mod emulator_support;
-
+use crate::support::emulator::{example_map, start};
 use coldtray_controller::emulator::EmulatorHandle;
-use emulator_support::{example_map, start};
 
 /// Runs `mbpoll -m tcp -p PORT -0 -1 -o 1 <args> 127.0.0.1 [values]`; returns (success,
 /// stdout, stderr).

@@ -1,15 +1,13 @@
 //! The emulator over Modbus TCP with tokio-modbus's client: every signal where the map puts
 //! it, word orders, scaling, exceptions, unit id.
-#![allow(clippy::unwrap_used)]
-
-mod emulator_support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::emulator::{client, example_map, start};
 use coldtray_controller::emulator::{self, EmulatorConfig};
-use coldtray_controller::register_map::{parse_map, SignalName};
-use emulator_support::{client, example_map, start};
+use coldtray_controller::rig::parse::parse_map;
+use coldtray_controller::SignalName;
 use tokio_modbus::prelude::*;
 
 fn f32_big(w: &[u16]) -> f32 {
