@@ -61,7 +61,7 @@
 //! # fn main() {}
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 #![warn(unused_crate_dependencies)]
 
 #[cfg(feature = "emulator")]

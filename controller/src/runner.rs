@@ -47,19 +47,28 @@ pub enum RunError {
 
 /// Everything checked and ready; nothing has been sent to the rig yet.
 pub struct Prepared {
+    /// The register map.
     pub map: Arc<RegisterMap>,
+    /// The recipe, validated against the map.
     pub recipe: Recipe,
+    /// Serial number of the tray (a valid file name).
     pub serial: String,
+    /// The rig's address.
     pub addr: SocketAddr,
+    /// Where the JSON record and the plot go.
     pub out_dir: PathBuf,
+    /// The open result store.
     pub store: Store,
 }
 
 /// A finished, committed test.
 #[derive(Debug)]
 pub struct Completed {
+    /// The record, as stored.
     pub record: TestRecord,
+    /// The JSON file written.
     pub json_path: PathBuf,
+    /// The row id in the store.
     pub row_id: i64,
     /// The PNG, or why it could not be drawn (the record is stored either way).
     pub plot: Result<PathBuf, RecordError>,

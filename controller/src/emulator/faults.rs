@@ -8,7 +8,10 @@ use crate::rig::names::SignalName;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Fault {
     /// A constant leak of `sccm` out of the tray (replaces any earlier `Leak`).
-    Leak { sccm: f64 },
+    Leak {
+        /// Leak rate, sccm.
+        sccm: f64,
+    },
     /// A large orifice to atmosphere: a fill settles near 300 kPa and never reaches 525.
     GrossLeak,
     /// Regulator failure: the supply goes to `over_pressure_supply_kpa` (1000 kPa) and the fill
@@ -20,7 +23,10 @@ pub enum Fault {
     /// The pressure sensor reads NaN (f32 NaN; integer-mapped signals read the raw maximum).
     PressureNan,
     /// The pressure sensor reading drifts by `kpa_per_s` per emulated second.
-    PressureDrift { kpa_per_s: f64 },
+    PressureDrift {
+        /// Drift rate, kPa per emulated second.
+        kpa_per_s: f64,
+    },
     /// The pump drive trips: `pump_fault` reads true and the pump stops.
     PumpFault,
     /// The coolant path is blocked: hydraulic resistance × `blocked_k_factor`.
@@ -31,11 +37,22 @@ pub enum Fault {
     EStop,
     /// Every client socket is closed and new connections are refused for `refuse_s` WALL
     /// seconds (the listener is closed, so connects fail with "connection refused").
-    LinkDrop { refuse_s: f64 },
+    LinkDrop {
+        /// How long connections are refused, wall seconds.
+        refuse_s: f64,
+    },
     /// Every reply is delayed by `delay_ms` WALL milliseconds.
-    SlowReplies { delay_ms: u64 },
+    SlowReplies {
+        /// Delay, wall ms.
+        delay_ms: u64,
+    },
     /// Every request touching `signal` is answered with exception `code`.
-    Exception { signal: SignalName, code: u8 },
+    Exception {
+        /// The signal whose requests are refused.
+        signal: SignalName,
+        /// The Modbus exception code.
+        code: u8,
+    },
 }
 
 impl Fault {
@@ -63,6 +80,7 @@ impl Fault {
 pub struct ScheduledFault {
     /// Emulated seconds since the emulator started.
     pub at_s: f64,
+    /// The fault.
     pub fault: Fault,
 }
 
@@ -70,11 +88,17 @@ pub struct ScheduledFault {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum PressureSensor {
     #[default]
+    /// Reads the (noisy) true pressure.
     Normal,
+    /// Frozen at this reading, kPa.
     Stuck(f64),
+    /// Reads NaN.
     Nan,
+    /// Drifts away from the true pressure.
     Drift {
+        /// Drift rate, kPa per emulated second.
         kpa_per_s: f64,
+        /// Emulated time the drift started, s.
         since_s: f64,
     },
 }
@@ -82,14 +106,23 @@ pub enum PressureSensor {
 /// The faults active now.
 #[derive(Debug, Clone, Default)]
 pub struct ActiveFaults {
+    /// Leak out of the tray, sccm.
     pub leak_sccm: f64,
+    /// The gross-leak orifice is open.
     pub gross_leak: bool,
+    /// The regulator has failed (supply at `over_pressure_supply_kpa`, fill path open).
     pub over_pressure: bool,
+    /// What the pressure sensor shows.
     pub pressure: PressureSensor,
+    /// The pump drive has tripped.
     pub pump_fault: bool,
+    /// The coolant path is blocked.
     pub blocked_flow: bool,
+    /// The emergency stop is pressed.
     pub estop: bool,
+    /// Delay added to every reply, wall ms.
     pub slow_ms: u64,
+    /// Injected exception code per signal.
     pub exceptions: Vec<(SignalName, u8)>,
 }
 

@@ -48,6 +48,7 @@ pub struct EmulatorConfig {
     pub time_scale: f64,
     /// Seed of the sensor-noise generator.
     pub seed: u64,
+    /// Physical parameters of the emulated rig.
     pub rig: RigParams,
     /// Faults that start at emulated times.
     pub faults: Vec<ScheduledFault>,
@@ -79,9 +80,13 @@ pub struct TrueState {
     pub true_leak_sccm: f64,
     /// Valve and pump commands as last written (the e-stop's hardware override is not shown).
     pub fill_open: bool,
+    /// Vent valve command as last written.
     pub vent_open: bool,
+    /// Isolation valve command as last written.
     pub isolation_open: bool,
+    /// Pump run command as last written.
     pub pump_run: bool,
+    /// Pump speed setpoint as last written, %.
     pub pump_speed_setpoint_pct: f64,
     /// Actual pump speed, %.
     pub pump_speed_pct: f64,
@@ -89,7 +94,9 @@ pub struct TrueState {
     pub flow_lpm: f64,
     /// True pressure drop across the tray, kPa.
     pub dp_kpa: f64,
+    /// The emergency stop is pressed.
     pub estop: bool,
+    /// The pump drive reports a fault.
     pub pump_fault: bool,
     /// Last heartbeat value written.
     pub heartbeat: u32,

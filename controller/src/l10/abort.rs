@@ -8,59 +8,100 @@ use crate::rig::names::SignalName;
 /// Why a test was aborted. Displays as a sentence for the record's `reason`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AbortReason {
+    /// A pressure signal read above the recipe limit.
     OverPressure {
+        /// The pressure signal.
         signal: SignalName,
+        /// Its reading, kPa gauge.
         kpa: f64,
+        /// The recipe limit `limits.max_pressure_kpa`, kPa.
         limit_kpa: f64,
     },
+    /// The emergency stop is pressed.
     EStop,
+    /// The pump drive reports a fault.
     PumpFault,
+    /// A sensor read NaN, infinity or a value outside its physical range (a broken sensor).
     SensorInvalid {
+        /// The sensor.
         signal: SignalName,
+        /// Its reading, engineering units.
         value: f64,
+        /// Lowest plausible reading.
         lo: f64,
+        /// Highest plausible reading.
         hi: f64,
     },
+    /// The flow read above the recipe limit.
     OverFlow {
+        /// The reading, L/min.
         flow_lpm: f64,
+        /// The recipe limit `limits.max_flow_lpm`, L/min.
         limit_lpm: f64,
     },
+    /// The pump speed read above the recipe limit (plus 5 % tolerance).
     OverSpeed {
+        /// The reading, %.
         speed_pct: f64,
+        /// The recipe limit `limits.max_pump_speed_pct`, %.
         limit_pct: f64,
     },
+    /// The test pressure rose with every valve closed.
     PressureDrift {
+        /// Rise above the lowest closed-valve pressure, kPa.
         rise_kpa: f64,
     },
+    /// A sensor repeated the same value for too many samples in a row.
     SensorFrozen {
+        /// The sensor.
         signal: SignalName,
+        /// The repeated reading, engineering units.
         value: f64,
+        /// How many samples in a row.
         samples: u32,
     },
+    /// The flow stayed far below the step's minimum after settling.
     BlockedFlow {
+        /// The reading, L/min.
         flow_lpm: f64,
+        /// The step's `min_flow_lpm`.
         expected_min_lpm: f64,
     },
+    /// The tray was not vented before the test started.
     NotVented {
+        /// The pressure at precheck, kPa gauge.
         kpa: f64,
     },
+    /// Venting did not bring the pressure below 5 kPa in `leak.vent_timeout_s`.
     VentTimeout {
+        /// The pressure when the time ran out, kPa gauge.
         kpa: f64,
+        /// Time spent venting, recipe seconds.
         after_s: f64,
     },
+    /// The link failed for longer than the link-loss time.
     LinkLost {
+        /// How long it had been failing, wall ms.
         for_ms: u64,
+        /// The last link error.
         error: String,
     },
+    /// The PLC refused a request (an exception reply) or the request was malformed.
     LinkRefused {
+        /// The link error.
         error: String,
     },
+    /// A command write failed on the transport.
     CommandFailed {
+        /// The command and the link error.
         error: String,
     },
+    /// The measure phase produced no usable leak rate.
     NoMeasurement {
+        /// Why.
         detail: String,
     },
+    /// The operator stopped the test.
     Cancelled,
 }
 

@@ -58,6 +58,7 @@ pub struct LeakFit {
     pub mean_t_k: f64,
     /// Gauge pressure of the first and last samples, kPa.
     pub start_kpa: f64,
+    /// Pressure at the end of the fit, kPa gauge.
     pub end_kpa: f64,
     /// Number of samples used.
     pub samples: usize,
@@ -74,8 +75,10 @@ impl LeakFit {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LeakRateError {
     #[error("the measure phase has {0} valid sample(s); at least 2 at different times are needed")]
+    /// Fewer samples than a fit needs (the number given).
     TooFewSamples(usize),
     #[error("volume {0} mL is not a positive finite number")]
+    /// The volume is not a positive number, mL.
     BadVolume(f64),
 }
 

@@ -32,8 +32,11 @@ pub const RECIPE_FORMAT: Format = Format {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
+    /// Highest pressure any pressure signal may read, kPa gauge.
     pub max_pressure_kpa: f64,
+    /// Highest pump speed ever commanded, %.
     pub max_pump_speed_pct: f64,
+    /// Highest flow the loop may read, L/min.
     pub max_flow_lpm: f64,
 }
 
@@ -61,8 +64,11 @@ pub struct LeakSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowStep {
+    /// Pump speed of the step, %.
     pub speed_pct: f64,
+    /// Lowest flow in band, L/min.
     pub min_flow_lpm: f64,
+    /// Highest flow in band, L/min.
     pub max_flow_lpm: f64,
     /// Upper bound of ΔP = inlet − outlet across the tray, kPa.
     pub max_dp_kpa: f64,
@@ -77,6 +83,7 @@ pub struct FlowSpec {
     /// Averaging window after settling (optional field, default 2 s).
     #[serde(default = "default_average_s")]
     pub average_s: f64,
+    /// The speed steps, run in order.
     pub steps: Vec<FlowStep>,
 }
 
@@ -88,10 +95,14 @@ fn default_average_s() -> f64 {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
+    /// A name for people (in the record).
     pub name: String,
+    /// Rig safety limits.
     pub limits: Limits,
+    /// The leak test.
     pub leak: LeakSpec,
     #[serde(default)]
+    /// The flow test, if the recipe has one.
     pub flow: Option<FlowSpec>,
     /// The file it came from (for error messages).
     #[serde(skip)]

@@ -12,12 +12,16 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The tray passed every check.
     Pass,
+    /// The tray failed a check (leak, gross leak, flow band).
     Fail,
+    /// The test stopped before a verdict (rig fault, limit, link loss, operator).
     Aborted,
 }
 
 impl Outcome {
+    /// The name used in records and the store.
     pub fn as_str(&self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -41,17 +45,24 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    /// Known starting state and plausibility checks.
     Precheck,
+    /// Filling to the test pressure.
     Fill,
+    /// Valves closed while the compression heat decays.
     Stabilize,
+    /// The pressure-decay measurement.
     Measure,
+    /// Venting to below 5 kPa.
     Vent,
+    /// The flow / ΔP steps.
     Flow,
     /// After an abort, while the safe state is driven.
     Safe,
 }
 
 impl Phase {
+    /// The name used in records.
     pub fn as_str(&self) -> &'static str {
         match self {
             Phase::Precheck => "precheck",
@@ -72,6 +83,7 @@ pub struct LeakResult {
     pub fill_kpa: f64,
     /// Pressure at the start and end of the measure phase, kPa gauge.
     pub start_kpa: f64,
+    /// Pressure at the end of the measure phase, kPa gauge.
     pub end_kpa: f64,
     /// Temperature-compensated leak rate, sccm.
     pub leak_sccm: f64,
@@ -83,39 +95,57 @@ pub struct LeakResult {
 /// One flow-test step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowPoint {
+    /// Pump speed commanded, %.
     pub speed_pct: f64,
+    /// Mean flow after settling, L/min.
     pub flow_lpm: f64,
+    /// Mean ΔP (inlet − outlet) after settling, kPa.
     pub dp_kpa: f64,
+    /// Flow and ΔP were in band.
     pub ok: bool,
 }
 
 /// One sample of the trace. Times are recipe (emulated) seconds since the test started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TracePoint {
+    /// Recipe seconds since the test started.
     pub t_s: f64,
+    /// The phase the sample was taken in.
     pub phase: Phase,
+    /// Test pressure, kPa gauge (`None`: not finite).
     pub test_pressure_kpa: Option<f64>,
+    /// Gas temperature, °C, if mapped.
     pub gas_temperature_c: Option<f64>,
+    /// Coolant flow, L/min, if mapped.
     pub flow_lpm: Option<f64>,
     #[serde(default)]
+    /// ΔP across the tray, kPa (optional field).
     pub dp_kpa: Option<f64>,
     #[serde(default)]
+    /// Pump speed feedback, % (optional field).
     pub pump_speed_pct: Option<f64>,
 }
 
 /// The record of one test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestRecord {
+    /// Serial number of the tray.
     pub serial: String,
+    /// Name of the recipe.
     pub recipe: String,
     /// RFC 3339 UTC, seconds precision (`2026-11-26T12:00:00Z`).
     pub started_at: String,
+    /// When the test ended, RFC 3339 UTC.
     pub finished_at: String,
+    /// The verdict.
     pub outcome: Outcome,
     /// A sentence for a person.
     pub reason: String,
+    /// Leak-test numbers, when the measure phase completed.
     pub leak: Option<LeakResult>,
+    /// Flow-test steps, in order.
     pub flow: Vec<FlowPoint>,
+    /// Every sample of the test.
     pub trace: Vec<TracePoint>,
 }
 

@@ -36,6 +36,7 @@ pub struct SafeStateReport {
 }
 
 impl SafeStateReport {
+    /// True when every safe-state write succeeded.
     pub fn confirmed(&self) -> bool {
         self.failed.is_empty()
     }

@@ -36,10 +36,15 @@ const HEARTBEAT_WRAP: u32 = 32_768;
 
 /// Polls the rig for the sequence; owns the trace.
 pub struct Sampler {
+    /// The link the samples are read over.
     pub link: LinkHandle,
+    /// Checks every sample.
     pub supervisor: Supervisor,
+    /// What the supervisor needs to know about the phase (closed valves, expected flow).
     pub ctx: CheckContext,
+    /// The phase new samples are recorded under.
     pub phase: Phase,
+    /// Every sample so far.
     pub trace: Vec<TracePoint>,
     cancel: watch::Receiver<bool>,
     cancel_open: bool,

@@ -61,6 +61,7 @@ const PRESSURES: [SignalName; 3] = [
 ];
 
 impl Supervisor {
+    /// A supervisor enforcing `limits`.
     pub fn new(limits: Limits) -> Supervisor {
         Supervisor { limits }
     }
@@ -151,6 +152,7 @@ pub struct LinkWatch {
 }
 
 impl LinkWatch {
+    /// A watch that allows the link to fail for up to `limit` (wall clock).
     pub fn new(limit: Duration) -> LinkWatch {
         LinkWatch {
             last_ok: Instant::now(),
@@ -158,6 +160,7 @@ impl LinkWatch {
         }
     }
 
+    /// Records a successful exchange.
     pub fn ok(&mut self) {
         self.last_ok = Instant::now();
     }

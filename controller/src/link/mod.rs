@@ -34,11 +34,15 @@ pub mod sample;
 /// Link settings. `request_timeout` is wall-clock and per Modbus transaction.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
+    /// The PLC (or emulator).
     pub addr: SocketAddr,
+    /// Modbus unit id.
     pub unit_id: u8,
+    /// Per-transaction timeout, wall clock.
     pub request_timeout: Duration,
     /// First reconnect delay after a failure; doubles up to `backoff_max`.
     pub backoff_min: Duration,
+    /// Longest reconnect delay.
     pub backoff_max: Duration,
     /// Capacity of the request channel.
     pub queue: usize,

@@ -38,19 +38,28 @@ CREATE INDEX IF NOT EXISTS tests_started ON tests (started_unix);
 /// One row of the store, without the trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestSummary {
+    /// Row id.
     pub id: i64,
+    /// Serial number of the tray.
     pub serial: String,
+    /// Name of the recipe.
     pub recipe: String,
+    /// Start time, RFC 3339 UTC.
     pub started_at: String,
+    /// Start time, seconds since 1970.
     pub started_unix: i64,
+    /// The verdict.
     pub outcome: Outcome,
+    /// The record's reason sentence.
     pub reason: String,
+    /// Leak rate, sccm, when measured.
     pub leak_sccm: Option<f64>,
 }
 
 /// Which rows to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Only tests of this serial number.
     pub serial: Option<String>,
     /// Only tests started at or after this instant.
     pub since: Option<DateTime<Utc>>,

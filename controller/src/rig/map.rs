@@ -51,11 +51,17 @@ impl Table {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueType {
+    /// One bit (coil or discrete input).
     Bool,
+    /// Unsigned 16-bit integer.
     U16,
+    /// Signed 16-bit integer.
     I16,
+    /// Unsigned 32-bit integer (two words).
     U32,
+    /// Signed 32-bit integer (two words).
     I32,
+    /// IEEE 754 single precision (two words).
     F32,
 }
 
@@ -99,14 +105,19 @@ pub struct CodecError {
 /// One mapped signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Signal {
+    /// Which signal.
     pub name: SignalName,
+    /// Its Modbus table.
     pub table: Table,
     /// 0-based address on the wire.
     pub address: u16,
+    /// Its wire type.
     pub value_type: ValueType,
+    /// Word order of 32-bit types.
     pub word_order: WordOrder,
     /// engineering value = raw · scale + offset
     pub scale: f64,
+    /// engineering value = raw · scale + offset
     pub offset: f64,
 }
 
@@ -196,8 +207,11 @@ impl Signal {
 /// The `[connection]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Connection {
+    /// Host name or IP address of the PLC.
     pub host: String,
+    /// TCP port.
     pub port: u16,
+    /// Modbus unit id.
     pub unit_id: u8,
     /// Per-request timeout (wall clock).
     pub timeout_ms: u64,
@@ -208,6 +222,7 @@ pub struct Connection {
 /// One read request covering several signals of one table at contiguous addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBlock {
+    /// The table all members are in.
     pub table: Table,
     /// First address (0-based).
     pub start: u16,
@@ -222,6 +237,7 @@ pub struct ReadBlock {
 pub struct RegisterMap {
     /// The file it was read from (for error messages).
     pub source: PathBuf,
+    /// The `[connection]` table.
     pub connection: Connection,
     signals: BTreeMap<SignalName, Signal>,
 }

@@ -6,19 +6,33 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalName {
+    /// Tray pressure, kPa gauge (read).
     TestPressure,
+    /// Fill valve, open = true (written).
     FillValve,
+    /// Vent valve, open = true (written).
     VentValve,
+    /// Emergency stop pressed (read).
     Estop,
+    /// Isolation valve between fill manifold and tray, open = true (written).
     IsolationValve,
+    /// Gas temperature in the tray, °C (read).
     GasTemperature,
+    /// Coolant pump run command (written).
     PumpRun,
+    /// Coolant pump speed setpoint, % (written).
     PumpSpeedSetpoint,
+    /// Coolant pump speed feedback, % (read).
     PumpSpeed,
+    /// Pump drive fault (read).
     PumpFault,
+    /// Coolant flow, L/min (read).
     Flow,
+    /// Coolant pressure at the tray inlet, kPa gauge (read).
     InletPressure,
+    /// Coolant pressure at the tray outlet, kPa gauge (read).
     OutletPressure,
+    /// Controller heartbeat counter (written).
     Heartbeat,
 }
 

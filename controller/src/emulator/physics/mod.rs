@@ -207,21 +207,27 @@ impl RigParams {
 pub struct Inputs {
     /// Fill path open (fill and isolation valves, after e-stop).
     pub fill_path_open: bool,
+    /// The vent valve is open.
     pub vent_open: bool,
     /// Pump commanded to run (after e-stop and pump fault).
     pub pump_on: bool,
+    /// Commanded pump speed, %.
     pub speed_setpoint_pct: f64,
+    /// Leak out of the tray, sccm.
     pub leak_sccm: f64,
+    /// The gross-leak orifice is open.
     pub gross_leak: bool,
     /// Regulator failure: supply at `over_pressure_supply_kpa` and the fill path open
     /// whatever the valves are commanded to.
     pub over_pressure: bool,
+    /// The coolant path is blocked.
     pub blocked_flow: bool,
 }
 
 /// The rig's physical state.
 #[derive(Debug, Clone)]
 pub struct Rig {
+    /// The parameters it runs with.
     pub params: RigParams,
     /// Gas in the tray volume, mol.
     pub n_mol: f64,
