@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use coldtray_controller::emulator::{self, EmulatorConfig};
 use coldtray_controller::link::{Link, LinkConfig};
-use coldtray_controller::register_map::{load_map, SignalName};
+use coldtray_controller::rig::names::SignalName;
+use coldtray_controller::rig::parse::load_map;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn link(c: &mut Criterion) {

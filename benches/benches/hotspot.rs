@@ -13,9 +13,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use coldtray_benches::time_min;
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use coldtray_solver::multigrid::Multigrid;
 use coldtray_solver::solve::{solve, SolveOptions};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 const CELLS: usize = 512;
 

@@ -28,7 +28,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use coldtray_benches::KERNEL_BYTES_PER_UNKNOWN as BPU;
-use coldtray_benches::{pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min};
+use coldtray_benches::{
+    pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min,
+};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
 use rayon::ThreadPool;

@@ -24,11 +24,11 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use coldtray_benches::load_example;
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use coldtray_solver::coarsen::coarsen;
 use coldtray_solver::krylov::{self, Method};
 use coldtray_solver::multigrid::Multigrid;
 use coldtray_solver::stencil::{norm, Operator};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 const CELLS_MM: [f64; 4] = [1.0, 0.5, 0.25, 0.125];
 const NCYCLES: usize = 10;

@@ -18,9 +18,9 @@
 use std::time::{Duration, Instant};
 
 use coldtray_benches::{load_example, measure_peak, PeakAlloc};
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use coldtray_solver::multigrid::Multigrid;
 use coldtray_solver::solve::{solve, SolveOptions};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;

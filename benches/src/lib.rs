@@ -16,8 +16,8 @@ pub mod reference;
 use std::path::PathBuf;
 use std::time::Instant;
 
-pub use peak_alloc::PeakAlloc;
 use coldtray_solver::stencil::Operator;
+pub use peak_alloc::PeakAlloc;
 
 /// Bytes one kernel streams per unknown in the nominal count used by every table: four
 /// coefficient arrays (gu, gv, gz, gb) + x + b + out, 8 bytes each.

@@ -8,8 +8,8 @@
 //! the sweep reads gu, gv, gz, gb, b and reads and writes x in place (also 7 × 8 B). Neighbour
 //! values of x (u ± 1, v ± 1, k ± 1) are assumed to come from cache.
 
-use rayon::prelude::*;
 use coldtray_solver::stencil::Operator;
+use rayon::prelude::*;
 
 /// out = b − A x for a conduction-only operator, one line (fixed v) at a time.
 fn residual_line(op: &Operator, v: usize, b: &[f64], x: &[f64], out: &mut [f64]) {

@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use coldtray_controller::emulator::{self, EmulatorConfig, Fault, ScheduledFault};
-use coldtray_controller::register_map::load_map;
+use coldtray_controller::emulator::faults::{Fault, ScheduledFault};
+use coldtray_controller::emulator::scenario::load_scenario;
+use coldtray_controller::emulator::{self, EmulatorConfig};
+use coldtray_controller::rig::parse::load_map;
 
 /// Arguments of `coldtray emulate`.
 #[derive(Debug, clap::Args)]
@@ -61,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let map = load_map(&args.map)?;
     let mut config = EmulatorConfig::default();
     if let Some(path) = &args.scenario {
-        let sc = emulator::load_scenario(path)?;
+        let sc = load_scenario(path)?;
         config.seed = sc.seed.unwrap_or(config.seed);
         config.time_scale = sc.time_scale.unwrap_or(config.time_scale);
         if let Some(rig) = sc.rig {

@@ -10,9 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use coldtray_controller::record::Outcome;
-use coldtray_controller::runner::prepare;
-use coldtray_controller::sequence::RunOptions;
+use coldtray_controller::{prepare, Outcome, RunOptions};
 use tokio::sync::watch;
 
 /// Arguments of `coldtray leak-test`.
@@ -120,8 +118,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         r.reason,
         done.json_path.display()
     );
-    if let Err(e) = &done.plot {
-        eprintln!("warning: {e} (the record is stored)");
+    if let Err(e) = done.plot {
+        eprintln!(
+            "warning: {:#} (the record is stored)",
+            anyhow::Error::from(e)
+        );
     }
     Ok(match r.outcome {
         Outcome::Pass => ExitCode::SUCCESS,

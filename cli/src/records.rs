@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use chrono::{DateTime, NaiveDate, Utc};
-use coldtray_controller::store::{first_pass_yield, Filter, Store, TestSummary};
+use coldtray_controller::records::store::{first_pass_yield, Filter, Store, TestSummary};
 
 /// Arguments of `coldtray records`.
 #[derive(Debug, clap::Args)]

@@ -9,59 +9,87 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use coldtray_io::config::ConfigError;
+
+use crate::l10::recipe::{load_recipe, validate_against_map, Recipe};
+use crate::l10::result::TestRecord;
+use crate::l10::sequence::{run_sequence, RunOptions};
+use crate::link::error::LinkError;
 use crate::link::{Link, LinkConfig};
-use crate::recipe::{load_recipe, validate_against_map, Recipe, RecipeError};
-use crate::record::{validate_serial, write_json, RecordError, TestRecord};
-use crate::register_map::{load_map, MapError, RegisterMap, SignalName};
-use crate::sequence::{run_sequence, RunOptions};
-use crate::store::Store;
+use crate::records::record::{validate_serial, write_json, RecordError};
+use crate::records::store::Store;
+use crate::rig::map::RegisterMap;
+use crate::rig::names::SignalName;
+use crate::rig::parse::load_map;
 
 /// Something stopped the test before it started, or the record could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The register map or the recipe is invalid (or they do not fit each other).
     #[error(transparent)]
-    Map(#[from] MapError),
-    #[error(transparent)]
-    Recipe(#[from] RecipeError),
+    Config(#[from] ConfigError),
+    /// The serial number is invalid, or the record could not be stored.
     #[error(transparent)]
     Record(#[from] RecordError),
-    #[error("cannot resolve the rig address {address:?}: {problem}; give HOST:PORT, e.g. 127.0.0.1:5020")]
-    Address { address: String, problem: String },
-    #[error("the rig does not answer, so no test was started and nothing was recorded: {0}; check --connect / the map's [connection] (host, port, unit_id) and that the PLC (or `coldtray emulate`) is running")]
-    Unreachable(crate::link::LinkError),
+    /// The rig's `HOST:PORT` does not resolve.
+    #[error("cannot resolve the rig address {address:?}; give HOST:PORT, e.g. 127.0.0.1:5020")]
+    Address {
+        /// The address as given.
+        address: String,
+        /// Why it does not resolve.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The first read failed: nothing was sent to the rig and nothing recorded.
+    #[error("the rig does not answer, so no test was started and nothing was recorded; check --connect / the map's [connection] (host, port, unit_id) and that the PLC (or `coldtray emulate`) is running")]
+    Unreachable(#[source] LinkError),
 }
 
 /// Everything checked and ready; nothing has been sent to the rig yet.
 pub struct Prepared {
+    /// The register map.
     pub map: Arc<RegisterMap>,
+    /// The recipe, validated against the map.
     pub recipe: Recipe,
+    /// Serial number of the tray (a valid file name).
     pub serial: String,
+    /// The rig's address.
     pub addr: SocketAddr,
+    /// Where the JSON record and the plot go.
     pub out_dir: PathBuf,
+    /// The open result store.
     pub store: Store,
 }
 
 /// A finished, committed test.
 #[derive(Debug)]
 pub struct Completed {
+    /// The record, as stored.
     pub record: TestRecord,
+    /// The JSON file written.
     pub json_path: PathBuf,
+    /// The row id in the store.
     pub row_id: i64,
-    /// The PNG, or why it could not be drawn.
-    pub plot: Result<PathBuf, String>,
+    /// The PNG, or why it could not be drawn (the record is stored either way).
+    pub plot: Result<PathBuf, RecordError>,
 }
 
 /// Resolves `HOST:PORT` (the first address).
 pub fn resolve(address: &str) -> Result<SocketAddr, RunError> {
-    let err = |problem: String| RunError::Address {
+    let err = |source: std::io::Error| RunError::Address {
         address: address.to_string(),
-        problem,
+        source,
     };
     address
         .to_socket_addrs()
-        .map_err(|e| err(e.to_string()))?
+        .map_err(err)?
         .next()
-        .ok_or_else(|| err("no address found".into()))
+        .ok_or_else(|| {
+            err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the name resolves to no address",
+            ))
+        })
 }
 
 /// Loads and validates every input; opens the store and creates the output directory.
@@ -132,9 +160,7 @@ impl Prepared {
         let json_path = write_json(&self.out_dir, &record)?;
         let row_id = self.store.insert(&record)?;
         let png = json_path.with_extension("png");
-        let plot = crate::trace_plot::draw(&record, &self.recipe, &png)
-            .map(|()| png)
-            .map_err(|e| e.to_string());
+        let plot = crate::records::plot::draw(&record, &self.recipe, &png).map(|()| png);
         Ok(Completed {
             record,
             json_path,

@@ -2,13 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::register_map::SignalName;
+use crate::rig::names::SignalName;
 
 /// A fault the emulator can inject.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Fault {
     /// A constant leak of `sccm` out of the tray (replaces any earlier `Leak`).
-    Leak { sccm: f64 },
+    Leak {
+        /// Leak rate, sccm.
+        sccm: f64,
+    },
     /// A large orifice to atmosphere: a fill settles near 300 kPa and never reaches 525.
     GrossLeak,
     /// Regulator failure: the supply goes to `over_pressure_supply_kpa` (1000 kPa) and the fill
@@ -20,7 +23,10 @@ pub enum Fault {
     /// The pressure sensor reads NaN (f32 NaN; integer-mapped signals read the raw maximum).
     PressureNan,
     /// The pressure sensor reading drifts by `kpa_per_s` per emulated second.
-    PressureDrift { kpa_per_s: f64 },
+    PressureDrift {
+        /// Drift rate, kPa per emulated second.
+        kpa_per_s: f64,
+    },
     /// The pump drive trips: `pump_fault` reads true and the pump stops.
     PumpFault,
     /// The coolant path is blocked: hydraulic resistance × `blocked_k_factor`.
@@ -31,11 +37,22 @@ pub enum Fault {
     EStop,
     /// Every client socket is closed and new connections are refused for `refuse_s` WALL
     /// seconds (the listener is closed, so connects fail with "connection refused").
-    LinkDrop { refuse_s: f64 },
+    LinkDrop {
+        /// How long connections are refused, wall seconds.
+        refuse_s: f64,
+    },
     /// Every reply is delayed by `delay_ms` WALL milliseconds.
-    SlowReplies { delay_ms: u64 },
+    SlowReplies {
+        /// Delay, wall ms.
+        delay_ms: u64,
+    },
     /// Every request touching `signal` is answered with exception `code`.
-    Exception { signal: SignalName, code: u8 },
+    Exception {
+        /// The signal whose requests are refused.
+        signal: SignalName,
+        /// The Modbus exception code.
+        code: u8,
+    },
 }
 
 impl Fault {
@@ -63,6 +80,7 @@ impl Fault {
 pub struct ScheduledFault {
     /// Emulated seconds since the emulator started.
     pub at_s: f64,
+    /// The fault.
     pub fault: Fault,
 }
 
@@ -70,11 +88,17 @@ pub struct ScheduledFault {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum PressureSensor {
     #[default]
+    /// Reads the (noisy) true pressure.
     Normal,
+    /// Frozen at this reading, kPa.
     Stuck(f64),
+    /// Reads NaN.
     Nan,
+    /// Drifts away from the true pressure.
     Drift {
+        /// Drift rate, kPa per emulated second.
         kpa_per_s: f64,
+        /// Emulated time the drift started, s.
         since_s: f64,
     },
 }
@@ -82,14 +106,23 @@ pub enum PressureSensor {
 /// The faults active now.
 #[derive(Debug, Clone, Default)]
 pub struct ActiveFaults {
+    /// Leak out of the tray, sccm.
     pub leak_sccm: f64,
+    /// The gross-leak orifice is open.
     pub gross_leak: bool,
+    /// The regulator has failed (supply at `over_pressure_supply_kpa`, fill path open).
     pub over_pressure: bool,
+    /// What the pressure sensor shows.
     pub pressure: PressureSensor,
+    /// The pump drive has tripped.
     pub pump_fault: bool,
+    /// The coolant path is blocked.
     pub blocked_flow: bool,
+    /// The emergency stop is pressed.
     pub estop: bool,
+    /// Delay added to every reply, wall ms.
     pub slow_ms: u64,
+    /// Injected exception code per signal.
     pub exceptions: Vec<(SignalName, u8)>,
 }
 
@@ -140,74 +173,5 @@ impl ActiveFaults {
                 noisy_true_kpa + kpa_per_s * (t_s - since_s)
             }
         }
-    }
-}
-
-/// A small seeded generator (xorshift64*) with Gaussian samples (Box–Muller): sensor noise is
-/// reproducible for a given seed and sequence of reads.
-#[derive(Debug, Clone)]
-pub struct Noise {
-    state: u64,
-    spare: Option<f64>,
-}
-
-impl Noise {
-    pub fn new(seed: u64) -> Self {
-        // splitmix64 of the seed so that 0 and small seeds give good states.
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        Noise {
-            state: z | 1,
-            spare: None,
-        }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.state = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in (0, 1].
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-
-    /// A standard normal sample.
-    pub fn gaussian(&mut self) -> f64 {
-        if let Some(s) = self.spare.take() {
-            return s;
-        }
-        let r = (-2.0 * self.uniform().ln()).sqrt();
-        let th = std::f64::consts::TAU * self.uniform();
-        self.spare = Some(r * th.sin());
-        r * th.cos()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn noise_is_standard_normal_and_reproducible() {
-        let mut a = Noise::new(7);
-        let mut b = Noise::new(7);
-        let n = 20_000;
-        let xs: Vec<f64> = (0..n).map(|_| a.gaussian()).collect();
-        assert!(xs
-            .iter()
-            .zip((0..n).map(|_| b.gaussian()))
-            .all(|(x, y)| *x == y));
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        // Standard error of the mean is 1/√n = 0.007; of the variance √(2/n) = 0.01: 5σ bounds.
-        assert!(mean.abs() < 0.035, "mean {mean}");
-        assert!((var - 1.0).abs() < 0.05, "variance {var}");
     }
 }

@@ -8,9 +8,17 @@
 //! the readings are reproducible (the number of steps between two reads depends on wall time,
 //! so runs are deterministic only as far as the scheduler is).
 //!
-//! Modbus behaviour (unit id, exceptions, read-only signals) is documented in [`service`].
+//! Modbus behaviour: only the map's unit id is served (another unit id is answered with
+//! exception 0x0B, as a gateway does); function codes 1–6, 15 and 16; every address of a
+//! request must belong to a mapped signal of its table (else exception 0x02), writes to read
+//! signals are refused (0x02), a pump speed setpoint outside 0–100 % is refused (0x03); a
+//! request is checked whole before any write applies. Integer-typed signals saturate at their
+//! raw range; a NaN reading in an integer type reads the raw maximum.
+//!
+//! Available with the crate feature `emulator`. Depends only on [`crate::rig`].
 
 pub mod faults;
+mod noise;
 pub mod physics;
 pub mod scenario;
 mod server;
@@ -22,16 +30,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use coldtray_io::atomic::{write_atomic, Durability};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, ScheduledFault};
-pub use physics::RigParams;
-pub use scenario::{load_scenario, parse_scenario, Scenario};
-
-use crate::register_map::{RegisterMap, SignalName};
-use sim::Sim;
+use crate::emulator::faults::{Fault, ScheduledFault};
+use crate::emulator::physics::{InvalidRigParam, RigParams};
+use crate::emulator::sim::Sim;
+use crate::rig::map::RegisterMap;
+use crate::rig::names::SignalName;
 
 /// How to run the emulator.
 #[derive(Debug, Clone)]
@@ -40,6 +48,7 @@ pub struct EmulatorConfig {
     pub time_scale: f64,
     /// Seed of the sensor-noise generator.
     pub seed: u64,
+    /// Physical parameters of the emulated rig.
     pub rig: RigParams,
     /// Faults that start at emulated times.
     pub faults: Vec<ScheduledFault>,
@@ -71,9 +80,13 @@ pub struct TrueState {
     pub true_leak_sccm: f64,
     /// Valve and pump commands as last written (the e-stop's hardware override is not shown).
     pub fill_open: bool,
+    /// Vent valve command as last written.
     pub vent_open: bool,
+    /// Isolation valve command as last written.
     pub isolation_open: bool,
+    /// Pump run command as last written.
     pub pump_run: bool,
+    /// Pump speed setpoint as last written, %.
     pub pump_speed_setpoint_pct: f64,
     /// Actual pump speed, %.
     pub pump_speed_pct: f64,
@@ -81,7 +94,9 @@ pub struct TrueState {
     pub flow_lpm: f64,
     /// True pressure drop across the tray, kPa.
     pub dp_kpa: f64,
+    /// The emergency stop is pressed.
     pub estop: bool,
+    /// The pump drive reports a fault.
     pub pump_fault: bool,
     /// Last heartbeat value written.
     pub heartbeat: u32,
@@ -94,14 +109,26 @@ pub struct TrueState {
 /// Errors of starting the emulator.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
-    #[error("cannot listen on {addr}: {source}")]
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why (in use, not permitted …).
         #[source]
         source: std::io::Error,
     },
+    /// A setting of [`EmulatorConfig`] other than the rig parameters is invalid.
     #[error("invalid emulator setting {field}: {problem}")]
-    Config { field: String, problem: String },
+    Config {
+        /// The setting, e.g. `time_scale`.
+        field: String,
+        /// The value and what would be valid.
+        problem: String,
+    },
+    /// A rig parameter is invalid.
+    #[error("invalid emulator setting")]
+    Rig(#[from] InvalidRigParam),
 }
 
 /// State shared by the server, the ticker and the handle.
@@ -146,13 +173,7 @@ pub async fn start(
             problem: format!("{} is not a positive number", config.time_scale),
         });
     }
-    config
-        .rig
-        .validate()
-        .map_err(|(field, problem)| EmulatorError::Config {
-            field: format!("rig.{field}"),
-            problem,
-        })?;
+    config.rig.validate()?;
     for f in &config.faults {
         if !(f.at_s.is_finite() && f.at_s >= 0.0) {
             return Err(EmulatorError::Config {
@@ -219,8 +240,8 @@ impl EmulatorHandle {
         self.shared.lock_advanced().clear_faults();
     }
 
-    /// Writes the true state as JSON to `path` every `period` (wall), atomically (a temporary
-    /// file in the same directory renamed over `path`), until shutdown.
+    /// Writes the true state as JSON to `path` every `period` (wall), atomically (readers see
+    /// the previous state or the new one, never a part), until shutdown.
     pub fn write_state_file(&self, path: PathBuf, period: Duration) {
         let shared = Arc::clone(&self.shared);
         let mut shutdown = self.shutdown_tx.subscribe();
@@ -232,7 +253,7 @@ impl EmulatorHandle {
                     _ = shutdown.wait_for(|s| *s) => return,
                 }
                 let state = shared.lock_advanced().true_state();
-                if let Err(e) = write_atomically(&path, &state) {
+                if let Err(e) = write_state(&path, &state) {
                     tracing::warn!("emulator: cannot write state file {}: {e}", path.display());
                 }
             }
@@ -261,11 +282,9 @@ impl Drop for EmulatorHandle {
     }
 }
 
-fn write_atomically(path: &std::path::Path, state: &TrueState) -> std::io::Result<()> {
+/// The state file is re-written every period, so a lost write after a power cut costs
+/// nothing: atomic for readers, no fsync.
+fn write_state(path: &std::path::Path, state: &TrueState) -> std::io::Result<()> {
     let json = serde_json::to_vec_pretty(state).map_err(std::io::Error::other)?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, path)
+    write_atomic(path, &json, Durability::Atomic)
 }

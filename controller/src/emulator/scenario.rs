@@ -23,134 +23,130 @@
 
 use std::path::Path;
 
-use toml::{Table, Value};
+use coldtray_io::config::{self, ConfigError, Format};
+use serde::Deserialize;
 
-use super::faults::{Fault, ScheduledFault};
-use super::physics::RigParams;
-use crate::register_map::SignalName;
+use crate::emulator::faults::{Fault, ScheduledFault};
+use crate::emulator::physics::RigParams;
+use crate::rig::names::SignalName;
+use crate::rig::number::{Integer, Number};
+
+/// How scenario files are named in messages.
+pub const SCENARIO_FORMAT: Format = Format {
+    what: "an emulator scenario",
+    needs: "at least one [[fault]] (at_s, kind) or one of seed, time_scale, [rig]",
+    doc: "docs/formats/emulator-scenario.md",
+};
 
 const KINDS: &str = "leak, gross_leak, over_pressure, pressure_stuck, pressure_nan, \
 pressure_drift, pump_fault, blocked_flow, estop, link_drop, slow_replies, exception";
 
-/// A parsed scenario.
+/// A parsed and validated scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scenario {
+    /// Seed of the sensor-noise generator, if the scenario fixes it.
     pub seed: Option<u64>,
+    /// Emulated seconds per wall second, if the scenario fixes it.
     pub time_scale: Option<f64>,
+    /// Rig parameters (defaults for every field the file leaves out).
     pub rig: Option<RigParams>,
+    /// Faults, in file order.
     pub faults: Vec<ScheduledFault>,
 }
 
-/// A scenario file problem: `<file>: <field path>: <problem>`.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}: {field}: {problem}")]
-pub struct ScenarioError {
-    pub file: String,
-    pub field: String,
-    pub problem: String,
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    seed: Option<Integer>,
+    time_scale: Option<Number>,
+    rig: Option<RigParams>,
+    #[serde(default)]
+    fault: Vec<FaultFile>,
+}
+
+/// One `[[fault]]` as written: every kind's fields, checked against its `kind` afterwards.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultFile {
+    at_s: Number,
+    kind: Option<String>,
+    sccm: Option<Number>,
+    kpa_per_s: Option<Number>,
+    refuse_s: Option<Number>,
+    delay_ms: Option<Integer>,
+    signal: Option<String>,
+    code: Option<Integer>,
 }
 
 /// Reads and validates a scenario file.
-pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: path.display().to_string(),
-        field: "(file)".into(),
-        problem: format!("cannot read: {e}"),
-    })?;
+pub fn load_scenario(path: &Path) -> Result<Scenario, ConfigError> {
+    let text = config::read_text(path, &SCENARIO_FORMAT)?;
     parse_scenario(&text, path)
 }
 
 /// Validates scenario text; `source` names the file in errors.
-pub fn parse_scenario(text: &str, source: &Path) -> Result<Scenario, ScenarioError> {
-    let file = source.display().to_string();
-    let err = |field: &str, problem: String| ScenarioError {
-        file: file.clone(),
-        field: field.to_string(),
-        problem,
+pub fn parse_scenario(text: &str, source: &Path) -> Result<Scenario, ConfigError> {
+    let file: ScenarioFile = config::parse_toml(text, source, &SCENARIO_FORMAT)?;
+    let err = |(field, problem): FieldErr| ConfigError::field(source, field, problem);
+    let seed = match file.seed {
+        None => None,
+        Some(Integer(i)) => Some(
+            u64::try_from(i)
+                .map_err(|_| err(("seed".into(), format!("{i}: must be an integer ≥ 0"))))?,
+        ),
     };
-    let root: Table = toml::from_str(text)
-        .map_err(|e| err("(syntax)", e.to_string().trim_end().replace('\n', " ")))?;
-    let mut sc = Scenario::default();
-    for (key, value) in &root {
-        match key.as_str() {
-            "seed" => match value {
-                Value::Integer(i) if *i >= 0 => sc.seed = Some(*i as u64),
-                _ => return Err(err("seed", "must be an integer ≥ 0".into())),
-            },
-            "time_scale" => match number(value) {
-                Some(x) if x.is_finite() && x > 0.0 => sc.time_scale = Some(x),
-                _ => return Err(err("time_scale", "must be a positive number".into())),
-            },
-            "rig" => {
-                let rig: RigParams = value
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| err("rig", e.message().to_string()))?;
-                rig.validate()
-                    .map_err(|(f, p)| err(&format!("rig.{f}"), p))?;
-                sc.rig = Some(rig);
-            }
-            "fault" => {
-                let Value::Array(items) = value else {
-                    return Err(err("fault", "must be an array of tables: [[fault]]".into()));
-                };
-                for (i, item) in items.iter().enumerate() {
-                    let path = format!("fault[{i}]");
-                    let Value::Table(t) = item else {
-                        return Err(err(&path, "must be a table".into()));
-                    };
-                    sc.faults
-                        .push(parse_fault(t, &path).map_err(|(f, p)| err(&f, p))?);
-                }
-            }
-            other => {
-                return Err(err(
-                    other,
-                    "unknown field; valid: seed, time_scale, rig, fault".into(),
-                ))
-            }
+    let time_scale = match file.time_scale {
+        None => None,
+        Some(Number(x)) if x.is_finite() && x > 0.0 => Some(x),
+        Some(Number(x)) => {
+            return Err(err((
+                "time_scale".into(),
+                format!("{x}: must be a positive number (emulated seconds per wall second)"),
+            )))
         }
+    };
+    if let Some(rig) = &file.rig {
+        rig.validate()
+            .map_err(|e| err((format!("rig.{}", e.field), e.problem)))?;
     }
-    Ok(sc)
+    let faults = file
+        .fault
+        .iter()
+        .enumerate()
+        .map(|(i, f)| parse_fault(f, &format!("fault[{i}]")).map_err(err))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scenario {
+        seed,
+        time_scale,
+        rig: file.rig,
+        faults,
+    })
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Float(f) => Some(*f),
-        Value::Integer(i) => Some(*i as f64),
-        _ => None,
-    }
-}
-
+/// A field path and what is wrong with it.
 type FieldErr = (String, String);
 
-fn parse_fault(t: &Table, path: &str) -> Result<ScheduledFault, FieldErr> {
+fn parse_fault(t: &FaultFile, path: &str) -> Result<ScheduledFault, FieldErr> {
     let field = |k: &str| format!("{path}.{k}");
-    let at_s = match t.get("at_s").and_then(number) {
-        Some(x) if x.is_finite() && x >= 0.0 => x,
-        Some(x) => return Err((field("at_s"), format!("{x} is not a time ≥ 0 s"))),
-        None => {
-            return Err((
-                field("at_s"),
-                "missing or not a number; give the emulated time in seconds".into(),
-            ))
-        }
+    let at_s = match t.at_s {
+        Number(x) if x.is_finite() && x >= 0.0 => x,
+        Number(x) => return Err((field("at_s"), format!("{x} is not a time ≥ 0 s"))),
     };
-    let kind = match t.get("kind") {
-        Some(Value::String(s)) => s.as_str(),
-        _ => return Err((field("kind"), format!("missing; valid: {KINDS}"))),
+    let Some(kind) = t.kind.as_deref() else {
+        return Err((field("kind"), format!("missing; valid: {KINDS}")));
     };
-    let num = |k: &str, min: f64| -> Result<f64, FieldErr> {
-        match t.get(k).and_then(number) {
-            Some(x) if x.is_finite() && x >= min => Ok(x),
-            Some(x) => Err((field(k), format!("{x} is out of range; must be ≥ {min}"))),
+    let num = |k: &str, v: Option<Number>, min: f64| -> Result<f64, FieldErr> {
+        match v {
+            Some(Number(x)) if x.is_finite() && x >= min => Ok(x),
+            Some(Number(x)) => Err((field(k), format!("{x} is out of range; must be ≥ {min}"))),
             None => Err((field(k), format!("missing; `{kind}` needs a number `{k}`"))),
         }
     };
     let (fault, extra): (Fault, &[&str]) = match kind {
         "leak" => (
             Fault::Leak {
-                sccm: num("sccm", 0.0)?,
+                sccm: num("sccm", t.sccm, 0.0)?,
             },
             &["sccm"],
         ),
@@ -160,7 +156,7 @@ fn parse_fault(t: &Table, path: &str) -> Result<ScheduledFault, FieldErr> {
         "pressure_nan" => (Fault::PressureNan, &[]),
         "pressure_drift" => (
             Fault::PressureDrift {
-                kpa_per_s: num("kpa_per_s", f64::MIN)?,
+                kpa_per_s: num("kpa_per_s", t.kpa_per_s, f64::MIN)?,
             },
             &["kpa_per_s"],
         ),
@@ -169,14 +165,14 @@ fn parse_fault(t: &Table, path: &str) -> Result<ScheduledFault, FieldErr> {
         "estop" => (Fault::EStop, &[]),
         "link_drop" => (
             Fault::LinkDrop {
-                refuse_s: num("refuse_s", 0.0)?,
+                refuse_s: num("refuse_s", t.refuse_s, 0.0)?,
             },
             &["refuse_s"],
         ),
-        "slow_replies" => match t.get("delay_ms") {
-            Some(Value::Integer(ms)) if *ms >= 0 => (
+        "slow_replies" => match t.delay_ms {
+            Some(Integer(ms)) if ms >= 0 => (
                 Fault::SlowReplies {
-                    delay_ms: *ms as u64,
+                    delay_ms: ms as u64,
                 },
                 &["delay_ms"],
             ),
@@ -188,18 +184,18 @@ fn parse_fault(t: &Table, path: &str) -> Result<ScheduledFault, FieldErr> {
             }
         },
         "exception" => {
-            let signal = match t.get("signal") {
-                Some(Value::String(s)) => SignalName::from_name(s).ok_or_else(|| {
+            let signal = match &t.signal {
+                Some(s) => SignalName::from_name(s).ok_or_else(|| {
                     let known: Vec<&str> = SignalName::ALL.iter().map(|s| s.as_str()).collect();
                     (
                         field("signal"),
                         format!("unknown signal \"{s}\"; known: {}", known.join(", ")),
                     )
                 })?,
-                _ => return Err((field("signal"), "missing; give a signal name".into())),
+                None => return Err((field("signal"), "missing; give a signal name".into())),
             };
-            let code = match t.get("code") {
-                Some(Value::Integer(c)) if (1..=255).contains(c) => *c as u8,
+            let code = match t.code {
+                Some(Integer(c)) if (1..=255).contains(&c) => c as u8,
                 _ => {
                     return Err((
                         field("code"),
@@ -218,15 +214,21 @@ fn parse_fault(t: &Table, path: &str) -> Result<ScheduledFault, FieldErr> {
             ))
         }
     };
-    for k in t.keys() {
-        if k != "at_s" && k != "kind" && !extra.contains(&k.as_str()) {
-            let mut valid = vec!["at_s", "kind"];
-            valid.extend_from_slice(extra);
-            return Err((
-                field(k),
-                format!("not a field of `{kind}`; valid: {}", valid.join(", ")),
-            ));
-        }
+    let given = [
+        ("sccm", t.sccm.is_some()),
+        ("kpa_per_s", t.kpa_per_s.is_some()),
+        ("refuse_s", t.refuse_s.is_some()),
+        ("delay_ms", t.delay_ms.is_some()),
+        ("signal", t.signal.is_some()),
+        ("code", t.code.is_some()),
+    ];
+    if let Some((k, _)) = given.iter().find(|(k, g)| *g && !extra.contains(k)) {
+        let mut valid = vec!["at_s", "kind"];
+        valid.extend_from_slice(extra);
+        return Err((
+            field(k),
+            format!("not a field of `{kind}`; valid: {}", valid.join(", ")),
+        ));
     }
     Ok(ScheduledFault { at_s, fault })
 }

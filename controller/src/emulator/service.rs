@@ -24,7 +24,8 @@ use tokio_modbus::{ExceptionCode, Request, Response, SlaveRequest};
 
 use super::sim::Sim;
 use super::Shared;
-use crate::register_map::{Signal, SignalName, Table, ValueType};
+use crate::rig::map::{Signal, Table, ValueType};
+use crate::rig::names::SignalName;
 
 /// Handles one request with the simulation locked (no await inside).
 pub(crate) fn handle(
@@ -84,7 +85,7 @@ fn check_qty(n: usize, max: usize) -> Result<(), ExceptionCode> {
 /// The signals covering `start..start+n` of `table`, each with the address range it covers.
 /// Fails with IllegalDataAddress on any unmapped address, or the injected exception.
 fn covering<'m>(
-    map: &'m crate::register_map::RegisterMap,
+    map: &'m crate::rig::map::RegisterMap,
     sim: &Sim,
     table: Table,
     start: u16,
@@ -110,7 +111,7 @@ fn covering<'m>(
 }
 
 fn read_words(
-    map: &crate::register_map::RegisterMap,
+    map: &crate::rig::map::RegisterMap,
     sim: &mut Sim,
     table: Table,
     start: u16,
@@ -133,7 +134,7 @@ fn read_words(
 }
 
 fn read_bits(
-    map: &crate::register_map::RegisterMap,
+    map: &crate::rig::map::RegisterMap,
     sim: &mut Sim,
     table: Table,
     start: u16,
@@ -145,7 +146,7 @@ fn read_bits(
 }
 
 fn write(
-    map: &crate::register_map::RegisterMap,
+    map: &crate::rig::map::RegisterMap,
     sim: &mut Sim,
     table: Table,
     start: u16,

@@ -3,34 +3,35 @@
 
 use std::collections::VecDeque;
 
-use super::faults::{ActiveFaults, Fault, Noise, ScheduledFault};
+use super::faults::{ActiveFaults, Fault, ScheduledFault};
+use super::noise::Noise;
 use super::physics::{Inputs, Rig};
 use super::{EmulatorConfig, TrueState};
-use crate::register_map::SignalName;
+use crate::rig::names::SignalName;
 
 /// What the controller last wrote.
 #[derive(Debug, Clone, Default)]
-pub struct Commands {
-    pub fill: bool,
-    pub vent: bool,
-    pub isolation: bool,
-    pub pump_run: bool,
-    pub speed_setpoint_pct: f64,
-    pub heartbeat: u32,
+pub(crate) struct Commands {
+    pub(crate) fill: bool,
+    pub(crate) vent: bool,
+    pub(crate) isolation: bool,
+    pub(crate) pump_run: bool,
+    pub(crate) speed_setpoint_pct: f64,
+    pub(crate) heartbeat: u32,
 }
 
 /// A rejected write, answered with IllegalDataValue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadValue;
+pub(crate) struct BadValue;
 
 /// Simulation state, guarded by one mutex in the server.
 #[derive(Debug)]
-pub struct Sim {
-    pub rig: Rig,
-    pub faults: ActiveFaults,
-    pub cmd: Commands,
-    pub writes: u64,
-    pub requests: u64,
+pub(crate) struct Sim {
+    pub(crate) rig: Rig,
+    pub(crate) faults: ActiveFaults,
+    pub(crate) cmd: Commands,
+    pub(crate) writes: u64,
+    pub(crate) requests: u64,
     pending: VecDeque<ScheduledFault>,
     noise: Noise,
     steps: u64,
@@ -39,7 +40,7 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(config: &EmulatorConfig, has_isolation: bool) -> Self {
+    pub(crate) fn new(config: &EmulatorConfig, has_isolation: bool) -> Self {
         let mut pending: Vec<ScheduledFault> = config.faults.clone();
         pending.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         Sim {
@@ -57,13 +58,13 @@ impl Sim {
     }
 
     /// Emulated time, s (a whole number of physics steps).
-    pub fn t_s(&self) -> f64 {
+    pub(crate) fn t_s(&self) -> f64 {
         self.steps as f64 * self.rig.params.step_s
     }
 
     /// Steps the physics until emulated time reaches `target_s`, applying scheduled faults at
     /// the first step boundary at or after their time.
-    pub fn advance_to(&mut self, target_s: f64) {
+    pub(crate) fn advance_to(&mut self, target_s: f64) {
         let dt = self.rig.params.step_s;
         let target_steps = (target_s / dt).floor().max(0.0) as u64;
         loop {
@@ -87,7 +88,7 @@ impl Sim {
     }
 
     /// Applies a fault now.
-    pub fn inject(&mut self, fault: &Fault) {
+    pub(crate) fn inject(&mut self, fault: &Fault) {
         let t = self.t_s();
         let now = self.faults.pressure_reading(self.rig.pressure_kpa(), t);
         if let Some(refuse_s) = self.faults.apply(fault, t, now) {
@@ -96,7 +97,7 @@ impl Sim {
     }
 
     /// Link drops requested since the last call (refuse times in wall seconds).
-    pub fn take_link_drops(&mut self) -> Vec<f64> {
+    pub(crate) fn take_link_drops(&mut self) -> Vec<f64> {
         std::mem::take(&mut self.link_drops)
     }
 
@@ -116,7 +117,7 @@ impl Sim {
     }
 
     /// The engineering value a read of `name` returns now (sensor noise and faults included).
-    pub fn read(&mut self, name: SignalName) -> f64 {
+    pub(crate) fn read(&mut self, name: SignalName) -> f64 {
         let p = self.rig.params.clone();
         let blocked = self.faults.blocked_flow;
         let b = |x: bool| if x { 1.0 } else { 0.0 };
@@ -158,7 +159,7 @@ impl Sim {
     }
 
     /// Checks a write of `value` to the write signal `name` without applying it.
-    pub fn check_write(name: SignalName, value: f64) -> Result<(), BadValue> {
+    pub(crate) fn check_write(name: SignalName, value: f64) -> Result<(), BadValue> {
         match name {
             SignalName::PumpSpeedSetpoint if !(0.0..=100.0).contains(&value) => Err(BadValue),
             SignalName::Heartbeat if !value.is_finite() => Err(BadValue),
@@ -167,7 +168,7 @@ impl Sim {
     }
 
     /// Applies a checked write.
-    pub fn write(&mut self, name: SignalName, value: f64) {
+    pub(crate) fn write(&mut self, name: SignalName, value: f64) {
         let on = value != 0.0;
         match name {
             SignalName::FillValve => self.cmd.fill = on,
@@ -183,7 +184,7 @@ impl Sim {
     }
 
     /// The true, noise-free state.
-    pub fn true_state(&self) -> TrueState {
+    pub(crate) fn true_state(&self) -> TrueState {
         let blocked = self.faults.blocked_flow;
         TrueState {
             t_s: self.t_s(),
@@ -208,7 +209,7 @@ impl Sim {
     }
 
     /// Removes every active fault (scheduled ones still to come stay scheduled).
-    pub fn clear_faults(&mut self) {
+    pub(crate) fn clear_faults(&mut self) {
         self.faults = ActiveFaults::default();
     }
 }

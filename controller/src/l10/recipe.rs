@@ -1,0 +1,273 @@
+//! `recipe.toml`: the test program (docs/formats/recipe.md), parsed with serde and validated before the
+//! rig is touched.
+//!
+//! Validation rules (every one has a test):
+//! - every number finite; durations, volume and leak threshold positive, except
+//!   `leak.stabilize_s` and `flow.settle_s`, which may be 0 (no stabilisation / no settling);
+//! - `limits.max_pressure_kpa` > 0, `limits.max_pump_speed_pct` in (0, 100] (a drive cannot run
+//!   faster than 100 %), `limits.max_flow_lpm` > 0;
+//! - `leak.test_pressure_kpa` > 0 and below `limits.max_pressure_kpa` (the supervisor aborts
+//!   above the limit, so a target at or above it could never be reached safely);
+//! - flow steps: at least one; `speed_pct` in (0, `max_pump_speed_pct`]; `0 ≤ min_flow_lpm ≤
+//!   max_flow_lpm ≤ limits.max_flow_lpm`; `max_dp_kpa` > 0 and ≤ `limits.max_pressure_kpa`.
+//! - [`validate_against_map`]: a recipe with a `[flow]` section needs `pump_run`,
+//!   `pump_speed_setpoint`, `flow`, `inlet_pressure` and `outlet_pressure` in the map.
+
+use std::path::{Path, PathBuf};
+
+use coldtray_io::config::{self, ConfigError, Format};
+use serde::Deserialize;
+
+use crate::rig::map::RegisterMap;
+use crate::rig::names::SignalName;
+
+/// How recipes are named in messages.
+pub const RECIPE_FORMAT: Format = Format {
+    what: "a recipe",
+    needs: "`name`, a [limits] table and a [leak] table",
+    doc: "docs/formats/recipe.md",
+};
+
+/// Rig safety limits: never commanded beyond, abort when exceeded.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Highest pressure any pressure signal may read, kPa gauge.
+    pub max_pressure_kpa: f64,
+    /// Highest pump speed ever commanded, %.
+    pub max_pump_speed_pct: f64,
+    /// Highest flow the loop may read, L/min.
+    pub max_flow_lpm: f64,
+}
+
+/// The pressure-decay leak test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeakSpec {
+    /// Fill target, kPa gauge.
+    pub test_pressure_kpa: f64,
+    /// Fill must reach the target within this time, else "gross leak".
+    pub fill_timeout_s: f64,
+    /// Valves closed, waiting for the compression heat to decay (0 allowed).
+    pub stabilize_s: f64,
+    /// Duration of the decay measurement.
+    pub measure_s: f64,
+    /// Internal gas volume of tray + fixture, mL.
+    pub volume_ml: f64,
+    /// Pass threshold, sccm.
+    pub max_leak_sccm: f64,
+    /// Vent must bring the pressure below 5 kPa within this time.
+    pub vent_timeout_s: f64,
+}
+
+/// One pump speed step of the flow test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowStep {
+    /// Pump speed of the step, %.
+    pub speed_pct: f64,
+    /// Lowest flow in band, L/min.
+    pub min_flow_lpm: f64,
+    /// Highest flow in band, L/min.
+    pub max_flow_lpm: f64,
+    /// Upper bound of ΔP = inlet − outlet across the tray, kPa.
+    pub max_dp_kpa: f64,
+}
+
+/// The optional flow / ΔP test.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Wait after each speed change before averaging.
+    pub settle_s: f64,
+    /// Averaging window after settling (optional field, default 2 s).
+    #[serde(default = "default_average_s")]
+    pub average_s: f64,
+    /// The speed steps, run in order.
+    pub steps: Vec<FlowStep>,
+}
+
+fn default_average_s() -> f64 {
+    2.0
+}
+
+/// A validated recipe.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// A name for people (in the record).
+    pub name: String,
+    /// Rig safety limits.
+    pub limits: Limits,
+    /// The leak test.
+    pub leak: LeakSpec,
+    #[serde(default)]
+    /// The flow test, if the recipe has one.
+    pub flow: Option<FlowSpec>,
+    /// The file it came from (for error messages).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// Reads, parses and validates a recipe file.
+pub fn load_recipe(path: &Path) -> Result<Recipe, ConfigError> {
+    let text = config::read_text(path, &RECIPE_FORMAT)?;
+    parse_recipe(&text, path)
+}
+
+/// Parses and validates recipe text; `source` names the file in errors and in
+/// [`Recipe::source`].
+pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, ConfigError> {
+    let mut recipe: Recipe = config::parse_toml(text, source, &RECIPE_FORMAT)?;
+    recipe.source = source.to_path_buf();
+    recipe.validate()?;
+    Ok(recipe)
+}
+
+/// Rejects a flow recipe whose map lacks the flow-test signals (reported against the recipe's
+/// `flow` table, naming the map and the missing signals).
+pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
+    if recipe.flow.is_none() {
+        return Ok(());
+    }
+    let missing: Vec<&str> = SignalName::FLOW
+        .iter()
+        .filter(|s| map.get(**s).is_none())
+        .map(|s| s.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError::field(
+        &recipe.source,
+        "flow",
+        format!(
+            "the flow test needs signals missing from the register map {}: {}; add them to the map or remove [flow] from the recipe",
+            map.source.display(),
+            missing.join(", ")
+        ),
+    ))
+}
+
+impl Recipe {
+    fn invalid(&self, field: &str, problem: String) -> ConfigError {
+        ConfigError::field(&self.source, field, problem)
+    }
+
+    /// Requires `lo < value ≤ hi` (or `lo ≤ value` when `allow_lo`), and finiteness.
+    fn check(
+        &self,
+        field: &str,
+        value: f64,
+        lo: f64,
+        allow_lo: bool,
+        hi: Option<(f64, &str)>,
+    ) -> Result<(), ConfigError> {
+        if !value.is_finite() {
+            return Err(self.invalid(field, format!("{value} is not a finite number")));
+        }
+        let low_ok = if allow_lo { value >= lo } else { value > lo };
+        if !low_ok {
+            let rel = if allow_lo { "≥" } else { ">" };
+            return Err(self.invalid(field, format!("{value} is invalid; must be {rel} {lo}")));
+        }
+        if let Some((h, what)) = hi {
+            if value > h {
+                return Err(self.invalid(
+                    field,
+                    format!("{value} exceeds {what} ({h}); must be ≤ {h}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.name.trim().is_empty() {
+            return Err(self.invalid("name", "is empty; give the recipe a name".into()));
+        }
+        let l = &self.limits;
+        self.check(
+            "limits.max_pressure_kpa",
+            l.max_pressure_kpa,
+            0.0,
+            false,
+            None,
+        )?;
+        self.check(
+            "limits.max_pump_speed_pct",
+            l.max_pump_speed_pct,
+            0.0,
+            false,
+            Some((100.0, "the drive's full speed")),
+        )?;
+        self.check("limits.max_flow_lpm", l.max_flow_lpm, 0.0, false, None)?;
+
+        let k = &self.leak;
+        self.check(
+            "leak.test_pressure_kpa",
+            k.test_pressure_kpa,
+            0.0,
+            false,
+            None,
+        )?;
+        if k.test_pressure_kpa >= l.max_pressure_kpa {
+            return Err(self.invalid(
+                "leak.test_pressure_kpa",
+                format!(
+                    "{} kPa is not below limits.max_pressure_kpa ({} kPa); the test pressure must stay under the rig's limit",
+                    k.test_pressure_kpa, l.max_pressure_kpa
+                ),
+            ));
+        }
+        self.check("leak.fill_timeout_s", k.fill_timeout_s, 0.0, false, None)?;
+        self.check("leak.stabilize_s", k.stabilize_s, 0.0, true, None)?;
+        self.check("leak.measure_s", k.measure_s, 0.0, false, None)?;
+        self.check("leak.volume_ml", k.volume_ml, 0.0, false, None)?;
+        self.check("leak.max_leak_sccm", k.max_leak_sccm, 0.0, false, None)?;
+        self.check("leak.vent_timeout_s", k.vent_timeout_s, 0.0, false, None)?;
+
+        if let Some(f) = &self.flow {
+            self.check("flow.settle_s", f.settle_s, 0.0, true, None)?;
+            self.check("flow.average_s", f.average_s, 0.0, false, None)?;
+            if f.steps.is_empty() {
+                return Err(self.invalid(
+                    "flow.steps",
+                    "is empty; give at least one [[flow.steps]] or remove [flow]".into(),
+                ));
+            }
+            for (i, s) in f.steps.iter().enumerate() {
+                let p = format!("flow.steps[{i}]");
+                self.check(
+                    &format!("{p}.speed_pct"),
+                    s.speed_pct,
+                    0.0,
+                    false,
+                    Some((l.max_pump_speed_pct, "limits.max_pump_speed_pct")),
+                )?;
+                self.check(
+                    &format!("{p}.max_flow_lpm"),
+                    s.max_flow_lpm,
+                    0.0,
+                    false,
+                    Some((l.max_flow_lpm, "limits.max_flow_lpm")),
+                )?;
+                self.check(
+                    &format!("{p}.min_flow_lpm"),
+                    s.min_flow_lpm,
+                    0.0,
+                    true,
+                    Some((s.max_flow_lpm, "this step's max_flow_lpm")),
+                )?;
+                self.check(
+                    &format!("{p}.max_dp_kpa"),
+                    s.max_dp_kpa,
+                    0.0,
+                    false,
+                    Some((l.max_pressure_kpa, "limits.max_pressure_kpa")),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Keeping a test's record as a file: serial numbers checked (they become file names), a
+//! unique name per test, and the JSON written atomically and durably (`coldtray_io`), so a
+//! crash or power loss never leaves half a record and never replaces an earlier one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use coldtray_io::atomic::{AtomicFile, Durability};
+
+use crate::l10::result::TestRecord;
+
+/// A record that could not be written, stored or drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The serial number cannot name a file.
+    #[error("serial number {serial:?} is invalid: {problem}; use 1–64 characters from A–Z a–z 0–9 . _ -")]
+    BadSerial {
+        /// The serial as given.
+        serial: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A file or directory operation failed.
+    #[error("{}: {action}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What was being done, e.g. `"cannot create"`.
+        action: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The record could not be turned into (or read back from) JSON.
+    #[error("cannot serialise or read back the record as JSON")]
+    Json(#[from] serde_json::Error),
+    /// The record's `started_at` is not an RFC 3339 time (the store orders rows by it).
+    #[error(
+        "the record's started_at {value:?} is not an RFC 3339 time such as 2026-11-26T12:00:00Z"
+    )]
+    StartedAt {
+        /// The value as found in the record.
+        value: String,
+        /// Why chrono rejected it.
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// A database operation failed.
+    #[error("{}: SQLite", path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite reported.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The trace plot could not be drawn.
+    #[error("{}: cannot draw the trace plot: {message}", path.display())]
+    Plot {
+        /// The PNG that was being written.
+        path: PathBuf,
+        /// What the plotting library reported.
+        message: String,
+    },
+}
+
+/// Serial numbers become file names: 1–64 characters of `[A-Za-z0-9._-]`, not `.`/`..`.
+pub fn validate_serial(serial: &str) -> Result<(), RecordError> {
+    let bad = |problem: &str| {
+        Err(RecordError::BadSerial {
+            serial: serial.to_string(),
+            problem: problem.to_string(),
+        })
+    };
+    if serial.is_empty() {
+        return bad("it is empty");
+    }
+    if serial.len() > 64 {
+        return bad("it is longer than 64 characters");
+    }
+    if let Some(c) = serial
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return bad(&format!("it contains {c:?}"));
+    }
+    if serial.chars().all(|c| c == '.') {
+        return bad("it is only dots");
+    }
+    Ok(())
+}
+
+/// `DIR/<serial>-<YYYYMMDDTHHMMSSZ>[-n].json`: compact UTC stamp (no `:` so the name is valid
+/// on every file system); `-2`, `-3`… when a record of the same serial and second exists.
+pub fn record_path(dir: &Path, record: &TestRecord) -> PathBuf {
+    let stamp: String = record
+        .started_at
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    let base = format!("{}-{}", record.serial, stamp);
+    let mut path = dir.join(format!("{base}.json"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{base}-{n}.json"));
+        n += 1;
+    }
+    path
+}
+
+/// Serialises the record and writes it to [`record_path`] atomically and durably (fsync of the
+/// file and its directory); returns the path. Never replaces a file: when another writer takes
+/// the name first, the next free name is used.
+pub fn write_json(dir: &Path, record: &TestRecord) -> Result<PathBuf, RecordError> {
+    validate_serial(&record.serial)?;
+    let json = serde_json::to_vec_pretty(record)?;
+    loop {
+        let path = record_path(dir, record);
+        let io = |action: &'static str| {
+            let path = path.clone();
+            move |source| RecordError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        let mut file = AtomicFile::create(&path).map_err(io("cannot create"))?;
+        file.write_all(&json).map_err(io("cannot write"))?;
+        match file.commit_new(Durability::Durable) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io("cannot commit")(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::l10::result::{Outcome, Phase, TracePoint};
+
+    fn sample_record() -> TestRecord {
+        TestRecord {
+            serial: "SN0001".into(),
+            recipe: "L10 VR200 compute tray".into(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            finished_at: "2026-11-26T12:01:30Z".into(),
+            outcome: Outcome::Fail,
+            reason: "leak 2.07 sccm > 0.5 sccm".into(),
+            leak: None,
+            flow: vec![],
+            trace: vec![TracePoint {
+                t_s: 0.0,
+                phase: Phase::Fill,
+                test_pressure_kpa: Some(0.1),
+                gas_temperature_c: Some(22.0),
+                flow_lpm: None,
+                dp_kpa: None,
+                pump_speed_pct: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn serials() {
+        for ok in ["SN0001", "a.b_c-D", &"x".repeat(64)] {
+            assert!(validate_serial(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "..", "a/b", "a b", "sn:1", "ü", &"x".repeat(65), "a\\b"] {
+            let e = validate_serial(bad).unwrap_err().to_string();
+            assert!(e.contains("A–Z a–z 0–9"), "{e}");
+        }
+    }
+
+    #[test]
+    fn atomic_write_and_unique_names() {
+        let dir = std::env::temp_dir().join(format!("ctrl-rec-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = sample_record();
+        let p1 = write_json(&dir, &r).unwrap();
+        assert_eq!(p1.file_name().unwrap(), "SN0001-20261126T120000Z.json");
+        let p2 = write_json(&dir, &r).unwrap();
+        assert_eq!(p2.file_name().unwrap(), "SN0001-20261126T120000Z-2.json");
+        let back: TestRecord = serde_json::from_slice(&std::fs::read(&p1).unwrap()).unwrap();
+        assert_eq!(back, r);
+        // No temporary files left behind.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,116 @@
+//! The signal names the controller knows (docs/formats/register-map.md).
+
+use serde::{Deserialize, Serialize};
+
+/// The signals the controller knows (docs/formats/register-map.md); map keys are their snake_case names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalName {
+    /// Tray pressure, kPa gauge (read).
+    TestPressure,
+    /// Fill valve, open = true (written).
+    FillValve,
+    /// Vent valve, open = true (written).
+    VentValve,
+    /// Emergency stop pressed (read).
+    Estop,
+    /// Isolation valve between fill manifold and tray, open = true (written).
+    IsolationValve,
+    /// Gas temperature in the tray, °C (read).
+    GasTemperature,
+    /// Coolant pump run command (written).
+    PumpRun,
+    /// Coolant pump speed setpoint, % (written).
+    PumpSpeedSetpoint,
+    /// Coolant pump speed feedback, % (read).
+    PumpSpeed,
+    /// Pump drive fault (read).
+    PumpFault,
+    /// Coolant flow, L/min (read).
+    Flow,
+    /// Coolant pressure at the tray inlet, kPa gauge (read).
+    InletPressure,
+    /// Coolant pressure at the tray outlet, kPa gauge (read).
+    OutletPressure,
+    /// Controller heartbeat counter (written).
+    Heartbeat,
+}
+
+impl SignalName {
+    /// Every known signal, in the order of docs/formats/register-map.md.
+    pub const ALL: [SignalName; 14] = [
+        SignalName::TestPressure,
+        SignalName::FillValve,
+        SignalName::VentValve,
+        SignalName::Estop,
+        SignalName::IsolationValve,
+        SignalName::GasTemperature,
+        SignalName::PumpRun,
+        SignalName::PumpSpeedSetpoint,
+        SignalName::PumpSpeed,
+        SignalName::PumpFault,
+        SignalName::Flow,
+        SignalName::InletPressure,
+        SignalName::OutletPressure,
+        SignalName::Heartbeat,
+    ];
+    /// Signals every map must have.
+    pub const REQUIRED: [SignalName; 4] = [
+        SignalName::TestPressure,
+        SignalName::FillValve,
+        SignalName::VentValve,
+        SignalName::Estop,
+    ];
+    /// Signals a flow test needs.
+    pub const FLOW: [SignalName; 5] = [
+        SignalName::PumpRun,
+        SignalName::PumpSpeedSetpoint,
+        SignalName::Flow,
+        SignalName::InletPressure,
+        SignalName::OutletPressure,
+    ];
+
+    /// The snake_case name used in map.toml.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SignalName::TestPressure => "test_pressure",
+            SignalName::FillValve => "fill_valve",
+            SignalName::VentValve => "vent_valve",
+            SignalName::Estop => "estop",
+            SignalName::IsolationValve => "isolation_valve",
+            SignalName::GasTemperature => "gas_temperature",
+            SignalName::PumpRun => "pump_run",
+            SignalName::PumpSpeedSetpoint => "pump_speed_setpoint",
+            SignalName::PumpSpeed => "pump_speed",
+            SignalName::PumpFault => "pump_fault",
+            SignalName::Flow => "flow",
+            SignalName::InletPressure => "inlet_pressure",
+            SignalName::OutletPressure => "outlet_pressure",
+            SignalName::Heartbeat => "heartbeat",
+        }
+    }
+
+    /// Looks a name up as written in map.toml.
+    pub fn from_name(name: &str) -> Option<SignalName> {
+        SignalName::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+
+    /// True for signals the controller writes (valves, pump commands, heartbeat).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            SignalName::FillValve
+                | SignalName::VentValve
+                | SignalName::IsolationValve
+                | SignalName::PumpRun
+                | SignalName::PumpSpeedSetpoint
+                | SignalName::Heartbeat
+        )
+    }
+}
+
+impl std::fmt::Display for SignalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,331 @@
+//! `map.toml` → [`RegisterMap`]: the file is deserialised through [`coldtray_io::config`] into
+//! the serde types below (unknown fields rejected everywhere), then a validation pass applies
+//! the rules serde cannot express. Every rejection is one [`ConfigError`] line naming the file,
+//! the field path and what would be valid.
+//!
+//! Rules:
+//! - `bool` signals live in `coil` (read or write) or `discrete` (read only); numeric signals
+//!   (`u16`, `i16`, `u32`, `i32`, `f32`) in `holding` (read or write) or `input` (read only).
+//!   In `coil`/`discrete` the `type` may be omitted (it is `bool`); in `holding`/`input` it is
+//!   required. `scale`, `offset` and `word_order` are rejected on `bool` signals.
+//! - Write signals (`fill_valve`, `vent_valve`, `isolation_valve`, `pump_run`,
+//!   `pump_speed_setpoint`, `heartbeat`) must be in `coil` or `holding`.
+//! - `scale` finite and non-zero, `offset` finite; `address + words ≤ 65536`; no two signals of
+//!   one table overlap; required signals `test_pressure`, `fill_valve`, `vent_valve`, `estop`.
+//! - `[connection]`: `host` and `port` (1–65535) required; `unit_id` 0–255 (default 1),
+//!   `timeout_ms` > 0 (default 500), `poll_ms` > 0 (default 100).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use coldtray_io::config::{self, ConfigError, Format};
+use serde::Deserialize;
+
+use crate::rig::map::{Connection, RegisterMap, Signal, Table, ValueType, WordOrder};
+use crate::rig::names::SignalName;
+use crate::rig::number::{Integer, Number};
+
+/// How register maps are named in messages.
+pub const MAP_FORMAT: Format = Format {
+    what: "a register map",
+    needs: "a [connection] table (host, port) and [signals.<name>] tables for test_pressure, \
+            fill_valve, vent_valve and estop",
+    doc: "docs/formats/register-map.md",
+};
+
+const VALID_TABLES: &str = "coil, discrete, input, holding";
+const VALID_TYPES: &str = "bool, u16, i16, u32, i32, f32";
+/// Longest per-request timeout and poll period accepted, ms (one hour).
+const MAX_PERIOD_MS: i64 = 3_600_000;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    connection: ConnectionFile,
+    signals: BTreeMap<String, SignalFile>,
+}
+
+/// `[connection]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectionFile {
+    host: String,
+    port: Integer,
+    unit_id: Option<Integer>,
+    timeout_ms: Option<Integer>,
+    poll_ms: Option<Integer>,
+}
+
+/// `[signals.<name>]` as written (names and enumerations checked by [`Check::signal`], so a
+/// typo is answered with the list of valid values).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalFile {
+    table: Option<String>,
+    address: Integer,
+    #[serde(rename = "type")]
+    value_type: Option<String>,
+    word_order: Option<String>,
+    scale: Option<Number>,
+    offset: Option<Number>,
+}
+
+/// Reads and validates a map file.
+pub fn load_map(path: &Path) -> Result<RegisterMap, ConfigError> {
+    let text = config::read_text(path, &MAP_FORMAT)?;
+    parse_map(&text, path)
+}
+
+/// Validates map text; `source` names the file in error messages and in
+/// [`RegisterMap::source`].
+pub fn parse_map(text: &str, source: &Path) -> Result<RegisterMap, ConfigError> {
+    let file: MapFile = config::parse_toml(text, source, &MAP_FORMAT)?;
+    let check = Check { file: source };
+    let connection = check.connection(&file.connection)?;
+    let mut signals = BTreeMap::new();
+    for (key, sig) in &file.signals {
+        let path = format!("signals.{key}");
+        let Some(name) = SignalName::from_name(key) else {
+            let known: Vec<&str> = SignalName::ALL.iter().map(|s| s.as_str()).collect();
+            return Err(check.err(
+                &path,
+                format!(
+                    "unknown signal \"{key}\"; known signals: {}",
+                    known.join(", ")
+                ),
+            ));
+        };
+        signals.insert(name, check.signal(name, sig, &path)?);
+    }
+    for req in SignalName::REQUIRED {
+        if !signals.contains_key(&req) {
+            return Err(check.err(
+                &format!("signals.{req}"),
+                format!(
+                    "required signal missing; every map needs {}",
+                    SignalName::REQUIRED.map(|s| s.as_str()).join(", ")
+                ),
+            ));
+        }
+    }
+    check.overlaps(&signals)?;
+    Ok(RegisterMap::from_parts(source, connection, signals))
+}
+
+/// The validation pass over one file.
+struct Check<'a> {
+    file: &'a Path,
+}
+
+impl Check<'_> {
+    fn err(&self, field: &str, problem: String) -> ConfigError {
+        ConfigError::field(self.file, field, problem)
+    }
+
+    /// `value` (or `default` when absent) in `lo..=hi`.
+    fn int(
+        &self,
+        field: &str,
+        value: Option<Integer>,
+        lo: i64,
+        hi: i64,
+        default: i64,
+    ) -> Result<i64, ConfigError> {
+        match value {
+            None => Ok(default),
+            Some(Integer(i)) if (lo..=hi).contains(&i) => Ok(i),
+            Some(Integer(i)) => Err(self.err(
+                field,
+                format!("{i} is out of range; valid: an integer in {lo}..={hi}"),
+            )),
+        }
+    }
+
+    /// A finite number, or `default` when absent.
+    fn finite(&self, field: &str, value: Option<Number>, default: f64) -> Result<f64, ConfigError> {
+        match value {
+            None => Ok(default),
+            Some(Number(v)) if v.is_finite() => Ok(v),
+            Some(Number(v)) => {
+                Err(self.err(field, format!("{v} is not finite; give a finite number")))
+            }
+        }
+    }
+
+    fn connection(&self, c: &ConnectionFile) -> Result<Connection, ConfigError> {
+        if c.host.trim().is_empty() {
+            return Err(self.err(
+                "connection.host",
+                "is empty; give a host name or IP address, e.g. \"127.0.0.1\"".into(),
+            ));
+        }
+        let port = self.int("connection.port", Some(c.port), 1, 65535, 0)?;
+        let unit_id = self.int("connection.unit_id", c.unit_id, 0, 255, 1)?;
+        let timeout_ms = self.int("connection.timeout_ms", c.timeout_ms, 1, MAX_PERIOD_MS, 500)?;
+        let poll_ms = self.int("connection.poll_ms", c.poll_ms, 1, MAX_PERIOD_MS, 100)?;
+        // The ranges above make every conversion lossless.
+        Ok(Connection {
+            host: c.host.clone(),
+            port: port as u16,
+            unit_id: unit_id as u8,
+            timeout_ms: timeout_ms as u64,
+            poll_ms: poll_ms as u64,
+        })
+    }
+
+    fn signal(&self, name: SignalName, s: &SignalFile, pre: &str) -> Result<Signal, ConfigError> {
+        let table = match s.table.as_deref() {
+            Some("coil") => Table::Coil,
+            Some("discrete") => Table::Discrete,
+            Some("input") => Table::Input,
+            Some("holding") => Table::Holding,
+            Some(other) => {
+                return Err(self.err(
+                    &format!("{pre}.table"),
+                    format!("unknown table \"{other}\"; valid: {VALID_TABLES}"),
+                ))
+            }
+            None => {
+                return Err(self.err(
+                    &format!("{pre}.table"),
+                    format!("missing; valid: {VALID_TABLES}"),
+                ))
+            }
+        };
+        let address = self.int(&format!("{pre}.address"), Some(s.address), 0, 65535, 0)? as u16;
+        let value_type = match s.value_type.as_deref() {
+            Some("bool") => ValueType::Bool,
+            Some("u16") => ValueType::U16,
+            Some("i16") => ValueType::I16,
+            Some("u32") => ValueType::U32,
+            Some("i32") => ValueType::I32,
+            Some("f32") => ValueType::F32,
+            Some(other) => {
+                return Err(self.err(
+                    &format!("{pre}.type"),
+                    format!("unknown type \"{other}\"; valid: {VALID_TYPES}"),
+                ))
+            }
+            None if table.is_bits() => ValueType::Bool,
+            None => {
+                return Err(self.err(
+                    &format!("{pre}.type"),
+                    format!(
+                        "missing; a signal in the {} table needs one of u16, i16, u32, i32, f32",
+                        table.as_str()
+                    ),
+                ))
+            }
+        };
+        let word_order = match s.word_order.as_deref() {
+            None | Some("big") => WordOrder::Big,
+            Some("little") => WordOrder::Little,
+            Some(other) => {
+                return Err(self.err(
+                    &format!("{pre}.word_order"),
+                    format!("unknown word order \"{other}\"; valid: big, little"),
+                ))
+            }
+        };
+        let scale = self.finite(&format!("{pre}.scale"), s.scale, 1.0)?;
+        if scale == 0.0 {
+            return Err(self.err(
+                &format!("{pre}.scale"),
+                "is zero; give a finite non-zero number".into(),
+            ));
+        }
+        let offset = self.finite(&format!("{pre}.offset"), s.offset, 0.0)?;
+
+        // Table/type/direction rules.
+        let is_bool = value_type == ValueType::Bool;
+        if is_bool != table.is_bits() {
+            return Err(self.err(
+                &format!("{pre}.type"),
+                if is_bool {
+                    format!(
+                        "a bool signal cannot live in the {} table; valid tables for bool: coil, discrete",
+                        table.as_str()
+                    )
+                } else {
+                    format!(
+                        "a {} signal cannot live in the {} table (bits only); valid type there: bool",
+                        value_type.as_str(),
+                        table.as_str()
+                    )
+                },
+            ));
+        }
+        if is_bool {
+            let present = [
+                ("word_order", s.word_order.is_some()),
+                ("scale", s.scale.is_some()),
+                ("offset", s.offset.is_some()),
+            ];
+            if let Some((key, _)) = present.iter().find(|(_, p)| *p) {
+                return Err(self.err(
+                    &format!("{pre}.{key}"),
+                    "not allowed on a bool signal; remove it".into(),
+                ));
+            }
+        }
+        if name.is_write() && !table.is_writable() {
+            return Err(self.err(
+                &format!("{pre}.table"),
+                format!(
+                    "{name} is written by the controller but the {} table is read-only; valid: {}",
+                    table.as_str(),
+                    if is_bool { "coil" } else { "holding" }
+                ),
+            ));
+        }
+        let sig = Signal {
+            name,
+            table,
+            address,
+            value_type,
+            word_order,
+            scale,
+            offset,
+        };
+        if sig.last_address() > 65535 {
+            return Err(self.err(
+                &format!("{pre}.address"),
+                format!(
+                    "a {} at address {address} needs {} words and runs past 65535; valid: address ≤ {}",
+                    value_type.as_str(),
+                    sig.word_count(),
+                    65536 - u32::from(sig.word_count())
+                ),
+            ));
+        }
+        Ok(sig)
+    }
+
+    fn overlaps(&self, signals: &BTreeMap<SignalName, Signal>) -> Result<(), ConfigError> {
+        let all: Vec<&Signal> = signals.values().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                if a.table == b.table
+                    && u32::from(a.address) <= b.last_address()
+                    && u32::from(b.address) <= a.last_address()
+                {
+                    return Err(self.err(
+                        &format!("signals.{}.address", b.name),
+                        format!(
+                            "{} {}..={} overlaps signals.{} ({}..={}) in the {} table; give each signal its own addresses",
+                            b.name,
+                            b.address,
+                            b.last_address(),
+                            a.name,
+                            a.address,
+                            a.last_address(),
+                            a.table.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

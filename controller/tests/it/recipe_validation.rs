@@ -1,0 +1,242 @@
+//! Every recipe rejection rule (`coldtray_controller::l10::recipe`), one line per message, and
+//! the shipped examples.
+
+use std::path::{Path, PathBuf};
+
+use coldtray_controller::l10::recipe::{load_recipe, parse_recipe, validate_against_map};
+use coldtray_controller::rig::parse::parse_map;
+use coldtray_io::ConfigErrorKind;
+
+const GOOD: &str = r#"
+name = "L10 VR200 compute tray"
+[limits]
+max_pressure_kpa = 700.0
+max_pump_speed_pct = 100.0
+max_flow_lpm = 30.0
+[leak]
+test_pressure_kpa = 525.0
+fill_timeout_s = 30.0
+stabilize_s = 20.0
+measure_s = 30.0
+volume_ml = 400.0
+max_leak_sccm = 0.5
+vent_timeout_s = 20.0
+[flow]
+settle_s = 5.0
+[[flow.steps]]
+speed_pct = 60.0
+min_flow_lpm = 6.0
+max_flow_lpm = 9.0
+max_dp_kpa = 45.0
+"#;
+
+fn src() -> &'static Path {
+    Path::new("recipes/test.toml")
+}
+
+/// GOOD with `key = old` replaced by `key = new` (first occurrence of the line).
+fn with(line_start: &str, new_line: &str) -> String {
+    let mut done = false;
+    GOOD.lines()
+        .map(|l| {
+            if !done && l.starts_with(line_start) {
+                done = true;
+                new_line.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asserts rejection, and that the message names the file and `field`.
+fn rejected(text: &str, field: &str) -> String {
+    let e = parse_recipe(text, src()).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("recipes/test.toml"), "no file in: {msg}");
+    assert!(msg.contains(field), "no field {field} in: {msg}");
+    msg
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+}
+
+#[test]
+fn good_recipe_parses() {
+    let r = parse_recipe(GOOD, src()).unwrap();
+    assert_eq!(r.leak.test_pressure_kpa, 525.0);
+    let f = r.flow.unwrap();
+    assert_eq!(f.steps.len(), 1);
+    assert_eq!(f.average_s, 2.0); // optional field's default
+}
+
+#[test]
+fn shipped_examples_parse() {
+    let r = load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap();
+    assert!(r.flow.is_some());
+    let r = load_recipe(&repo("examples/rig/l10-vr200-noflow.toml")).unwrap();
+    assert!(r.flow.is_none());
+}
+
+#[test]
+fn test_pressure_above_limit_is_rejected() {
+    let m = rejected(
+        &with("test_pressure_kpa", "test_pressure_kpa = 800.0"),
+        "leak.test_pressure_kpa",
+    );
+    assert!(m.contains("max_pressure_kpa"), "{m}");
+    // Equal to the limit is rejected too (the supervisor would abort on noise).
+    rejected(
+        &with("test_pressure_kpa", "test_pressure_kpa = 700.0"),
+        "leak.test_pressure_kpa",
+    );
+}
+
+#[test]
+fn flow_step_speed_above_limit_is_rejected() {
+    let t = with("max_pump_speed_pct", "max_pump_speed_pct = 50.0");
+    let m = rejected(&t, "flow.steps[0].speed_pct");
+    assert!(m.contains("limits.max_pump_speed_pct"), "{m}");
+}
+
+#[test]
+fn pump_limit_above_full_speed_is_rejected() {
+    rejected(
+        &with("max_pump_speed_pct", "max_pump_speed_pct = 120.0"),
+        "limits.max_pump_speed_pct",
+    );
+}
+
+#[test]
+fn step_max_flow_above_limit_is_rejected() {
+    rejected(
+        &with("max_flow_lpm = 9.0", "max_flow_lpm = 40.0"),
+        "flow.steps[0].max_flow_lpm",
+    );
+}
+
+#[test]
+fn min_above_max_band_is_rejected() {
+    let m = rejected(
+        &with("min_flow_lpm", "min_flow_lpm = 10.0"),
+        "flow.steps[0].min_flow_lpm",
+    );
+    assert!(m.contains("max_flow_lpm"), "{m}");
+}
+
+#[test]
+fn non_positive_durations_and_volume_are_rejected() {
+    for (key, field) in [
+        ("fill_timeout_s", "leak.fill_timeout_s"),
+        ("measure_s", "leak.measure_s"),
+        ("volume_ml", "leak.volume_ml"),
+        ("vent_timeout_s", "leak.vent_timeout_s"),
+        ("max_leak_sccm", "leak.max_leak_sccm"),
+        ("max_pressure_kpa", "limits.max_pressure_kpa"),
+        ("max_dp_kpa", "flow.steps[0].max_dp_kpa"),
+        ("speed_pct", "flow.steps[0].speed_pct"),
+    ] {
+        rejected(&with(key, &format!("{key} = 0.0")), field);
+        rejected(&with(key, &format!("{key} = -1.0")), field);
+    }
+    rejected(
+        &with("stabilize_s", "stabilize_s = -1.0"),
+        "leak.stabilize_s",
+    );
+    rejected(&with("settle_s", "settle_s = -5.0"), "flow.settle_s");
+    // Zero stabilisation is allowed (the tests use it to show the false leak).
+    parse_recipe(&with("stabilize_s", "stabilize_s = 0.0"), src()).unwrap();
+}
+
+#[test]
+fn nan_and_inf_are_rejected() {
+    let m = rejected(&with("volume_ml", "volume_ml = nan"), "leak.volume_ml");
+    assert!(m.contains("finite"), "{m}");
+    rejected(&with("measure_s", "measure_s = inf"), "leak.measure_s");
+    rejected(
+        &with("max_flow_lpm = 30.0", "max_flow_lpm = -inf"),
+        "limits.max_flow_lpm",
+    );
+}
+
+#[test]
+fn empty_steps_and_empty_name_are_rejected() {
+    let no_steps: String =
+        GOOD.split("[[flow.steps]]").next().unwrap().to_string() + "steps = []\n";
+    rejected(&no_steps, "flow.steps");
+    rejected(&with("name", "name = \"  \""), "name");
+}
+
+#[test]
+fn unknown_missing_and_mistyped_fields_are_rejected() {
+    rejected(&with("volume_ml", "volume_mL = 400.0"), "volume_mL");
+    rejected(&with("volume_ml", ""), "volume_ml");
+    rejected(&with("volume_ml", "volume_ml = \"big\""), "volume_ml");
+    let e = load_recipe(Path::new("/nonexistent/recipe.toml")).unwrap_err();
+    assert_eq!(e.kind, ConfigErrorKind::Read);
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/recipe.toml: cannot read"),
+        "{e}"
+    );
+}
+
+const MAP_NO_FLOW: &str = r#"
+[connection]
+host = "127.0.0.1"
+port = 5020
+unit_id = 1
+timeout_ms = 500
+poll_ms = 100
+[signals.test_pressure]
+table = "input"
+address = 0
+type = "f32"
+[signals.fill_valve]
+table = "coil"
+address = 0
+type = "bool"
+[signals.vent_valve]
+table = "coil"
+address = 1
+type = "bool"
+[signals.estop]
+table = "discrete"
+address = 0
+type = "bool"
+"#;
+
+#[test]
+fn flow_recipe_needs_flow_signals_in_the_map() {
+    let map = parse_map(MAP_NO_FLOW, Path::new("maps/rig.toml")).unwrap();
+    let recipe = parse_recipe(GOOD, src()).unwrap();
+    let m = validate_against_map(&recipe, &map).unwrap_err().to_string();
+    for s in [
+        "pump_run",
+        "pump_speed_setpoint",
+        "flow",
+        "inlet_pressure",
+        "outlet_pressure",
+        "maps/rig.toml",
+        "recipes/test.toml",
+    ] {
+        assert!(m.contains(s), "{s} not in {m}");
+    }
+    // Without [flow] the same map is fine.
+    let leak_only = GOOD.split("[flow]").next().unwrap();
+    let recipe = parse_recipe(leak_only, src()).unwrap();
+    validate_against_map(&recipe, &map).unwrap();
+}
+
+#[test]
+fn shipped_recipe_fits_the_shipped_map() {
+    let map_path = repo("examples/rig/map.toml");
+    if !map_path.exists() {
+        return; // emu's map not committed yet
+    }
+    let map = coldtray_controller::rig::parse::load_map(&map_path).unwrap();
+    let r = load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap();
+    validate_against_map(&r, &map).unwrap();
+}
