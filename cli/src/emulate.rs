@@ -1,6 +1,7 @@
 //! `coldtray emulate`: run the rig emulator (a Modbus TCP server with leak-test physics and
 //! faults) until Ctrl-C.
 
+use crate::output::outln;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(path) = args.state_file {
             handle.write_state_file(path, Duration::from_millis(100));
         }
-        println!(
+        outln!(
             "coldtray emulate: listening on {} (unit id {unit_id}, time scale {time_scale}×, {n_faults} scheduled fault(s)); Ctrl-C to stop",
             handle.local_addr()
         );
@@ -134,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .await
             .context("cannot wait for Ctrl-C")?;
         handle.shutdown().await;
-        println!("coldtray emulate: stopped");
+        outln!("coldtray emulate: stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

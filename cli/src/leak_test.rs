@@ -6,6 +6,7 @@
 //! during the test aborts it: the rig is driven to its safe state and the test is recorded as
 //! aborted.
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -112,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Outcome::Fail => "FAIL",
         Outcome::Aborted => "ABORTED",
     };
-    println!(
+    outln!(
         "{verdict} {}: {} [record {}]",
         r.serial,
         r.reason,

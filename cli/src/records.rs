@@ -2,6 +2,7 @@
 //! share of serials whose first verdict (pass/fail; aborted tests are rig stops, not verdicts)
 //! was a pass.
 
+use crate::output::{out, outln};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -90,9 +91,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         since,
     })?;
     if rows.is_empty() {
-        println!("no tests match");
+        outln!("no tests match");
     } else {
-        print!("{}", table(&rows));
+        out!("{}", table(&rows));
     }
     // Yield needs each serial's whole history: its first verdict may predate --since.
     let history = store.list(&Filter {
@@ -115,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             y.only_aborted
         );
     }
-    println!("{}\n{line}", rows.len().to_string() + " test(s)");
+    outln!("{}\n{line}", rows.len().to_string() + " test(s)");
     Ok(ExitCode::SUCCESS)
 }
 
