@@ -15,7 +15,7 @@ use coldtray_controller::rig::parse::load_map;
 
 /// Arguments of `coldtray emulate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Register map (map.toml) the emulator serves.
     #[arg(long)]
     map: PathBuf,
@@ -60,7 +60,7 @@ pub struct Args {
     state_file: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let map = load_map(&args.map)?;
     let mut config = EmulatorConfig::default();
     if let Some(path) = &args.scenario {

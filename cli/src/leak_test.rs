@@ -16,7 +16,7 @@ use tokio::sync::watch;
 
 /// Arguments of `coldtray leak-test`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Register map of the rig's PLC (map.toml).
     #[arg(long)]
     map: PathBuf,
@@ -66,7 +66,7 @@ async fn stop_on_signal(tx: watch::Sender<bool>) {
     let _ = tx.send(true);
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.time_scale.is_finite() && args.time_scale >= 1.0) {
         bail!(
             "--time-scale {}: must be a number ≥ 1 (1 = real time; use N > 1 only against an emulator running at the same scale)",

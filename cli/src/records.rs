@@ -12,7 +12,7 @@ use coldtray_controller::records::store::{first_pass_yield, Filter, Store, TestS
 
 /// Arguments of `coldtray records`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// SQLite result store written by `coldtray leak-test`.
     #[arg(long)]
     db: PathBuf,
@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
-pub fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+pub(crate) fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         if let Some(t) = d.and_hms_opt(0, 0, 0) {
             return Ok(t.and_utc());
@@ -77,7 +77,7 @@ fn table(rows: &[TestSummary]) -> String {
     out
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let since = args.since.as_deref().map(parse_since).transpose()?;
     if !args.db.exists() {
         bail!(
