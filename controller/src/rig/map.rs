@@ -219,6 +219,17 @@ pub struct Connection {
     pub poll_ms: u64,
 }
 
+/// The `[watchdog]` table: what the PLC does when the controller stops writing the heartbeat.
+///
+/// The PLC watches the `heartbeat` signal; when its value has not changed for `timeout_ms`, the
+/// PLC drives the rig to its safe state by itself (fill and isolation closed, vent open, pump
+/// off), so a controller that died or went blind never leaves a tray pressurised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watchdog {
+    /// Heartbeat unchanged this long (PLC clock) → the PLC's safe state, ms.
+    pub timeout_ms: u64,
+}
+
 /// One read request covering several signals of one table at contiguous addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBlock {
@@ -239,6 +250,8 @@ pub struct RegisterMap {
     pub source: PathBuf,
     /// The `[connection]` table.
     pub connection: Connection,
+    /// The PLC's heartbeat watchdog, when the map declares one.
+    pub watchdog: Option<Watchdog>,
     signals: BTreeMap<SignalName, Signal>,
 }
 
@@ -310,11 +323,13 @@ impl RegisterMap {
     pub(crate) fn from_parts(
         source: &Path,
         connection: Connection,
+        watchdog: Option<Watchdog>,
         signals: BTreeMap<SignalName, Signal>,
     ) -> Self {
         RegisterMap {
             source: source.to_path_buf(),
             connection,
+            watchdog,
             signals,
         }
     }

@@ -14,6 +14,8 @@
 //!   one table overlap; required signals `test_pressure`, `fill_valve`, `vent_valve`, `estop`.
 //! - `[connection]`: `host` and `port` (1–65535) required; `unit_id` 0–255 (default 1),
 //!   `timeout_ms` > 0 (default 500), `poll_ms` > 0 (default 100).
+//! - `[watchdog]` (optional): `timeout_ms` 100–10000 and at least 2 × `poll_ms` + `timeout_ms`;
+//!   needs a mapped `heartbeat`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,7 +23,7 @@ use std::path::Path;
 use coldtray_io::config::{self, ConfigError, Format};
 use serde::Deserialize;
 
-use crate::rig::map::{Connection, RegisterMap, Signal, Table, ValueType, WordOrder};
+use crate::rig::map::{Connection, RegisterMap, Signal, Table, ValueType, Watchdog, WordOrder};
 use crate::rig::names::SignalName;
 use crate::rig::number::{Integer, Number};
 
@@ -35,6 +37,11 @@ pub const MAP_FORMAT: Format = Format {
 
 const VALID_TABLES: &str = "coil, discrete, input, holding";
 const VALID_TYPES: &str = "bool, u16, i16, u32, i32, f32";
+/// Shortest and longest PLC watchdog timeouts accepted, ms: below 100 ms a scheduling hiccup
+/// of the controller's host trips it; above 10 s a tray stays pressurised too long after the
+/// controller died.
+const MIN_WATCHDOG_MS: i64 = 100;
+const MAX_WATCHDOG_MS: i64 = 10_000;
 /// Longest per-request timeout and poll period accepted, ms (one hour).
 const MAX_PERIOD_MS: i64 = 3_600_000;
 
@@ -43,7 +50,15 @@ const MAX_PERIOD_MS: i64 = 3_600_000;
 #[serde(deny_unknown_fields)]
 struct MapFile {
     connection: ConnectionFile,
+    watchdog: Option<WatchdogFile>,
     signals: BTreeMap<String, SignalFile>,
+}
+
+/// `[watchdog]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchdogFile {
+    timeout_ms: Integer,
 }
 
 /// `[connection]` as written.
@@ -110,7 +125,13 @@ pub fn parse_map(text: &str, source: &Path) -> Result<RegisterMap, ConfigError> 
         }
     }
     check.overlaps(&signals)?;
-    Ok(RegisterMap::from_parts(source, connection, signals))
+    let watchdog = match &file.watchdog {
+        Some(w) => Some(check.watchdog(w, &connection, &signals)?),
+        None => None,
+    };
+    Ok(RegisterMap::from_parts(
+        source, connection, watchdog, signals,
+    ))
 }
 
 /// The validation pass over one file.
@@ -151,6 +172,42 @@ impl Check<'_> {
                 Err(self.err(field, format!("{v} is not finite; give a finite number")))
             }
         }
+    }
+
+    /// `[watchdog]`: the PLC's own timeout on the heartbeat; needs a mapped heartbeat, and
+    /// must leave the controller at least two polls and a request timeout to write it.
+    fn watchdog(
+        &self,
+        w: &WatchdogFile,
+        connection: &Connection,
+        signals: &BTreeMap<SignalName, Signal>,
+    ) -> Result<Watchdog, ConfigError> {
+        let timeout_ms = self.int(
+            "watchdog.timeout_ms",
+            Some(w.timeout_ms),
+            MIN_WATCHDOG_MS,
+            MAX_WATCHDOG_MS,
+            0,
+        )? as u64;
+        if !signals.contains_key(&SignalName::Heartbeat) {
+            return Err(self.err(
+                "watchdog.timeout_ms",
+                "a watchdog needs the heartbeat it watches: map [signals.heartbeat] (a holding \
+                 register or coil the controller writes every poll)"
+                    .into(),
+            ));
+        }
+        let needed_ms = 2 * connection.poll_ms + connection.timeout_ms;
+        if timeout_ms < needed_ms {
+            return Err(self.err(
+                "watchdog.timeout_ms",
+                format!(
+                    "{timeout_ms} ms would trip while the controller is healthy; give at least \
+                     2 × connection.poll_ms + connection.timeout_ms = {needed_ms} ms"
+                ),
+            ));
+        }
+        Ok(Watchdog { timeout_ms })
     }
 
     fn connection(&self, c: &ConnectionFile) -> Result<Connection, ConfigError> {

@@ -177,3 +177,33 @@ fn read_plan_merges_contiguous_only() {
     assert!(m.signal_at(Table::Input, 4).is_none());
     assert!(!m.has_flow_signals());
 }
+
+/// A minimal map with `[connection]` poll 100 ms, timeout 500 ms, plus `extra` TOML.
+fn map_with(extra: &str) -> Result<RegisterMap, coldtray_io::ConfigError> {
+    let text = format!(
+        "[connection]\nhost = \"127.0.0.1\"\nport = 5020\npoll_ms = 100\ntimeout_ms = 500\n\
+         [signals.test_pressure]\ntable = \"input\"\naddress = 0\ntype = \"f32\"\n\
+         [signals.fill_valve]\ntable = \"coil\"\naddress = 0\n\
+         [signals.vent_valve]\ntable = \"coil\"\naddress = 1\n\
+         [signals.estop]\ntable = \"discrete\"\naddress = 0\n{extra}"
+    );
+    parse_map(&text, Path::new("map.toml"))
+}
+
+#[test]
+fn watchdog_is_optional_and_needs_a_heartbeat_and_time_to_write_it() {
+    assert_eq!(map_with("").unwrap().watchdog, None);
+    let heartbeat = "[signals.heartbeat]\ntable = \"holding\"\naddress = 9\ntype = \"u16\"\n";
+    let ok = map_with(&format!("[watchdog]\ntimeout_ms = 1000\n{heartbeat}")).unwrap();
+    assert_eq!(ok.watchdog, Some(Watchdog { timeout_ms: 1000 }));
+
+    let e = map_with("[watchdog]\ntimeout_ms = 1000\n").unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("watchdog.timeout_ms"));
+    assert!(e.problem.contains("heartbeat"), "{e}");
+
+    // 2 polls (200 ms) + one request timeout (500 ms) = 700 ms at least.
+    let e = map_with(&format!("[watchdog]\ntimeout_ms = 600\n{heartbeat}")).unwrap_err();
+    assert!(e.problem.contains("700 ms"), "{e}");
+    let e = map_with(&format!("[watchdog]\ntimeout_ms = 60000\n{heartbeat}")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("watchdog.timeout_ms"), "{e}");
+}
