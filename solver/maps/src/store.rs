@@ -57,7 +57,10 @@ pub fn save(field: &Field, path: &Path) -> Result<(), FieldFileError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    crate::vtk::write(path, &bytes)
+    crate::atomic::write(path, &bytes).map_err(|source| FieldFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads the field saved at `path` by [`save`].

@@ -18,7 +18,6 @@ mod vtr;
 
 use std::path::Path;
 
-use coldtray_io::{write_atomic, Durability};
 use serde::Serialize;
 
 use crate::{BlockOutline, Field, FieldFileError, Inconsistency};
@@ -34,8 +33,8 @@ fn inconsistent(field: &Field, path: &Path, problem: Inconsistency) -> FieldFile
 }
 
 /// Writes `bytes` to `path` atomically: a killed process never leaves part of a file.
-pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), FieldFileError> {
-    write_atomic(path, bytes, Durability::Atomic).map_err(|source| FieldFileError::Write {
+fn write(path: &Path, bytes: &[u8]) -> Result<(), FieldFileError> {
+    crate::atomic::write(path, bytes).map_err(|source| FieldFileError::Write {
         path: path.to_path_buf(),
         source,
     })

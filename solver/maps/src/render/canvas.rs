@@ -6,8 +6,6 @@
 
 use std::path::Path;
 
-use coldtray_io::{AtomicFile, Durability};
-
 use super::colormap;
 use crate::RenderError;
 
@@ -86,7 +84,7 @@ impl Canvas {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = AtomicFile::create(path).map_err(io)?;
+        let mut file = crate::atomic::create(path).map_err(io)?;
         {
             let mut enc = png::Encoder::new(&mut file, self.w, self.h);
             enc.set_color(png::ColorType::Rgb);
@@ -104,7 +102,7 @@ impl Canvas {
             writer.write_image_data(&self.buf).map_err(png_err)?;
             writer.finish().map_err(png_err)?;
         }
-        file.commit(Durability::Atomic).map_err(io)
+        crate::atomic::commit(file).map_err(io)
     }
 }
 
