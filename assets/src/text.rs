@@ -351,7 +351,7 @@ mod tests {
         let (_, _, x1, y1) = drawn("Hx", (150, 80), &s, W, H);
         assert!((147..=151).contains(&x1), "{x1}");
         // Bottom = the descent line: the baseline ("Hx" has no descender) sits above it.
-        assert!(y1 < 80 && y1 >= 73, "{y1}");
+        assert!((73..80).contains(&y1), "{y1}");
         let s = style().align(HAlign::Center, VAlign::Center);
         let (x0, y0, x1, y1) = drawn("HHHH", (100, 60), &s, W, H);
         assert!(((x0 + x1) as i32 / 2 - 100).abs() <= 2, "{x0}..{x1}");

@@ -49,6 +49,11 @@ mod tests {
         assert_eq!(std::fs::read(&p).expect("reads"), b"two");
         let mode = std::fs::metadata(&p).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o644);
-        assert_eq!(std::fs::read_dir(p.parent().expect("dir")).expect("ls").count(), 1);
+        assert_eq!(
+            std::fs::read_dir(p.parent().expect("dir"))
+                .expect("ls")
+                .count(),
+            1
+        );
     }
 }

@@ -72,9 +72,7 @@ pub(crate) fn check(field: &Field) -> Result<(), Inconsistency> {
         return Err(Inconsistency::NoCells);
     }
     if field.dx_mm.is_nan() || field.dx_mm <= 0.0 {
-        return Err(Inconsistency::CellSize {
-            dx_mm: field.dx_mm,
-        });
+        return Err(Inconsistency::CellSize { dx_mm: field.dx_mm });
     }
     for (array, len) in [
         ("solid_c", field.solid_c.len()),
@@ -103,7 +101,10 @@ pub(crate) fn check(field: &Field) -> Result<(), Inconsistency> {
         }
     }
     let layers = field.layer_names.len();
-    let indices = field.cell_layer.iter().chain(field.blocks.iter().map(|b| &b.layer));
+    let indices = field
+        .cell_layer
+        .iter()
+        .chain(field.blocks.iter().map(|b| &b.layer));
     match indices.copied().find(|&l| l >= layers) {
         Some(index) => Err(Inconsistency::LayerIndex { index, layers }),
         None => Ok(()),
@@ -122,13 +123,29 @@ mod tests {
         let mut f = ok.clone();
         f.power_w_m3.pop();
         let e = check(&f).expect_err("short power array");
-        assert_eq!(e.to_string(), format!("power_w_m3 has {} values, expected {}", 4 * 3 * f.nz - 1, 4 * 3 * f.nz));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "power_w_m3 has {} values, expected {}",
+                4 * 3 * f.nz - 1,
+                4 * 3 * f.nz
+            )
+        );
         let mut f = ok.clone();
         f.z_edges_mm.push(99.0);
-        assert!(matches!(check(&f), Err(Inconsistency::ZLength { array: "z_edges_mm", .. })));
+        assert!(matches!(
+            check(&f),
+            Err(Inconsistency::ZLength {
+                array: "z_edges_mm",
+                ..
+            })
+        ));
         let mut f = ok.clone();
         f.blocks[0].layer = 17;
-        assert!(matches!(check(&f), Err(Inconsistency::LayerIndex { index: 17, .. })));
+        assert!(matches!(
+            check(&f),
+            Err(Inconsistency::LayerIndex { index: 17, .. })
+        ));
         let mut f = ok.clone();
         f.dx_mm = f64::NAN;
         assert!(matches!(check(&f), Err(Inconsistency::CellSize { .. })));

@@ -58,12 +58,12 @@ pub mod vtk;
 pub(crate) use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
 
 pub use check::Inconsistency;
-pub use error::{FieldFileError, RenderError};
-pub use field_files::{read_field, write_field, FIELD_JSON, FIELD_VTR, SAVED_FIELD};
 /// Registers the embedded fonts with plotters' text backend, for plotters text drawn next to
 /// these maps (the maps themselves lay text out with `coldtray_assets::text`).
 #[doc(no_inline)]
 pub use coldtray_assets::register_plotters_fonts;
+pub use error::{FieldFileError, RenderError};
+pub use field_files::{read_field, write_field, FIELD_JSON, FIELD_VTR, SAVED_FIELD};
 pub use render::{
     file_stem, layer_has_coolant, render_layer, render_section, write_pngs, MapOptions, Section,
     MAX_WIDTH_PX, MIN_WIDTH_PX,

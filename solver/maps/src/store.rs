@@ -1,4 +1,4 @@
-//! The saved field: the whole [`Field`](coldtray_solver::field::Field) in one compact file that
+//! The saved field: the whole `Field` (`coldtray_solver::field::Field`) in one compact file that
 //! `coldtray plot` reads back, bit for bit, to re-render maps without solving again.
 //!
 //! # Format
@@ -13,9 +13,13 @@
 //! whose float encoding is exact: each f64 is written in the shortest of half, single or
 //! double precision *that gives back the same bits* (NaN payloads included), so temperatures
 //! take 9 bytes and the NaN of a cell without coolant or the 0 W/m³ of an unpowered cell 3.
-//! zlib (flate2, already a dependency; fast level) then squeezes the long runs of those
-//! (rubin-2300w: ≈ 4.5 MB of CBOR becomes ≈ 2 MB). A version bump of [`SIGNATURE`] marks any
-//! change of the encoded type; an old file then gets an error that says to simulate again.
+//! zlib (flate2, already a dependency; fast level) then squeezes the long runs of those.
+//! rubin-2300w (277 k cells): 4.6 MB of CBOR, a 2.0 MB file (its `field.vtr` is 2.5 MB),
+//! written in ≈ 30 ms and read in ≈ 35 ms, half inflating and half decoding — as fast as the
+//! old re-import of `field.vtr` + `field.json`; without zlib, reading takes half as long but
+//! the file is 2.3× larger (tray-vr200: 25 MB instead of 11 MB), for no gain a person would
+//! notice next to drawing a map. A version bump of [`SIGNATURE`] marks any change of the
+//! encoded type; an old file then gets an error that says to simulate again.
 //!
 //! The file is validated on reading: a truncated, corrupt or inconsistent file is a one-line
 //! [`FieldFileError`] naming the file, never a panic.
@@ -151,7 +155,7 @@ mod tests {
         let odd = [
             1.0 / 3.0,
             -0.0,
-            f64::MIN_POSITIVE / 8.0, // subnormal
+            f64::MIN_POSITIVE / 8.0,               // subnormal
             f64::from_bits(0x7ff8_0000_dead_beef), // NaN with a payload
             -f64::NAN,
             f64::INFINITY,
@@ -182,10 +186,20 @@ mod tests {
             assert!(!text.contains('\n'), "{text}");
             e
         };
-        for cut in [0, 5, SIGNATURE.len(), SIGNATURE.len() + 3, good.len() / 2, good.len() - 1] {
+        for cut in [
+            0,
+            5,
+            SIGNATURE.len(),
+            SIGNATURE.len() + 3,
+            good.len() / 2,
+            good.len() - 1,
+        ] {
             msg(&good[..cut]);
         }
-        assert!(matches!(msg(b"<?xml"), FieldFileError::NotAFieldFile { .. }));
+        assert!(matches!(
+            msg(b"<?xml"),
+            FieldFileError::NotAFieldFile { .. }
+        ));
         let v9 = [b"coldtray field v9\n".as_slice(), &good[SIGNATURE.len()..]].concat();
         assert!(matches!(msg(&v9), FieldFileError::Version { .. }));
         let mut flipped = good.clone();
@@ -193,9 +207,13 @@ mod tests {
         flipped[mid] ^= 0x55;
         msg(&flipped);
         // Valid zlib of something that is not a field.
-        let mut z = flate2::write::ZlibEncoder::new(SIGNATURE.to_vec(), flate2::Compression::fast());
+        let mut z =
+            flate2::write::ZlibEncoder::new(SIGNATURE.to_vec(), flate2::Compression::fast());
         z.write_all(&[0x83, 1, 2, 3]).expect("in memory");
-        assert!(matches!(msg(&z.finish().expect("in memory")), FieldFileError::Malformed { .. }));
+        assert!(matches!(
+            msg(&z.finish().expect("in memory")),
+            FieldFileError::Malformed { .. }
+        ));
     }
 
     #[test]
@@ -204,7 +222,10 @@ mod tests {
         f.fluid_c.pop();
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("f.coldtray");
-        assert!(matches!(save(&f, &p), Err(FieldFileError::InconsistentField { .. })));
+        assert!(matches!(
+            save(&f, &p),
+            Err(FieldFileError::InconsistentField { .. })
+        ));
         assert!(!p.exists());
         let bytes = to_bytes(&f).expect("encodes");
         let e = from_bytes(&bytes, &p).expect_err("inconsistent");

@@ -126,8 +126,8 @@ impl<'a> Painter<'a> {
 
     /// Width in whole pixels of `s` drawn in `style`.
     fn text_width(&self, s: &str, style: TextStyle) -> Result<i32, RenderError> {
-        let (w, _) = text::measure(s, &self.scaled(style))
-            .map_err(|e| RenderError::Text(e.into()))?;
+        let (w, _) =
+            text::measure(s, &self.scaled(style)).map_err(|e| RenderError::Text(e.into()))?;
         Ok(w.ceil() as i32)
     }
 
@@ -143,12 +143,7 @@ impl<'a> Painter<'a> {
     }
 
     /// Draws a rectangle with corners `a` and `b`.
-    fn rect(
-        &mut self,
-        a: (i32, i32),
-        b: (i32, i32),
-        style: ShapeStyle,
-    ) -> Result<(), RenderError> {
+    fn rect(&mut self, a: (i32, i32), b: (i32, i32), style: ShapeStyle) -> Result<(), RenderError> {
         area(self.canvas)?
             .draw(&Rectangle::new([a, b], style))
             .map_err(RenderError::plot)
@@ -342,7 +337,8 @@ impl<'a> Painter<'a> {
         let Painter { canvas, texts, .. } = self;
         let (w, h) = (canvas.w, canvas.h);
         for q in &texts {
-            text::draw(&q.text, q.at, &q.style, &mut canvas.buf, w, h).map_err(RenderError::Text)?;
+            text::draw(&q.text, q.at, &q.style, &mut canvas.buf, w, h)
+                .map_err(RenderError::Text)?;
         }
         Ok(())
     }

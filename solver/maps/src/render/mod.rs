@@ -145,7 +145,8 @@ pub fn render_layer(
     opts: &MapOptions,
     path: &Path,
 ) -> Result<(), RenderError> {
-    let (canvas, _) = layer_map::draw_layer(field, layer, opts.range_c, opts.width_px, opts.coolant)?;
+    let (canvas, _) =
+        layer_map::draw_layer(field, layer, opts.range_c, opts.width_px, opts.coolant)?;
     canvas.save_png(path)
 }
 

@@ -60,10 +60,12 @@ mod tests {
         let enc = encode_compressed(&raw);
         // 3 blocks: the header is (3 + 3) UInt64 = 48 bytes = 64 base64 characters.
         let head = &enc[..64];
-        let blocks = base64::encode(&[3u64, BLOCK_BYTES as u64, 1234]
-            .iter()
-            .flat_map(|h| h.to_le_bytes())
-            .collect::<Vec<u8>>());
+        let blocks = base64::encode(
+            &[3u64, BLOCK_BYTES as u64, 1234]
+                .iter()
+                .flat_map(|h| h.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        );
         assert_eq!(&head[..32], &blocks[..32]);
         // The body is the three zlib streams; inflated, they give back the input.
         let mut z = Vec::new();

@@ -97,7 +97,10 @@ mod tests {
             lines[5],
             "        <DataArray type=\"Float64\" Name=\"t\" format=\"binary\">"
         );
-        assert_eq!(lines[6], binary::encode_compressed(&Values::F64(&v).bytes()));
+        assert_eq!(
+            lines[6],
+            binary::encode_compressed(&Values::F64(&v).bytes())
+        );
         assert_eq!(
             lines[8],
             "        <DataArray type=\"Int32\" Name=\"id\" format=\"binary\">"
@@ -111,7 +114,10 @@ mod tests {
 
     #[test]
     fn values_are_little_endian() {
-        assert_eq!(Values::I32(vec![1, -1]).bytes(), [1, 0, 0, 0, 255, 255, 255, 255]);
+        assert_eq!(
+            Values::I32(vec![1, -1]).bytes(),
+            [1, 0, 0, 0, 255, 255, 255, 255]
+        );
         assert_eq!(Values::F64(&[1.0]).bytes(), 1.0f64.to_le_bytes());
     }
 }

@@ -49,7 +49,10 @@ fn field_round_trips_exactly() {
     field.info.flow_lpm = None;
     let dir = out_dir("roundtrip");
     let files = write_field(&field, &dir).unwrap();
-    let names: Vec<_> = files.iter().map(|f| f.strip_prefix(&dir).unwrap()).collect();
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.strip_prefix(&dir).unwrap())
+        .collect();
     assert_eq!(
         names,
         [FIELD_VTR, FIELD_JSON, SAVED_FIELD].map(Path::new).to_vec()
@@ -115,7 +118,9 @@ fn vtr_header_is_what_paraview_expects() {
     // Array bodies are base64 only.
     for body in text.split("format=\"binary\">\n").skip(1) {
         let b = body.split('\n').next().unwrap();
-        assert!(b.bytes().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c)));
+        assert!(b
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c)));
     }
 }
 

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// A fresh directory `<target tmp>/<group>/<name>`.
 fn out_dir(group: &str, name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
