@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use coldtray_maps::{layer_has_coolant, render_layer, render_section, MapOptions, Section};
-use coldtray_solver::field::Field;
+use coldtray_maps::{layer_has_coolant, render_layer, render_section, Field, MapOptions, Section};
 
 /// Arguments of `coldtray plot`.
 #[derive(Debug, clap::Args)]

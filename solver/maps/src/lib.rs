@@ -1,7 +1,7 @@
 //! PNG thermal maps and the saved result field of a coldtray solve.
 //!
-//! The solver computes a `coldtray_solver::field::Field`; this crate draws and stores it, and
-//! reads nothing of the solver but that type. A result directory written by
+//! The solver computes a [`Field`] (`coldtray_solver::field::Field`, re-exported here); this
+//! crate draws and stores it, and reads nothing of the solver but that type. A result directory written by
 //! `coldtray simulate --out DIR` holds, from here:
 //!
 //! | file | written by | for |
@@ -54,8 +54,10 @@ pub mod render;
 pub mod store;
 pub mod vtk;
 
-/// The solver's result type, named here only (a move in the solver is a one-line fix).
-pub(crate) use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
+/// The solver's result type that this crate draws and stores, re-exported so users need not
+/// name the solver's module path; named here only (a move in the solver is a one-line fix).
+#[doc(no_inline)]
+pub use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
 
 pub use check::Inconsistency;
 /// Registers the embedded fonts with plotters' text backend, for plotters text drawn next to
@@ -68,6 +70,3 @@ pub use render::{
     file_stem, layer_has_coolant, render_layer, render_section, write_pngs, MapOptions, Section,
     MAX_WIDTH_PX, MIN_WIDTH_PX,
 };
-
-#[cfg(test)]
-use tempfile as _;

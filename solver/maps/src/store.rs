@@ -1,4 +1,4 @@
-//! The saved field: the whole `Field` (`coldtray_solver::field::Field`) in one compact file that
+//! The saved field: the whole [`Field`] in one compact file that
 //! `coldtray plot` reads back, bit for bit, to re-render maps without solving again.
 //!
 //! # Format

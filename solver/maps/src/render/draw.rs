@@ -350,3 +350,73 @@ pub(crate) fn mm_ticks(lo: f64, hi: f64, len_px: i32) -> Vec<(f64, String)> {
     let (t, d) = nice_ticks(lo, hi, target);
     t.into_iter().map(|v| (v, format!("{v:.d$}"))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_cuts_to_bounds() {
+        let b = PxRect {
+            x0: 10,
+            y0: 10,
+            w: 100,
+            h: 50,
+        };
+        let r = PxRect {
+            x0: 0,
+            y0: 40,
+            w: 30,
+            h: 40,
+        };
+        assert_eq!(
+            clip(r, b),
+            Some(PxRect {
+                x0: 10,
+                y0: 40,
+                w: 20,
+                h: 20
+            })
+        );
+        assert_eq!(clip(PxRect { x0: 200, ..r }, b), None);
+    }
+
+    #[test]
+    fn text_is_laid_out_last_on_top_of_shapes() {
+        let mut canvas = Canvas::new(300, 100);
+        let mut p = Painter::new(&mut canvas, 1.0);
+        // Queued before the box is drawn, yet painted over it.
+        p.text("HHHH", (20, 20), TextStyle::new(30.0).rgb([255, 0, 0]));
+        let black = RGBColor(0, 0, 0).filled();
+        p.rect((0, 0), (299, 99), black).expect("draws");
+        p.finish().expect("paints");
+        let red = canvas.buf.chunks_exact(3).filter(|px| px[0] > 200).count();
+        assert!(red > 50, "{red} red pixels");
+    }
+
+    #[test]
+    fn sizes_scale_with_the_image_width() {
+        let mut canvas = Canvas::new(10, 10);
+        let p = Painter::new(&mut canvas, 0.5);
+        let full = text::measure("label", &style::TICK).expect("measures").0;
+        let half = p.text_width("label", style::TICK).expect("measures");
+        assert_eq!(half, (full / 2.0).ceil() as i32);
+    }
+
+    #[test]
+    fn tiny_blocks_get_no_label() {
+        let mut canvas = Canvas::new(200, 100);
+        let before = {
+            let mut p = Painter::new(&mut canvas, 1.0);
+            let r = PxRect {
+                x0: 10,
+                y0: 10,
+                w: 20,
+                h: 20,
+            };
+            p.block(r, "a long block name", true).expect("draws");
+            p.texts.len()
+        };
+        assert_eq!(before, 0);
+    }
+}

@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use coldtray_maps::render::sample::synthetic_field;
-use coldtray_maps::{read_field, store, vtk, write_field, FieldFileError, Inconsistency};
+use coldtray_maps::{read_field, store, vtk, write_field, Field, FieldFileError, Inconsistency};
 use coldtray_maps::{FIELD_JSON, FIELD_VTR, SAVED_FIELD};
-use coldtray_solver::field::Field;
 
 fn out_dir(name: &str) -> PathBuf {
     super::out_dir("field-files", name)

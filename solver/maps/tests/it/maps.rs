@@ -4,8 +4,7 @@ use std::path::Path;
 
 use coldtray_maps::render::sample::synthetic_field;
 use coldtray_maps::render::{self, colormap};
-use coldtray_maps::{MapOptions, RenderError, Section};
-use coldtray_solver::field::Field;
+use coldtray_maps::{Field, MapOptions, RenderError, Section};
 
 fn out_dir(name: &str) -> std::path::PathBuf {
     super::out_dir("render", name)
