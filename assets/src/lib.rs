@@ -1,15 +1,37 @@
 //! The fonts embedded in coldtray's binaries, so every PNG renders on a machine without any
-//! font packages (a factory PC, a CI container).
+//! font packages (a factory PC, a CI container), and the one text layout the PNGs use.
 //!
 //! DejaVu Sans, regular and bold, with its licence in `fonts/LICENSE` beside this crate
 //! (Bitstream Vera / DejaVu licence: free to use, copy and redistribute). The files were taken
 //! from the matplotlib 3.11.2 wheel (`mpl-data/fonts/ttf/`).
 //!
+//! [`text`] lays text out with correct letter spacing (plotters 0.3.7's own text path breaks
+//! it) and blends it into any RGB8 buffer, such as the one a plotters `BitMapBackend` draws
+//! into: draw the shapes with plotters, drop the drawing area, then draw the text.
+//!
 //! # Example
 //!
+//! A label, right-aligned and vertically centred on a tick at (70, 20), in a 80 × 40 px RGB
+//! buffer:
+//!
 //! ```
-//! coldtray_assets::register_plotters_fonts().expect("the embedded fonts are valid TrueType");
+//! use coldtray_assets::text::{self, HAlign, TextStyle, VAlign};
+//!
+//! let (w, h) = (80u32, 40u32);
+//! let mut rgb = vec![255u8; (w * h * 3) as usize]; // white, row-major RGB8
+//! let style = TextStyle::new(14.0)
+//!     .rgb([25, 25, 25])
+//!     .align(HAlign::Right, VAlign::Center);
+//! let (tw, th) = text::measure("peak", &style)?;
+//! assert!(tw > 20.0 && th > 10.0);
+//! text::draw("peak", (70, 20), &style, &mut rgb, w, h)?;
+//! let inked = rgb.chunks_exact(3).filter(|px| *px != [255, 255, 255]).count();
+//! assert!(inked > 20, "{inked} pixels changed");
+//!
+//! // plotters' text backend gets the same fonts (for code that still draws text with it).
+//! coldtray_assets::register_plotters_fonts()?;
 //! assert!(coldtray_assets::DEJAVU_SANS.len() > 100_000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -17,7 +39,10 @@
 
 use std::sync::OnceLock;
 
-use ab_glyph as _;
+pub mod text;
+
+pub use text::{Direction, HAlign, TextError, TextStyle, VAlign};
+
 use plotters::style::{register_font, FontStyle};
 
 /// DejaVu Sans, regular (TrueType bytes).

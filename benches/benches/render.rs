@@ -12,14 +12,15 @@
 use std::hint::black_box;
 
 use coldtray_maps::render::canvas::Canvas;
-use coldtray_maps::render::{layer_map, sample::synthetic_field, MapOptions};
+use coldtray_maps::render::{colormap, layer_map, sample::synthetic_field};
+use coldtray_maps::MapOptions;
 use criterion::{criterion_group, criterion_main, Criterion};
 use plotters::prelude::*;
 
 fn render(c: &mut Criterion) {
-    // The solver enables plotters' ab_glyph text backend, which has no system fonts: register
-    // the embedded font so criterion's own report plots can draw their text too.
-    coldtray_maps::render::font::ensure().ok();
+    // The workspace enables plotters' ab_glyph text backend, which has no system fonts:
+    // register the embedded font so criterion's own report plots can draw their text too.
+    coldtray_maps::register_plotters_fonts().ok();
     let field = synthetic_field(480, 480);
     let width_px = 1500;
     let g = layer_map::plan_geometry(&field, width_px);
@@ -46,7 +47,7 @@ fn render(c: &mut Criterion) {
         })
     });
     group.bench_function("layer_map_png", |b| {
-        b.iter(|| coldtray_maps::render::render_layer(black_box(&field), 1, &opts, &path).ok())
+        b.iter(|| coldtray_maps::render_layer(black_box(&field), 1, &opts, &path).ok())
     });
     group.bench_function("heatmap_blit_only", |b| {
         let values = layer_map::plane_values(&field, 1, false);
@@ -54,7 +55,7 @@ fn render(c: &mut Criterion) {
         b.iter(|| {
             let colours: Vec<[u8; 3]> = values
                 .iter()
-                .map(|&v| coldtray_maps::render::colormap::inferno((v - 40.0) / 60.0))
+                .map(|&v| colormap::inferno((v - 40.0) / 60.0))
                 .collect();
             canvas.blit(g.plot_x0, g.plot_y0, &g.cols, &g.rows, &colours, field.nx);
             black_box(canvas.buf[0])
@@ -72,7 +73,7 @@ fn render(c: &mut Criterion) {
             for j in 0..ny {
                 for i in 0..nx {
                     let t = (values[j * nx + i] - 40.0) / 60.0;
-                    let col = coldtray_maps::render::colormap::inferno(t);
+                    let col = colormap::inferno(t);
                     let col = RGBColor(col[0], col[1], col[2]);
                     let x0 = g.plot_x0 as i32 + (i as f64 * cw) as i32;
                     let y0 = g.plot_y0 as i32 + ((ny - 1 - j) as f64 * ch) as i32;

@@ -1,6 +1,6 @@
 //! `coldtray plot`: re-render a map from a saved result directory without solving again.
 //!
-//! Reads `DIR/field.vtr` and `DIR/field.json` (written by `coldtray simulate`) and draws one
+//! Reads the field saved in `DIR` by `coldtray simulate` (`field.coldtray`) and draws one
 //! PNG: a layer plan view (solid or coolant temperature) or a vertical section. `--range`
 //! fixes the colour scale so maps of two designs can be compared side by side.
 
@@ -8,13 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use coldtray_maps::render::{self, MapOptions, Section};
-use coldtray_solver::field::Field;
+use coldtray_maps::{layer_has_coolant, render_layer, render_section, Field, MapOptions, Section};
 
 /// Arguments of `coldtray plot`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Result directory written by `coldtray simulate --out DIR` (holds field.vtr, field.json).
+pub(crate) struct Args {
+    /// Result directory written by `coldtray simulate --out DIR` (holds field.coldtray).
     pub dir: PathBuf,
     /// Layer to draw in plan view [default: the layer holding the hottest cell].
     #[arg(long, conflicts_with = "section")]
@@ -36,20 +35,20 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let range_c = args.range.as_deref().map(parse_range).transpose()?;
     let section = args.section.as_deref().map(parse_section).transpose()?;
-    let vtr = args.dir.join(coldtray_maps::vtk::FIELD_FILE);
-    if !vtr.exists() {
+    let saved = args.dir.join(coldtray_maps::SAVED_FIELD);
+    if !saved.exists() {
         bail!(
             "{} not found: `coldtray plot` re-renders the field saved by \
              `coldtray simulate DESIGN.toml --out {}`",
-            vtr.display(),
+            saved.display(),
             args.dir.display()
         );
     }
-    let field = coldtray_maps::vtk::read_field(&vtr)
-        .with_context(|| format!("reading {}", vtr.display()))?;
+    // The error names the file and says what is wrong with it.
+    let field = coldtray_maps::read_field(&args.dir)?;
     let opts = MapOptions {
         range_c,
         width_px: args.width,
@@ -60,10 +59,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("creating directory {}", parent.display()))?;
     }
     match section {
-        Some(at) => render::render_section(&field, at, &opts, &args.out)?,
+        Some(at) => render_section(&field, at, &opts, &args.out)?,
         None => {
             let layer = pick_layer(&field, args.layer.as_deref(), args.coolant)?;
-            render::render_layer(&field, layer, &opts, &args.out)?;
+            render_layer(&field, layer, &opts, &args.out)?;
         }
     }
     println!("wrote {}", args.out.display());
@@ -105,7 +104,7 @@ fn parse_section(s: &str) -> anyhow::Result<Section> {
 /// layer holding the hottest solid cell.
 fn pick_layer(field: &Field, name: Option<&str>, coolant: bool) -> anyhow::Result<usize> {
     let coolant_layers: Vec<usize> = (0..field.layer_names.len())
-        .filter(|&l| render::layer_has_coolant(field, l))
+        .filter(|&l| layer_has_coolant(field, l))
         .collect();
     let list = |ls: &mut dyn Iterator<Item = usize>| {
         ls.map(|l| field.layer_names[l].as_str())

@@ -25,7 +25,7 @@ pub struct Args {
     /// Solver threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Skip the PNG maps (the ParaView export field.vtr is still written).
+    /// Skip the PNG maps (field.vtr for ParaView and the saved field are still written).
     #[arg(long)]
     pub no_png: bool,
     /// Stop at this relative residual.
@@ -59,12 +59,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         written.push(csv);
     }
     if args.no_png {
-        let vtr = args.out.join(coldtray_maps::vtk::FIELD_FILE);
-        coldtray_maps::vtk::write_field(&field, &vtr)
-            .with_context(|| format!("writing {}", vtr.display()))?;
-        written.push(vtr);
+        written.extend(coldtray_maps::write_field(&field, &args.out)?);
     } else {
-        let maps = coldtray_maps::render::write_pngs(&field, &args.out)
+        let maps = coldtray_maps::write_pngs(&field, &args.out)
             .with_context(|| format!("writing maps to {}", args.out.display()))?;
         written.extend(maps);
     }

@@ -14,7 +14,7 @@ fn saved(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     let field = synthetic_field(48, 48);
-    coldtray_maps::vtk::write_field(&field, &d.join(coldtray_maps::vtk::FIELD_FILE)).unwrap();
+    coldtray_maps::write_field(&field, &d).unwrap();
     d
 }
 

@@ -27,7 +27,7 @@ fn saved_field_matches_results_json_and_replots() {
 
     let results: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
-    let field = coldtray_maps::vtk::read_field(&dir.join(coldtray_maps::vtk::FIELD_FILE)).unwrap();
+    let field = coldtray_maps::read_field(&dir).unwrap();
     // Same numbers, not "close": both come from the same solid array, f64 written exactly.
     let max = field
         .solid_c

@@ -4,19 +4,21 @@
 //! what makes a 2-megapixel map cost milliseconds rather than the seconds that one plotters
 //! rectangle per cell would take.
 
-use std::io::BufWriter;
 use std::path::Path;
 
 use super::colormap;
-use super::RenderError;
+use crate::RenderError;
 
 /// Colour of cells that hold no value (e.g. no coolant in a coolant map).
 pub const NO_DATA: [u8; 3] = [205, 205, 205];
 
 /// An RGB image, 3 bytes per pixel, row-major from the top-left corner.
 pub struct Canvas {
+    /// Width, px.
     pub w: u32,
+    /// Height, px.
     pub h: u32,
+    /// The pixels: `w × h × 3` bytes.
     pub buf: Vec<u8>,
 }
 
@@ -74,32 +76,42 @@ impl Canvas {
         [self.buf[o], self.buf[o + 1], self.buf[o + 2]]
     }
 
-    /// Encodes the canvas as an 8-bit RGB PNG.
+    /// Encodes the canvas as an 8-bit RGB PNG at `path`, atomically: the PNG is written to a
+    /// temporary file beside `path` and renamed over it when complete, so a killed process
+    /// never leaves a 0-byte or half-written map.
     pub fn save_png(&self, path: &Path) -> Result<(), RenderError> {
         let io = |source| RenderError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::create(path).map_err(io)?;
-        let mut enc = png::Encoder::new(BufWriter::new(file), self.w, self.h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        // Fast deflate: a map is written once and viewed a few times; size is secondary.
-        enc.set_compression(png::Compression::Fast);
-        let png_err = |e: png::EncodingError| match e {
-            png::EncodingError::IoError(source) => io(source),
-            other => RenderError::Draw(format!("PNG encoding of {}: {other}", path.display())),
-        };
-        let mut writer = enc.write_header().map_err(png_err)?;
-        writer.write_image_data(&self.buf).map_err(png_err)?;
-        writer.finish().map_err(png_err)
+        let mut file = crate::atomic::create(path).map_err(io)?;
+        {
+            let mut enc = png::Encoder::new(&mut file, self.w, self.h);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            // Fast deflate: a map is written once and viewed a few times; size is secondary.
+            enc.set_compression(png::Compression::Fast);
+            let png_err = |e: png::EncodingError| match e {
+                png::EncodingError::IoError(source) => io(source),
+                source => RenderError::Png {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            };
+            let mut writer = enc.write_header().map_err(png_err)?;
+            writer.write_image_data(&self.buf).map_err(png_err)?;
+            writer.finish().map_err(png_err)?;
+        }
+        crate::atomic::commit(file).map_err(io)
     }
 }
 
 /// A linear colour scale from `lo_c` (coldest colour) to `hi_c` (hottest colour).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scale {
+    /// The temperature of the coldest colour, °C.
     pub lo_c: f64,
+    /// The temperature of the hottest colour, °C.
     pub hi_c: f64,
 }
 

@@ -2,7 +2,7 @@
 //! and by colour-blind viewers, black (cold) through purple and orange to pale yellow (hot).
 //!
 //! Source: matplotlib 3.11.2, `lib/matplotlib/_cm_listed.py` (`_inferno_data`), by Nathaniel
-//! J. Smith and Stéfan van der Walt (https://bids.github.io/colormap/), released under CC0
+//! J. Smith and Stéfan van der Walt (<https://bids.github.io/colormap/>), released under CC0
 //! (public domain). The 256 floating-point entries were rounded to 8-bit RGB.
 
 /// 256 RGB entries, index 0 = coldest, 255 = hottest.

@@ -8,12 +8,17 @@ use super::draw::PxRect;
 /// for a section it is the in-plane index along the section and `k` (z, up).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapGeometry {
+    /// Image width, px.
     pub width_px: u32,
+    /// Image height, px.
     pub height_px: u32,
-    /// Plot rectangle, pixels from the image's top-left corner.
+    /// Left edge of the plot rectangle, px from the image's left.
     pub plot_x0: u32,
+    /// Top edge of the plot rectangle, px from the image's top.
     pub plot_y0: u32,
+    /// Width of the plot rectangle, px.
     pub plot_w: u32,
+    /// Height of the plot rectangle, px.
     pub plot_h: u32,
     /// Horizontal cell index of each plot pixel column (left to right).
     pub cols: Vec<usize>,
@@ -58,7 +63,7 @@ fn middle_of_run(t: &[usize], v: usize) -> usize {
 }
 
 /// Pixel → cell table for `n_px` pixels over `n_cells` equal cells (pixel centres sampled).
-pub fn uniform_table(n_px: u32, n_cells: usize, reversed: bool) -> Vec<usize> {
+pub(crate) fn uniform_table(n_px: u32, n_cells: usize, reversed: bool) -> Vec<usize> {
     (0..n_px)
         .map(|p| {
             let c = (((p as f64 + 0.5) / n_px as f64) * n_cells as f64) as usize;

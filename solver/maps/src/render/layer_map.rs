@@ -1,13 +1,11 @@
 //! Plan view of one layer: solid temperature (the layer's maximum over its z sub-cells per
 //! column, what an engineer checks against a limit) or coolant temperature.
 
-use std::path::Path;
-
 use super::canvas::{Canvas, Scale};
-use super::draw::{self, PxRect};
+use super::draw::{self, Painter, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
-use super::{check_field, check_options, fmt_c, headline, RenderError};
-use coldtray_solver::field::Field;
+use super::{check_field, check_options, fmt_c, headline};
+use crate::{Field, RenderError};
 
 /// Per-column values of layer `layer`: the maximum over its z sub-cells of the solid (or,
 /// with `coolant`, the finite fluid) temperature; NaN where nothing is defined.
@@ -68,7 +66,6 @@ pub fn draw_layer(
     width_px: u32,
     coolant: bool,
 ) -> Result<(Canvas, MapGeometry), RenderError> {
-    super::font::ensure()?;
     check_options(range_c, width_px)?;
     check_field(field)?;
     let name = field
@@ -80,11 +77,15 @@ pub fn draw_layer(
         })?;
     let values = plane_values(field, layer, coolant);
     let scale = Scale::new(values.iter().copied(), range_c).ok_or_else(|| {
-        RenderError::Invalid(if coolant {
-            format!("layer \"{name}\" holds no coolant, so it has no coolant map")
+        if coolant {
+            RenderError::NoCoolant {
+                layer: name.clone(),
+            }
         } else {
-            format!("layer \"{name}\" has no finite temperature to draw")
-        })
+            RenderError::NoFiniteTemperature {
+                what: format!("layer \"{name}\""),
+            }
+        }
     })?;
     let g = plan_geometry(field, width_px);
     let sc = width_px as f64 / 1600.0;
@@ -98,7 +99,8 @@ pub fn draw_layer(
         w: (34.0 * sc) as i32,
         h: (g.height_px as i32 - r.y0 - (120.0 * sc) as i32),
     };
-    draw::colourbar_pixels(&mut canvas, bar);
+    let mut p = Painter::new(&mut canvas, sc);
+    p.colourbar_pixels(bar);
 
     // Hottest point of the drawn plane (first of equals).
     let hot = values
@@ -137,87 +139,55 @@ pub fn draw_layer(
         );
     }
 
-    let mut t = draw::Texts::new();
-    {
-        let a = draw::area(&mut canvas)?;
-        draw::title(&mut t, &[field.info.design.clone(), line2, line3], r.x0, sc);
-        let xt = draw::mm_ticks(0.0, w_mm, r.w);
-        draw::ticks(
-            &a,
-            &mut t,
-            r,
-            &xt,
-            |x| r.x0 + (x / w_mm * r.w as f64).round() as i32,
-            true,
-            sc,
-        )?;
-        let yt = draw::mm_ticks(0.0, d_mm, r.h);
-        draw::ticks(
-            &a,
-            &mut t,
-            r,
-            &yt,
-            |y| r.y0 + r.h - (y / d_mm * r.h as f64).round() as i32,
-            false,
-            sc,
-        )?;
-        draw::axis_labels(&a, &mut t, r, "x (mm)", "y (mm)", (95.0 * sc) as i32, sc)?;
-        draw::colourbar_axis(&a, &mut t, bar, scale, "°C", sc)?;
+    p.title(&[field.info.design.clone(), line2, line3], r.x0);
+    let xt = draw::mm_ticks(0.0, w_mm, r.w);
+    let x_px = |x: f64| r.x0 + (x / w_mm * r.w as f64).round() as i32;
+    p.ticks(r, &xt, x_px, true)?;
+    let yt = draw::mm_ticks(0.0, d_mm, r.h);
+    let y_px = |y: f64| r.y0 + r.h - (y / d_mm * r.h as f64).round() as i32;
+    p.ticks(r, &yt, y_px, false)?;
+    p.axis_labels(r, "x (mm)", "y (mm)", (95.0 * sc) as i32)?;
+    p.colourbar_axis(bar, scale, "°C")?;
 
-        let to_rect = |x: f64, y: f64, w: f64, d: f64| {
-            draw::clip(
-                PxRect {
-                    x0: r.x0 + (x / w_mm * r.w as f64).round() as i32,
-                    y0: r.y0 + ((1.0 - (y + d) / d_mm) * r.h as f64).round() as i32,
-                    w: (w / w_mm * r.w as f64).round() as i32,
-                    h: (d / d_mm * r.h as f64).round() as i32,
-                },
-                r,
-            )
-        };
-        let others: Vec<_> = field.blocks.iter().filter(|b| b.layer != layer).collect();
-        let draw_others = !others.is_empty() && others.len() <= 64;
-        if draw_others {
-            for b in &others {
-                if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
-                    draw::block(&a, &mut t, pr, &b.name, false, sc)?;
-                }
-            }
-        }
-        for b in field.blocks.iter().filter(|b| b.layer == layer) {
+    let to_rect = |x: f64, y: f64, w: f64, d: f64| {
+        draw::clip(
+            PxRect {
+                x0: r.x0 + (x / w_mm * r.w as f64).round() as i32,
+                y0: r.y0 + ((1.0 - (y + d) / d_mm) * r.h as f64).round() as i32,
+                w: (w / w_mm * r.w as f64).round() as i32,
+                h: (d / d_mm * r.h as f64).round() as i32,
+            },
+            r,
+        )
+    };
+    let others: Vec<_> = field.blocks.iter().filter(|b| b.layer != layer).collect();
+    let draw_others = !others.is_empty() && others.len() <= 64;
+    if draw_others {
+        for b in &others {
             if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
-                draw::block(&a, &mut t, pr, &b.name, true, sc)?;
+                p.block(pr, &b.name, false)?;
             }
         }
-        if let Some((n, v)) = hot {
-            let p = g.pixel_of_cell(n % field.nx, n / field.nx);
-            draw::marker(&a, &mut t, (p.0 as i32, p.1 as i32), &fmt_c(v), r, sc)?;
-        }
-        let mut notes = Vec::new();
-        if draw_others {
-            notes.push("dashed outlines: blocks in other layers");
-        }
-        if coolant {
-            notes.push("grey: no coolant");
-        }
-        notes.push("ring: hottest cell");
-        let y = r.y0 + r.h + (80.0 * sc) as i32;
-        draw::note(&mut t, &notes.join("   ·   "), (r.x0, y), sc);
-        a.present().map_err(|e| RenderError::Draw(e.to_string()))?;
     }
-    draw::paint_texts(&mut canvas, &t)?;
+    for b in field.blocks.iter().filter(|b| b.layer == layer) {
+        if let Some(pr) = to_rect(b.x_mm, b.y_mm, b.width_mm, b.depth_mm) {
+            p.block(pr, &b.name, true)?;
+        }
+    }
+    if let Some((n, v)) = hot {
+        let at = g.pixel_of_cell(n % field.nx, n / field.nx);
+        p.marker((at.0 as i32, at.1 as i32), &fmt_c(v), r)?;
+    }
+    let mut notes = Vec::new();
+    if draw_others {
+        notes.push("dashed outlines: blocks in other layers");
+    }
+    if coolant {
+        notes.push("grey: no coolant");
+    }
+    notes.push("ring: hottest cell");
+    let y = r.y0 + r.h + (80.0 * sc) as i32;
+    p.note(&notes.join("   ·   "), (r.x0, y));
+    p.finish()?;
     Ok((canvas, g))
-}
-
-/// Renders layer `layer` into the PNG `path`.
-pub fn render(
-    field: &Field,
-    layer: usize,
-    range_c: Option<(f64, f64)>,
-    width_px: u32,
-    coolant: bool,
-    path: &Path,
-) -> Result<(), RenderError> {
-    let (canvas, _) = draw_layer(field, layer, range_c, width_px, coolant)?;
-    canvas.save_png(path)
 }

@@ -1,43 +1,23 @@
 //! PNG thermal maps: layer plan views, coolant maps and vertical cross-sections.
 //!
 //! The heat map itself is written pixel by pixel into an RGB buffer (fast: a 2-megapixel map
-//! takes milliseconds); axes, text, outlines and the colour bar are then drawn over it with
-//! plotters' bitmap backend, using the embedded DejaVu Sans font (no system fonts needed).
+//! takes milliseconds); axes, outlines and the colour bar are then drawn over it with
+//! plotters' bitmap backend, and the text last with `coldtray_assets::text` and the embedded
+//! DejaVu Sans font (no system fonts needed). Every PNG is written atomically.
 
 pub mod canvas;
 pub mod colormap;
-pub mod draw;
-pub mod font;
-pub mod geometry;
+mod draw;
+mod geometry;
 pub mod layer_map;
 pub mod sample;
 pub mod section;
-pub mod text;
 
 use std::path::{Path, PathBuf};
 
-use coldtray_solver::field::{Field, FieldInfo};
+use crate::{Field, FieldInfo, RenderError};
 
 pub use geometry::MapGeometry;
-
-/// Why a map could not be drawn or written.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("cannot write {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("layer index {layer} out of range: the field has {count} layers")]
-    NoSuchLayer { layer: usize, count: usize },
-    #[error("{0}")]
-    Invalid(String),
-    #[error("drawing failed: {0}")]
-    Draw(String),
-    #[error("ParaView export failed: {0}")]
-    Export(#[from] crate::vtk::VtkError),
-}
 
 /// A vertical cross-section plane.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,8 +51,9 @@ impl Default for MapOptions {
     }
 }
 
-/// Smallest and largest accepted image widths, px.
+/// Smallest accepted image width, px.
 pub const MIN_WIDTH_PX: u32 = 600;
+/// Largest accepted image width, px.
 pub const MAX_WIDTH_PX: u32 = 10_000;
 
 /// Writes every default map of `coldtray simulate` into `dir` and returns the files written:
@@ -81,9 +62,11 @@ pub const MAX_WIDTH_PX: u32 = 10_000;
 ///   maximum over the layer's z sub-cells in each column (the number checked against limits);
 /// - `<layer>-coolant.png` for every coolant layer: the fluid temperature;
 /// - `section.png`: the vertical section through the hottest cell;
-/// - `field.vtr` + `field.json`: the ParaView export that `coldtray plot` re-renders from.
+/// - the field files of [`crate::write_field`]: `field.vtr` + `field.json` for ParaView and
+///   the saved field that `coldtray plot` re-renders from.
 ///
-/// Layer names are sanitised for file names (see [`file_stem`]).
+/// Layer names are sanitised for file names (see [`file_stem`]); every file is written
+/// atomically.
 pub fn write_pngs(field: &Field, dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
     check_field(field)?;
     std::fs::create_dir_all(dir).map_err(|source| RenderError::Io {
@@ -120,10 +103,7 @@ pub fn write_pngs(field: &Field, dir: &Path) -> Result<Vec<PathBuf>, RenderError
     let path = dir.join("section.png");
     render_section(field, Section::Hottest, &opts, &path)?;
     written.push(path);
-    let path = dir.join(crate::vtk::FIELD_FILE);
-    crate::vtk::write_field(field, &path)?;
-    written.push(path.clone());
-    written.push(crate::vtk::sidecar_path(&path));
+    written.extend(crate::write_field(field, dir)?);
     Ok(written)
 }
 
@@ -165,15 +145,9 @@ pub fn render_layer(
     opts: &MapOptions,
     path: &Path,
 ) -> Result<(), RenderError> {
-    font::ensure()?;
-    layer_map::render(
-        field,
-        layer,
-        opts.range_c,
-        opts.width_px,
-        opts.coolant,
-        path,
-    )
+    let (canvas, _) =
+        layer_map::draw_layer(field, layer, opts.range_c, opts.width_px, opts.coolant)?;
+    canvas.save_png(path)
 }
 
 /// Draws a vertical cross-section (solid temperature) into the PNG `path`.
@@ -183,7 +157,6 @@ pub fn render_section(
     opts: &MapOptions,
     path: &Path,
 ) -> Result<(), RenderError> {
-    font::ensure()?;
     let (canvas, _) = section::draw_section(field, at, opts.range_c, opts.width_px)?;
     canvas.save_png(path)
 }
@@ -191,46 +164,23 @@ pub fn render_section(
 /// Rejects a field whose arrays do not match its dimensions (drawing it would index out of
 /// bounds).
 pub(crate) fn check_field(field: &Field) -> Result<(), RenderError> {
-    let n = field.nx * field.ny * field.nz;
-    let ok = n > 0
-        && field.dx_mm > 0.0
-        && field.solid_c.len() == n
-        && field.fluid_c.len() == n
-        && field.material_id.len() == n
-        && field.power_w_m3.len() == n
-        && field.z_edges_mm.len() == field.nz + 1
-        && field.cell_layer.len() == field.nz
-        && field
-            .cell_layer
-            .iter()
-            .all(|&l| l < field.layer_names.len())
-        && field
-            .blocks
-            .iter()
-            .all(|b| b.layer < field.layer_names.len());
-    if ok {
-        Ok(())
-    } else {
-        Err(RenderError::Invalid(format!(
-            "inconsistent field: {}×{}×{} cells but arrays, z edges or layer indices of other sizes",
-            field.nx, field.ny, field.nz
-        )))
-    }
+    crate::check::check(field).map_err(|problem| RenderError::InconsistentField {
+        nx: field.nx,
+        ny: field.ny,
+        nz: field.nz,
+        problem,
+    })
 }
 
 /// Rejects a colour range that is not finite and increasing, and widths out of bounds.
 pub(crate) fn check_options(range_c: Option<(f64, f64)>, width_px: u32) -> Result<(), RenderError> {
     if let Some((lo, hi)) = range_c {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(RenderError::Invalid(format!(
-                "colour range {lo}..{hi} °C: need finite numbers with min < max"
-            )));
+            return Err(RenderError::BadRange { lo_c: lo, hi_c: hi });
         }
     }
     if !(MIN_WIDTH_PX..=MAX_WIDTH_PX).contains(&width_px) {
-        return Err(RenderError::Invalid(format!(
-            "image width {width_px} px: must be {MIN_WIDTH_PX} to {MAX_WIDTH_PX} px"
-        )));
+        return Err(RenderError::BadWidth { width_px });
     }
     Ok(())
 }

@@ -6,23 +6,20 @@
 //! layer the sub-cells keep their true proportions. Layer names sit at the right, the true z
 //! (mm) of every layer interface on the left axis.
 
-use std::path::Path;
+use plotters::style::{RGBAColor, ShapeStyle};
 
 use super::canvas::{Canvas, Scale};
-use super::draw::{self, PxRect};
+use super::draw::{self, Painter, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
-use super::text::{HAlign, VAlign};
-use super::{check_options, fmt_c, headline, RenderError, Section};
-use coldtray_solver::field::Field;
-
-use plotters::element::PathElement;
-use plotters::style::{RGBAColor, ShapeStyle};
+use super::{check_options, fmt_c, headline, Section};
+use crate::{Field, RenderError};
 
 /// A section plane resolved onto the grid.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plane {
     /// true: the plane y = `at_mm` (x runs horizontally); false: x = `at_mm`.
     pub along_x: bool,
+    /// The plane's position, mm.
     pub at_mm: f64,
     /// The fixed in-plane cell index (j for along_x, i otherwise).
     pub index: usize,
@@ -35,8 +32,8 @@ pub fn resolve(field: &Field, at: Section) -> Result<Plane, RenderError> {
         Section::Y(y) => (true, y, d_mm, field.ny),
         Section::X(x) => (false, x, w_mm, field.nx),
         Section::Hottest => {
-            let hot = argmax(&field.solid_c).ok_or_else(|| {
-                RenderError::Invalid("the field has no finite temperature".into())
+            let hot = argmax(&field.solid_c).ok_or_else(|| RenderError::NoFiniteTemperature {
+                what: "the field".into(),
             })?;
             let j = (hot / field.nx) % field.ny;
             let y = (j as f64 + 0.5) * field.dx_mm;
@@ -47,11 +44,12 @@ pub fn resolve(field: &Field, at: Section) -> Result<Plane, RenderError> {
             });
         }
     };
-    let axis = if along_x { "y" } else { "x" };
     if !(at_mm.is_finite() && (0.0..=extent).contains(&at_mm)) {
-        return Err(RenderError::Invalid(format!(
-            "section {axis} = {at_mm} mm is outside the domain: valid {axis} is 0 to {extent} mm"
-        )));
+        return Err(RenderError::SectionOutside {
+            axis: if along_x { 'y' } else { 'x' },
+            at_mm,
+            extent_mm: extent,
+        });
     }
     let index = ((at_mm / field.dx_mm) as usize).min(n - 1);
     Ok(Plane {
@@ -138,7 +136,6 @@ pub fn draw_section(
     range_c: Option<(f64, f64)>,
     width_px: u32,
 ) -> Result<(Canvas, MapGeometry), RenderError> {
-    super::font::ensure()?;
     check_options(range_c, width_px)?;
     super::check_field(field)?;
     let plane = resolve(field, at)?;
@@ -154,8 +151,11 @@ pub fn draw_section(
             values.push(field.solid_c[field.idx(i, j, k)]);
         }
     }
-    let scale = Scale::new(values.iter().copied(), range_c)
-        .ok_or_else(|| RenderError::Invalid("the section has no finite temperature".into()))?;
+    let scale = Scale::new(values.iter().copied(), range_c).ok_or_else(|| {
+        RenderError::NoFiniteTemperature {
+            what: "the section".into(),
+        }
+    })?;
     let g = section_geometry(field, plane, width_px);
     let sc = width_px as f64 / 1600.0;
     let colours: Vec<[u8; 3]> = values.iter().map(|&v| scale.colour(v)).collect();
@@ -169,7 +169,8 @@ pub fn draw_section(
             ..r
         }
     };
-    draw::colourbar_pixels(&mut canvas, bar);
+    let mut p = Painter::new(&mut canvas, sc);
+    p.colourbar_pixels(bar);
 
     let (h_axis, fixed_axis) = if plane.along_x {
         ("x", "y")
@@ -207,20 +208,10 @@ pub fn draw_section(
     let edges = stretched_edges(field);
     let z_px = |s: f64| r.y0 + r.h - (s * r.h as f64).round() as i32;
 
-    let mut t = draw::Texts::new();
-    let a = draw::area(&mut canvas)?;
-    let err = |e: plotters::drawing::DrawingAreaErrorKind<_>| RenderError::Draw(e.to_string());
-    draw::title(&mut t, &[field.info.design.clone(), line2, line3], r.x0, sc);
+    p.title(&[field.info.design.clone(), line2, line3], r.x0);
     let xt = draw::mm_ticks(0.0, h_mm, r.w);
-    draw::ticks(
-        &a,
-        &mut t,
-        r,
-        &xt,
-        |x| r.x0 + (x / h_mm * r.w as f64).round() as i32,
-        true,
-        sc,
-    )?;
+    let x_px = |x: f64| r.x0 + (x / h_mm * r.w as f64).round() as i32;
+    p.ticks(r, &xt, x_px, true)?;
     // Left axis: true z of each layer interface, skipping labels that would overlap.
     let mut z_ticks = Vec::new();
     let mut last_px = i32::MAX;
@@ -230,22 +221,15 @@ pub fn draw_section(
         } else {
             field.layer_cells(l).start
         };
-        let p = z_px(edges[k]);
-        if (last_px - p).abs() >= (18.0 * sc) as i32 || l == 0 {
+        let at = z_px(edges[k]);
+        if (last_px - at).abs() >= (18.0 * sc) as i32 || l == 0 {
             z_ticks.push((edges[k], format!("{:.2}", field.z_edges_mm[k])));
-            last_px = p;
+            last_px = at;
         }
     }
-    draw::ticks(&a, &mut t, r, &z_ticks, z_px, false, sc)?;
-    draw::axis_labels(
-        &a,
-        &mut t,
-        r,
-        &format!("{h_axis} (mm)"),
-        "z (mm), not to scale",
-        (110.0 * sc) as i32,
-        sc,
-    )?;
+    p.ticks(r, &z_ticks, z_px, false)?;
+    let below = format!("{h_axis} (mm)");
+    p.axis_labels(r, &below, "z (mm), not to scale", (110.0 * sc) as i32)?;
     // Layer interfaces and names.
     let line = ShapeStyle::from(&RGBAColor(255, 255, 255, 0.45)).stroke_width(1);
     for l in 0..field.layer_names.len() {
@@ -255,26 +239,12 @@ pub fn draw_section(
         }
         let (top, bot) = (z_px(edges[cells.end]), z_px(edges[cells.start]));
         if l > 0 {
-            a.draw(&PathElement::new(
-                vec![(r.x0, bot), (r.x0 + r.w - 1, bot)],
-                line,
-            ))
-            .map_err(err)?;
+            p.path(vec![(r.x0, bot), (r.x0 + r.w - 1, bot)], line)?;
         }
         let t_mm = field.z_edges_mm[cells.end] - field.z_edges_mm[cells.start];
         let label = format!("{} ({t_mm:.2} mm)", field.layer_names[l]);
         let x = r.x0 + r.w + (12.0 * sc) as i32;
-        let at = (HAlign::Left, VAlign::Center);
-        draw::text(
-            &mut t,
-            &label,
-            (x, (top + bot) / 2),
-            16.0,
-            sc,
-            false,
-            draw::INK_RGB,
-            at,
-        );
+        p.text(&label, (x, (top + bot) / 2), draw::style::LAYER);
         // Blocks of this layer cut by the plane.
         for b in field.blocks.iter().filter(|b| b.layer == l) {
             let (lo, len, c0, c1) = if plane.along_x {
@@ -294,39 +264,18 @@ pub fn draw_section(
                 h: bot - top,
             };
             if let Some(pr) = draw::clip(pr, r) {
-                draw::block(&a, &mut t, pr, &b.name, true, sc)?;
+                p.block(pr, &b.name, true)?;
             }
         }
     }
-    draw::colourbar_axis(&a, &mut t, bar, scale, "°C", sc)?;
+    p.colourbar_axis(bar, scale, "°C")?;
     if let Some(n) = hot {
-        let p = g.pixel_of_cell(n % n_h, n / n_h);
-        draw::marker(
-            &a,
-            &mut t,
-            (p.0 as i32, p.1 as i32),
-            &fmt_c(values[n]),
-            r,
-            sc,
-        )?;
+        let at = g.pixel_of_cell(n % n_h, n / n_h);
+        p.marker((at.0 as i32, at.1 as i32), &fmt_c(values[n]), r)?;
     }
     let note = "z stretched: each layer gets at least half an equal share of the height; \
                 left labels are true z at layer interfaces   ·   ring: hottest cell";
-    draw::note(&mut t, note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32), sc);
-    a.present().map_err(err)?;
-    drop(a);
-    draw::paint_texts(&mut canvas, &t)?;
+    p.note(note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32));
+    p.finish()?;
     Ok((canvas, g))
-}
-
-/// Renders the section into the PNG `path`.
-pub fn render(
-    field: &Field,
-    at: Section,
-    range_c: Option<(f64, f64)>,
-    width_px: u32,
-    path: &Path,
-) -> Result<(), RenderError> {
-    let (canvas, _) = draw_section(field, at, range_c, width_px)?;
-    canvas.save_png(path)
 }

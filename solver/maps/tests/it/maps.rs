@@ -1,18 +1,13 @@
 //! End-to-end tests of the PNG maps on synthetic fields: files, sizes, colours, markers.
-#![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use coldtray_maps::render::sample::synthetic_field;
-use coldtray_maps::render::{self, colormap, MapOptions, Section};
+use coldtray_maps::render::{self, colormap};
+use coldtray_maps::{Field, MapOptions, RenderError, Section};
 
-fn out_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("render")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn out_dir(name: &str) -> std::path::PathBuf {
+    super::out_dir("render", name)
 }
 
 /// Decodes an 8-bit RGB PNG: (width, height, pixels).
@@ -45,8 +40,9 @@ fn write_pngs_writes_every_default_map() {
         "coldplate_fins.png",
         "coldplate_fins-coolant.png",
         "section.png",
-        "field.vtr",
-        "field.json",
+        coldtray_maps::FIELD_VTR,
+        coldtray_maps::FIELD_JSON,
+        coldtray_maps::SAVED_FIELD,
     ] {
         assert!(
             names.contains(&want.to_string()),
@@ -60,10 +56,54 @@ fn write_pngs_writes_every_default_map() {
         assert!(w >= 1200, "{} is {w} px wide", f.display());
         assert!(h > 400);
     }
+    // Every file listed is there, and nothing else (no temporary file left behind).
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut listed = names.clone();
+    on_disk.sort();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+    // The saved field re-renders the same PNG bytes.
+    let back = coldtray_maps::read_field(&dir).unwrap();
+    let again = out_dir("defaults-again").join("die.png");
+    render::render_layer(&back, 1, &MapOptions::default(), &again).unwrap();
+    assert!(std::fs::read(&again).unwrap() == std::fs::read(dir.join("die.png")).unwrap());
+}
+
+#[test]
+fn a_failed_render_leaves_the_old_png_untouched() {
+    let field = synthetic_field(40, 40);
+    let dir = out_dir("atomic");
+    let path = dir.join("die.png");
+    std::fs::write(&path, b"old").unwrap();
+    // Refused before anything is drawn: the old file stays.
+    let opts = MapOptions {
+        width_px: 100,
+        ..MapOptions::default()
+    };
+    let e = render::render_layer(&field, 1, &opts, &path).unwrap_err();
+    assert!(matches!(e, RenderError::BadWidth { width_px: 100 }), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"old");
+    // A directory in the way of the PNG: an I/O error naming the file, no temporary left.
+    let blocked = dir.join("blocked.png");
+    std::fs::create_dir_all(blocked.join("x")).unwrap();
+    let e = render::render_layer(&field, 1, &MapOptions::default(), &blocked).unwrap_err();
+    assert!(matches!(e, RenderError::Io { .. }), "{e}");
+    assert!(e.to_string().contains("blocked.png"), "{e}");
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // A good render replaces the old file whole.
+    render::render_layer(&field, 1, &MapOptions::default(), &path).unwrap();
+    assert_eq!(&std::fs::read(&path).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
 }
 
 /// Hottest cell of layer `layer`'s per-column maximum, computed here independently.
-fn hottest_column(field: &coldtray_solver::field::Field, layer: usize) -> (usize, usize, f64) {
+fn hottest_column(field: &Field, layer: usize) -> (usize, usize, f64) {
     let mut best = (0, 0, f64::NEG_INFINITY);
     for k in field.layer_cells(layer) {
         for j in 0..field.ny {
