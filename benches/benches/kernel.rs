@@ -28,7 +28,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use coldtray_benches::KERNEL_BYTES_PER_UNKNOWN as BPU;
-use coldtray_benches::{pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min};
+use coldtray_benches::{
+    pool, reference, synthetic_operator, synthetic_rhs, synthetic_state, time_min,
+};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use rayon::prelude::*;
 use rayon::ThreadPool;
@@ -41,11 +43,11 @@ const SIZES: [(usize, usize, usize, &str); 3] = [
 
 /// State of one size.
 struct Case {
-    op: coldtray_solver::stencil::Operator,
+    op: coldtray_solver::numerics::operator::Operator,
     b: Vec<f64>,
     x: Vec<f64>,
     out: Vec<f64>,
-    sfact: coldtray_solver::column::ColumnFactors,
+    sfact: coldtray_solver::numerics::smoother::ColumnFactors,
     src: Vec<f64>,
     dst: Vec<f64>,
     fact: reference::Factored,

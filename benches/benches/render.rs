@@ -11,10 +11,10 @@
 //! Run: `cargo bench -p benches --bench render`.
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use plotters::prelude::*;
 use coldtray_maps::render::canvas::Canvas;
 use coldtray_maps::render::{layer_map, sample::synthetic_field, MapOptions};
+use criterion::{criterion_group, criterion_main, Criterion};
+use plotters::prelude::*;
 
 fn render(c: &mut Criterion) {
     // The solver enables plotters' ab_glyph text backend, which has no system fonts: register

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use coldtray_solver::field::Field;
 use coldtray_maps::render::{self, MapOptions, Section};
+use coldtray_solver::results::Field;
 
 /// Arguments of `coldtray plot`.
 #[derive(Debug, clap::Args)]
@@ -48,8 +48,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    let field =
-        coldtray_maps::vtk::read_field(&vtr).with_context(|| format!("reading {}", vtr.display()))?;
+    let field = coldtray_maps::vtk::read_field(&vtr)
+        .with_context(|| format!("reading {}", vtr.display()))?;
     let opts = MapOptions {
         range_c,
         width_px: args.width,

@@ -1,27 +1,32 @@
-//! coldtray's thermal solver: design model, finite-volume assembly, multigrid solve, results,
-//! thermal maps.
-//!
-//! The crate knows nothing of Modbus or the CLI.
+//! coldtray's thermal solver.
 
-pub mod coarsen;
-pub mod column;
-pub mod conductance;
-pub mod coolant;
+#![deny(missing_docs)]
+#![warn(unused_crate_dependencies)]
+
+#[doc(hidden)]
+pub mod assembly;
 pub mod design;
-pub mod factor;
-pub mod field;
-pub mod grid;
-pub mod krylov;
-pub mod layer_maps;
-pub mod materials;
 pub mod model;
-pub mod multigrid;
-
+#[doc(hidden)]
+pub mod numerics;
 pub mod results;
-pub mod solve;
-pub mod stencil;
-pub mod sweep;
-pub mod transient;
-pub mod uline;
-pub mod vline;
+#[doc(hidden)]
+pub mod run;
 
+pub use assembly::GridError;
+pub use coldtray_io::ConfigError;
+pub use model::{
+    Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps,
+    Layer, Material, PowerTrace, Transient,
+};
+pub use numerics::krylov::Method;
+pub use results::{
+    BlockResult, BoundaryHeat, CoolantResult, Field, LayerResult, ProbeSeries, Results,
+    SolverStats, TransientResult,
+};
+pub use run::{
+    block_powers_w, step_sizes, Progress, ProgressFn, Solution, SolveError, SolveOptions,
+};
+
+#[cfg(test)]
+mod tests;

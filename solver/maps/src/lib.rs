@@ -1,4 +1,4 @@
-//! PNG thermal maps and ParaView export of a solved [`coldtray_solver::field::Field`].
+//! PNG thermal maps and ParaView export of a solved [`coldtray_solver::results::Field`].
 //!
 //! The solver crate computes; this crate draws and exports. It reads nothing of the solver but
 //! the result field.

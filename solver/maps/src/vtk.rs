@@ -18,7 +18,7 @@ mod vtr;
 
 use std::path::{Path, PathBuf};
 
-use coldtray_solver::field::Field;
+use coldtray_solver::results::Field;
 
 /// The file name `write_pngs` uses for the export inside a result directory.
 pub const FIELD_FILE: &str = "field.vtr";

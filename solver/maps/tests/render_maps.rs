@@ -63,7 +63,7 @@ fn write_pngs_writes_every_default_map() {
 }
 
 /// Hottest cell of layer `layer`'s per-column maximum, computed here independently.
-fn hottest_column(field: &coldtray_solver::field::Field, layer: usize) -> (usize, usize, f64) {
+fn hottest_column(field: &coldtray_solver::results::Field, layer: usize) -> (usize, usize, f64) {
     let mut best = (0, 0, f64::NEG_INFINITY);
     for k in field.layer_cells(layer) {
         for j in 0..field.ny {

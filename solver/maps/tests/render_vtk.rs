@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use coldtray_solver::field::Field;
 use coldtray_maps::render::sample::synthetic_field;
 use coldtray_maps::vtk::{read_field, sidecar_path, write_field, VtkError};
+use coldtray_solver::results::Field;
 
 fn out_dir(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))

@@ -7,7 +7,7 @@ use super::canvas::{Canvas, Scale};
 use super::draw::{self, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
 use super::{check_field, check_options, fmt_c, headline, RenderError};
-use coldtray_solver::field::Field;
+use coldtray_solver::results::Field;
 
 /// Per-column values of layer `layer`: the maximum over its z sub-cells of the solid (or,
 /// with `coolant`, the finite fluid) temperature; NaN where nothing is defined.

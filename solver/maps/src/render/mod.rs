@@ -16,7 +16,7 @@ pub mod text;
 
 use std::path::{Path, PathBuf};
 
-use coldtray_solver::field::{Field, FieldInfo};
+use coldtray_solver::results::{Field, FieldInfo};
 
 pub use geometry::MapGeometry;
 

@@ -4,7 +4,7 @@
 //! through TIM, lid and cold plate, with coolant warming along +y in the fin layer. It only
 //! has to look like a real field so the maps can be judged.
 
-use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
+use coldtray_solver::results::{BlockOutline, Field, FieldInfo};
 
 /// Layers (name, thickness mm, z cells) from the bottom.
 const LAYERS: [(&str, f64, usize); 6] = [

@@ -13,7 +13,7 @@ use super::draw::{self, PxRect};
 use super::geometry::{uniform_table, MapGeometry};
 use super::text::{HAlign, VAlign};
 use super::{check_options, fmt_c, headline, RenderError, Section};
-use coldtray_solver::field::Field;
+use coldtray_solver::results::Field;
 
 use plotters::element::PathElement;
 use plotters::style::{RGBAColor, ShapeStyle};

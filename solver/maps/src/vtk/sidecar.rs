@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
+use coldtray_solver::results::{BlockOutline, Field, FieldInfo};
 
 /// Format tag checked on reading.
 const FORMAT: &str = "coldtray-field/1";
