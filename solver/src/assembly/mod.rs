@@ -28,7 +28,7 @@
 //! (series through fins and coolant, ≈ k_fluid·p/w_c). The coolant is one bulk (mixed-mean)
 //! temperature per column of the field — the temperature the Nusselt number refers to — and
 //! exchanges heat with the fin root through G_sf = h_eff·A_cell, with the base-referenced
-//! h_eff = h(w_c + 2ηH)/p (fin efficiency η and channel floor included, `coolant.rs`). G_sf is
+//! h_eff = h(w_c + 2ηH)/p (fin efficiency η and channel floor included, `coolant`). G_sf is
 //! scaled by (field area)/(rasterised area) so the total h_eff·A is exact on any grid.
 //! The coolant is advected by first-order upwind along the flow:
 //!   C (T_f,i − T_f,i−1) = G_sf (T_s,i − T_f,i),   C = ṁ_field·c_p / (cells across the flow)
@@ -50,13 +50,17 @@ pub use grid::{BoundaryFaces, Grid, Orientation};
 use crate::model::{Design, FlowDirection};
 use crate::numerics::operator::{Operator, MAX_FLUID_GROUPS};
 
-/// Errors of grid building.
+/// Why a design cannot be put on a grid.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum GridError {
+    /// Nothing removes heat: no coolant and every boundary adiabatic (the design name).
     #[error("design \"{0}\" has no heat sink: no coolant and every boundary has h = 0; give [coolant] with channels or a boundary with h_w_m2k > 0")]
     NoHeatSink(String),
+    /// More (layer × flow direction) groups of channel fields than the smoother supports
+    /// (the design name, the number of groups).
     #[error("design \"{0}\" has {1} groups of channel fields (layer × flow direction); at most {max} are supported", max = MAX_FLUID_GROUPS)]
     TooManyFluidGroups(String, usize),
+    /// Channel fields without a `[coolant]` (the design name).
     #[error("design \"{0}\" has channel fields but no [coolant] section")]
     NoCoolant(String),
 }

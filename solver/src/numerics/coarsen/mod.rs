@@ -1,4 +1,4 @@
-//! Coarsening for the multigrid hierarchy (`multigrid.rs`): agglomeration of the (u, v) plane,
+//! Coarsening for the multigrid hierarchy (`multigrid`): agglomeration of the (u, v) plane,
 //! never in z, and the interpolation tables of the transfers.
 //!
 //! ## Aggregates follow material jumps
@@ -6,18 +6,11 @@
 //! material jump ([`jumps`], [`partition`]); the 2-D aggregates are their tensor product. An
 //! aggregate holds one coarse value per layer, and bilinear interpolation from aggregate centres
 //! cannot represent an error that jumps in the middle of an aggregate, which is what the error
-//! does across a strong jump (smooth on each side, different across). On rubin-2300w at 1.0 mm
-//! the walls of the fin field along the flow (copper beside a fin array that conducts ~500×
-//! less across the fins) fall on odd cells, so plain pairing merged copper and fin-array columns
-//! at both walls: the two-grid factor of the finest level pair (coarse problem solved exactly)
-//! was 0.415, and the W(1,1) cycle's asymptotic factor 0.448. With the walls on aggregate
-//! boundaries the pair is at 0.170; the W cycle's factor over 40 cycles is 0.173 (its true
-//! asymptotic factor, 0.186, comes from a second mode, at the interposer edge: see
-//! `tests/multigrid_factor.rs`), V(1,1) 0.574 → 0.246 (`benches/benches/multigrid.rs`,
-//! `two_grid_diagnostic`).
-//! Jumps are few, so the level sizes stay those of plain pairing ± 1 per axis (76² → 38 × 39 →
-//! 19 × 21 → 11² at 1.0 mm); `partition` only guarantees that an axis shrinks by a quarter,
-//! which keeps the coarsening from stalling where every face looks like a jump.
+//! does across a strong jump (smooth on each side, different across): aggregates must not
+//! straddle one (fin-field walls, where copper meets a fin array conducting far less across the
+//! fins). Jumps are few, so the level sizes stay those of plain pairing ± 1 per axis;
+//! `partition` only guarantees that an axis shrinks by a quarter, which keeps the coarsening
+//! from stalling where every face looks like a jump.
 //!
 //! ## Coarse operator
 //! z conductances, boundary conductances, solid–fluid exchange and the advective ṁc_p terms are
@@ -27,10 +20,8 @@
 //! ½ on a uniform grid, ⅔ next to a one-cell aggregate. This is exactly the 1-D Galerkin
 //! product R·A·P of the transfers (R sums over the aggregate, P interpolates linearly between
 //! centres): in R·A·P the faces inside an aggregate cancel, and the face A|B contributes
-//! g·(P[first of B, B] − P[last of A, B]) = g·d_fine/d_coarse. A series ("physical")
-//! combination of the half-aggregate resistances was tried instead: it is exact for the
-//! resistance between two coarse centres across a jump, but it is not what the transfers
-//! represent, and it made the finest level pair worse (0.260 against 0.170 at 1.0 mm).
+//! g·(P[first of B, B] − P[last of A, B]) = g·d_fine/d_coarse. It must match the transfers,
+//! not the physics: a series combination of half-aggregate resistances converges worse.
 
 use rayon::prelude::*;
 
@@ -47,10 +38,9 @@ type CoarseLine<'a> = (
 
 /// A face is a material jump when the layer-summed conductance per unit length of the stronger
 /// of its two neighbouring faces along the axis exceeds this multiple of its own (exactly 1 on a
-/// homogeneous grid, whatever the widths). On rubin-2300w at 1.0 mm the fin-field walls along
-/// the flow score 1.69 and are split; the field's inlet and outlet ends score 1.33 (fin array
-/// along the fins against copper) and are left alone: splitting them too changed the W cycle's
-/// factor by < 0.001 and made the V cycle's worse (0.31 against 0.25).
+/// homogeneous grid, whatever the widths). It sits between the score of fin-field walls along
+/// the flow (split) and of a field's inlet and outlet ends (left alone: splitting those does
+/// not help the cycle).
 pub const JUMP_RATIO: f64 = 1.5;
 
 /// The transfer data of one axis between a level and the next coarser one.

@@ -1,4 +1,4 @@
-//! The u-line pass of the smoother (`column.rs`): in the channel layers, an exact solve along
+//! The u-line pass of the smoother (`smoother`): in the channel layers, an exact solve along
 //! the flow direction u of each line's solid cells, then the line's coolant re-solved in flow
 //! order. The fin layers are strongly anisotropic in plane (conduction along the fins ≫ across
 //! them), which column relaxation alone cannot smooth. Reads the neighbour lines through the

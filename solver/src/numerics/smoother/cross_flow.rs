@@ -1,6 +1,6 @@
 //! Line relaxation across the lines: for channel fields whose flow runs along v (across the
 //! solver's lines, when a design mixes flow axes), their fins conduct along v and their coolant
-//! is advected along v. The parallel line smoother (`column.rs`) sees neither as a line; this
+//! is advected along v. The parallel line smoother (`smoother`) sees neither as a line; this
 //! sequential pass solves each v-line of those channel layers exactly (tridiagonal in v with
 //! z and u neighbours and the coolant held) and then re-solves their coolant in flow order.
 //! It touches one z plane per such group, so its cost is small next to the column sweep.

@@ -1,5 +1,5 @@
 //! The smoother's precomputed factors: for every column of a level, the LU factorisation of its
-//! solid tridiagonal A_s (see `column.rs`), stored as inverse pivots only (8 B per solid cell);
+//! solid tridiagonal A_s (see `smoother`), stored as inverse pivots only (8 B per solid cell);
 //! the upper factor −gz·inv is one multiplication in the back substitution. A_s depends on
 //! conductances only, so the factors are computed once per operator and every sweep then does
 //! no division and no diagonal assembly, with results identical to factoring in every sweep.

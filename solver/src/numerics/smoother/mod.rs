@@ -1,6 +1,6 @@
 //! The smoother: z-line (column) Gauss–Seidel with the coolant eliminated into each column.
 //!
-//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v; `sweep.rs`
+//! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v; `sweep`
 //! runs the two colours as one wavefront, in parallel with rayon on large levels and
 //! sequentially on small ones, below [`PAR_MIN_LEN`] values, where a fork-join costs more than
 //! the work); inside a line the columns are visited along +u, the main

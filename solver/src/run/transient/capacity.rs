@@ -1,6 +1,6 @@
 //! Heat capacity C = ρ·c_p·V of every unknown, J/K, in the state layout of an [`Assembly`].
 //!
-//! The rasterisation mirrors `grid.rs` exactly, so that a cell's capacity and its conductivity
+//! The rasterisation mirrors the assembly's exactly, so that a cell's capacity and its conductivity
 //! describe the same mixture:
 //! - a solid cell holds (1 − Σf)·(ρc_p)_fill + Σ f·(ρc_p)_block over the blocks covering the
 //!   area fractions f (parallel mixing, as for k);
@@ -75,8 +75,8 @@ pub(super) fn heat_capacity_j_k(design: &Design, asm: &Assembly) -> Vec<f64> {
             }
         }
     }
-    // Coolant: fluid groups are (layer, direction) in order of first appearance, as in
-    // `conductance.rs`.
+    // Coolant: fluid groups are (layer, direction) in order of first appearance, as the
+    // assembly numbers them.
     let Some(cs) = asm.coolant.as_ref() else {
         return cap;
     };

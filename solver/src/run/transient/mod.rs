@@ -2,7 +2,7 @@
 //! finite-volume operator and the same multigrid/BiCGSTAB solver as the steady solve.
 //!
 //! ## Equations
-//! With θ = T − T_ref, the steady operator A and right-hand side b(P) of `grid.rs`, and the
+//! With θ = T − T_ref, the steady operator A and right-hand side b(P) of the assembly, and the
 //! heat capacity C = ρ·c_p·V of every unknown (diagonal, [`capacity`]), one step of dt from
 //! θⁿ to θⁿ⁺¹ is
 //! ```text

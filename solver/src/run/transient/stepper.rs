@@ -37,7 +37,7 @@ impl Stepper {
         let g = &asm.grid;
         let plane = g.nx * g.ny;
         let cell_v = |k: usize| g.dx_m * g.dy_m * g.dz_m(k);
-        // The block power in b is q·V per cell (conductance.rs); remove it to get the
+        // The block power in b is q·V per cell (see `assembly`); remove it to get the
         // power-free part, then describe each block's power as shares of its total.
         let mut b_base = asm.b.clone();
         for f in 0..plane * g.nz {
@@ -137,8 +137,7 @@ impl Stepper {
         }
         let mut mg = Multigrid::new(op);
         // V-cycles: with C/dt on the diagonal the coarse levels matter less than in a steady
-        // solve, and on rubin-2300w-step (1 mm, dt 20 ms) V needs fewer cycles than W (921
-        // against 975 over 150 steps) at ~20 % less work per cycle.
+        // solve, so the cheaper cycle wins.
         mg.gamma = 1;
         self.hier.push((dt_s, mg));
         self.hier.len() - 1

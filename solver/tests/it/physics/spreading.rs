@@ -86,7 +86,7 @@ fn matches_fourier_series_and_converges_second_order() {
     let (c1, m1) = fv(1.0);
     let (c2, m2) = fv(0.5);
     let rel = |a: f64, b: f64| (a - b).abs() / b;
-    // 1 %: the brief's acceptance for a 0.5 mm grid on a 6 mm source (the truncation error of a
+    // 1 %: the acceptance for a 0.5 mm grid on a 6 mm source (the truncation error of a
     // second-order scheme there is ~(h/a)² ≈ 0.7 % at worst near the source edge).
     assert!(rel(c2, ec) < 0.01, "centre {c2} vs exact {ec}");
     assert!(rel(m2, em) < 0.01, "mean {m2} vs exact {em}");
