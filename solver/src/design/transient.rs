@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use coldtray_io::config;
+
 use super::check::{Ctx, Result};
 use super::raw::RawTransient;
 use crate::model::{Block, PowerTrace, Transient};
@@ -94,19 +96,26 @@ fn power_trace(ctx: &Ctx, rel: &str, block_names: &[&str]) -> Result<PowerTrace>
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(text.as_bytes());
-    // Rows with a line number, skipping blank ones.
+    // The line of a record: csv positions a record where reading for it began, before the
+    // comment and blank lines it skipped, and its line count leaves comments out.
+    let line_of = |p: Option<&csv::Position>| {
+        let start = p.map_or(0, |p| p.byte() as usize);
+        let (mut line, _) = config::line_column(text, start);
+        for l in text.get(start..).unwrap_or("").split('\n') {
+            if !(l.trim().is_empty() || l.starts_with('#')) {
+                break;
+            }
+            line += 1;
+        }
+        line as u64
+    };
+    // Rows with their line number, skipping blank ones.
     let mut rows = reader.records().filter_map(|r| match r {
         Ok(rec) if rec.iter().all(str::is_empty) => None,
-        Ok(rec) => {
-            let line = rec.position().map_or(0, csv::Position::line);
-            Some(Ok((line, rec)))
-        }
+        Ok(rec) => Some(Ok((line_of(rec.position()), rec))),
         Err(e) => Some(Err(e)),
     });
-    let csv_err = |e: csv::Error| {
-        let line = e.position().map_or(0, csv::Position::line);
-        at(line, format!("not valid CSV: {e}"))
-    };
+    let csv_err = |e: csv::Error| at(line_of(e.position()), format!("not valid CSV: {e}"));
     let (hline, header) = rows.next().transpose().map_err(csv_err)?.ok_or_else(|| {
         at(
             1,

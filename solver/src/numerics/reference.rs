@@ -298,7 +298,7 @@ const STACK: [(f64, f64); 8] = [
     (1.0e-3, 400.0), // copper
 ];
 
-/// A conduction-only operator of `nu × nv` columns and `nz` z cells (layers of [`STACK`] cycled
+/// A conduction-only operator of `nu × nv` columns and `nz` z cells (layers of `STACK` cycled
 /// bottom to top), 0.1 mm cells in plane, a convective top (h = 20 kW/m²K). It has the same
 /// structure and arrays as an assembled design's operator, built without the design machinery
 /// so the kernel benches can reach exactly 1, 4 and 16 M unknowns.

@@ -3,7 +3,7 @@
 //!
 //! ## Equations
 //! With θ = T − T_ref, the steady operator A and right-hand side b(P) of the assembly, and the
-//! heat capacity C = ρ·c_p·V of every unknown (diagonal, [`capacity`]), one step of dt from
+//! heat capacity C = ρ·c_p·V of every unknown (diagonal, `capacity`), one step of dt from
 //! θⁿ to θⁿ⁺¹ is
 //! ```text
 //!   C (θⁿ⁺¹ − θⁿ)/dt + A θⁿ⁺¹ = b(P̄ⁿ)     ⇔     (A + C/dt) δ = b(P̄ⁿ) − A θⁿ,  θⁿ⁺¹ = θⁿ + δ

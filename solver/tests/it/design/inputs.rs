@@ -263,3 +263,28 @@ fn bad_power_traces_are_rejected_with_file_and_line() {
         &["cannot read", "relative to the design file"],
     );
 }
+
+#[test]
+fn a_power_trace_may_have_a_bom_quoted_headers_and_comments() {
+    let dir = std::env::temp_dir().join(format!("coldtray-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("design.toml");
+    // As a spreadsheet saves it: a UTF-8 byte-order mark, quoted header cells.
+    std::fs::write(
+        dir.join("bom.csv"),
+        "\u{feff}\"time_s\",\"die1\"\n0,50\n# idle\n\n2.5, 75\n",
+    )
+    .unwrap();
+    let d = Design::from_toml_str(&with_trace("bom.csv"), &design).unwrap();
+    let tr = d.transient.unwrap().trace.unwrap();
+    assert_eq!(tr.block_index, vec![1]);
+    assert_eq!(tr.times_s, vec![0.0, 2.5]);
+    assert_eq!(tr.powers_w, vec![vec![50.0], vec![75.0]]);
+    // Messages keep the line numbers of the file (the BOM, comments and blanks included).
+    std::fs::write(dir.join("bad.csv"), "\u{feff}time_s,die0\n# idle\n0,1\n\n1,x\n").unwrap();
+    let e = Design::from_toml_str(&with_trace("bad.csv"), &design).unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.field.as_deref(), Some("transient.power_trace"), "{msg}");
+    assert!(msg.contains("bad.csv line 5") && msg.contains("`x`"), "{msg}");
+    std::fs::remove_dir_all(&dir).ok();
+}
