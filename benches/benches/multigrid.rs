@@ -123,7 +123,7 @@ fn two_grid_diagnostic() {
     for (l, f) in ops[..ops.len() - 1].iter().enumerate() {
         let (c, iu, iv) = coarsen(f);
         let factors = f.factor_columns();
-        let mut coarse = Multigrid::new(c.clone());
+        let coarse = Multigrid::new(c.clone());
         let (n, nc, nz) = (f.len(), f.ncomp(), f.nz);
         let mut x = coldtray_solver::numerics::multigrid::start_vector(n, 7);
         let zero = vec![0.0; n];

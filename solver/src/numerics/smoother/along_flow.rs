@@ -1,11 +1,11 @@
-//! The u-line pass of the smoother (`smoother`): in the channel layers, an exact solve along
+//! The u-line pass of the smoother: in the channel layers, an exact solve along
 //! the flow direction u of each line's solid cells, then the line's coolant re-solved in flow
 //! order. The fin layers are strongly anisotropic in plane (conduction along the fins ≫ across
 //! them), which column relaxation alone cannot smooth. Reads the neighbour lines through the
 //! same (previous, current, next) borrows as the column sweep.
 
+use super::{ColumnWork, Line};
 use crate::numerics::operator::{Operator, Upstream};
-use crate::numerics::smoother::{ColumnWork, Line};
 
 impl Operator {
     /// Exact solve along u of the solid cells at height `k` in line `v` (z and v neighbours and

@@ -16,8 +16,8 @@
 
 use rayon::prelude::*;
 
+use super::{ColumnFactors, ColumnWork, Line};
 use crate::numerics::operator::Operator;
-use crate::numerics::smoother::{ColumnFactors, ColumnWork, Line};
 
 /// Blocks per thread in the parallel wavefront (load balance against scheduling noise).
 const BLOCKS_PER_THREAD: usize = 4;

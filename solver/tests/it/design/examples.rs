@@ -1,5 +1,6 @@
 //! The shipped designs load, and the facts their comments state hold in the files.
 
+use approx::assert_abs_diff_eq;
 use std::path::{Path, PathBuf};
 
 use coldtray_solver::{Design, FlowDirection};
@@ -38,7 +39,7 @@ fn cells(d: &Design) -> f64 {
 /// Checks shared by both single-package designs ("Power", "Coolant", "Limits", "Plan").
 fn check_package(d: &Design, total_w: f64) {
     let tol = 1e-9;
-    assert!((d.total_power_w() - total_w).abs() < tol);
+    assert_abs_diff_eq!(d.total_power_w(), total_w, epsilon = tol);
     // Eight HBM stacks at 30 W, two dies sharing the rest equally.
     let hbm = blocks(d, is_hbm);
     assert_eq!(hbm.len(), 8);
@@ -51,9 +52,9 @@ fn check_package(d: &Design, total_w: f64) {
     let dies = blocks(d, is_gpu_die);
     assert_eq!(dies.len(), 2);
     for die in &dies {
-        assert!((die.power_w - (total_w - 240.0) / 2.0).abs() < tol);
+        assert_abs_diff_eq!(die.power_w, (total_w - 240.0) / 2.0, epsilon = tol);
         assert_eq!(die.limit_c, Some(90.0));
-        assert!((die.width_mm * die.depth_mm - 806.0).abs() < tol);
+        assert_abs_diff_eq!(die.width_mm * die.depth_mm, 806.0, epsilon = tol);
         assert_eq!(die.material.name, "silicon");
     }
     // Four HBM stacks per die, each beside one of the die's long (x-running, 31 mm) sides and
@@ -69,7 +70,7 @@ fn check_package(d: &Design, total_w: f64) {
     let c = d.coolant.as_ref().unwrap();
     assert_eq!(c.fluid.name, "pg25");
     assert_eq!(c.inlet_c, 45.0);
-    assert!((c.flow_lpm - 1.5 * total_w / 1000.0).abs() < 1e-9);
+    assert_abs_diff_eq!(c.flow_lpm, 1.5 * total_w / 1000.0, epsilon = 1e-9);
     // Coolant rise ≈ 10 K (PG25 at 50 °C, mean of 45 and 55): ΔT = P / (ρ V̇ cp).
     let p = c.fluid.props_at(50.0);
     let rise_k = total_w / (p.density_kg_m3 * c.flow_lpm / 60_000.0 * p.cp_j_kgk);
@@ -82,7 +83,11 @@ fn check_package(d: &Design, total_w: f64) {
     // Domain = 76 mm package footprint; interposer ≈ 4,700 mm².
     assert_eq!((d.width_mm, d.depth_mm), (76.0, 76.0));
     let interposer = blocks(d, |n| n == "interposer");
-    assert!((interposer[0].width_mm * interposer[0].depth_mm - 4700.0).abs() < 50.0);
+    assert_abs_diff_eq!(
+        interposer[0].width_mm * interposer[0].depth_mm,
+        4700.0,
+        epsilon = 50.0
+    );
     // Cold plate: 1 mm base, 3 mm fins, 0.1 mm fins, 0.2 mm channels, flow +y over every die
     // and HBM (220 channels).
     let fins = d
@@ -96,7 +101,7 @@ fn check_package(d: &Design, total_w: f64) {
     assert_eq!(ch.direction, FlowDirection::PlusY);
     assert_eq!((ch.fin_thickness_mm, ch.channel_width_mm), (0.1, 0.2));
     let n_channels = ch.width_mm / (ch.fin_thickness_mm + ch.channel_width_mm);
-    assert!((n_channels - 220.0).abs() < 1e-6);
+    assert_abs_diff_eq!(n_channels, 220.0, epsilon = 1e-6);
     for b in dies.iter().chain(hbm.iter()) {
         assert!(b.x_mm >= ch.x_mm && b.x_mm + b.width_mm <= ch.x_mm + ch.width_mm);
         assert!(b.y_mm >= ch.y_mm && b.y_mm + b.depth_mm <= ch.y_mm + ch.depth_mm);
@@ -119,7 +124,7 @@ fn rubin_1800w_matches_its_comments() {
 fn tray_matches_its_comments() {
     let d = load("tray-vr200.toml");
     // 4 GPUs × 1800 W + 2 Vera × 400 W.
-    assert!((d.total_power_w() - 8000.0).abs() < 1e-9);
+    assert_abs_diff_eq!(d.total_power_w(), 8000.0, epsilon = 1e-9);
     assert_eq!(blocks(&d, is_gpu_die).len(), 8);
     assert_eq!(blocks(&d, is_hbm).len(), 32);
     for g in 0..4 {
@@ -141,7 +146,7 @@ fn tray_matches_its_comments() {
         .iter()
         .all(|c| c.direction == FlowDirection::PlusY));
     let c = d.coolant.as_ref().unwrap();
-    assert!((c.flow_lpm - 12.0).abs() < 1e-9);
+    assert_abs_diff_eq!(c.flow_lpm, 12.0, epsilon = 1e-9);
     // Every powered block lies under one channel field.
     for b in d.blocks.iter().filter(|b| b.power_w > 0.0) {
         let under = coolant_layers[0].channels.iter().any(|ch| {

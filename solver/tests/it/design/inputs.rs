@@ -281,10 +281,17 @@ fn a_power_trace_may_have_a_bom_quoted_headers_and_comments() {
     assert_eq!(tr.times_s, vec![0.0, 2.5]);
     assert_eq!(tr.powers_w, vec![vec![50.0], vec![75.0]]);
     // Messages keep the line numbers of the file (the BOM, comments and blanks included).
-    std::fs::write(dir.join("bad.csv"), "\u{feff}time_s,die0\n# idle\n0,1\n\n1,x\n").unwrap();
+    std::fs::write(
+        dir.join("bad.csv"),
+        "\u{feff}time_s,die0\n# idle\n0,1\n\n1,x\n",
+    )
+    .unwrap();
     let e = Design::from_toml_str(&with_trace("bad.csv"), &design).unwrap_err();
     let msg = e.to_string();
     assert_eq!(e.field.as_deref(), Some("transient.power_trace"), "{msg}");
-    assert!(msg.contains("bad.csv line 5") && msg.contains("`x`"), "{msg}");
+    assert!(
+        msg.contains("bad.csv line 5") && msg.contains("`x`"),
+        "{msg}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

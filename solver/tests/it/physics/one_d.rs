@@ -2,6 +2,7 @@
 //! layer, adiabatic bottom and sides, convective top.
 
 use super::*;
+use approx::{assert_abs_diff_eq, assert_relative_eq};
 use coldtray_solver::model::Convection;
 use coldtray_solver::SolveOptions;
 
@@ -140,12 +141,12 @@ fn boundary_heat_closes_the_energy_balance() {
     let b = &s.results.boundary_heat_w;
     // All heat leaves through top and sides (bottom adiabatic): their sum is the power to the
     // algebraic error of a 1e-12 residual (1e-9 relative leaves ample margin).
-    assert!((b.top + b.sides - 50.0).abs() < 1e-9 * 50.0, "{b:?}");
+    assert_relative_eq!(b.top + b.sides, 50.0, max_relative = 1e-9);
     assert!(b.bottom == 0.0 && b.sides > 0.0 && b.top > 0.0);
     assert!(s.results.energy_balance_error.unwrap() < 1e-9);
     // No coolant: R_th is referred to the lowest ambient with h > 0 (the sides, 20 °C).
     let rth = s.results.thermal_resistance_c_per_w.unwrap();
-    assert!((rth - (s.results.max_c - 20.0) / 50.0).abs() < 1e-12);
+    assert_abs_diff_eq!(rth, (s.results.max_c - 20.0) / 50.0, epsilon = 1e-12);
 }
 
 #[test]
@@ -176,6 +177,6 @@ fn misaligned_blocks_keep_their_power() {
                 * 1e-9
         })
         .sum();
-    assert!((total - 42.0).abs() < 1e-12 * 42.0, "{total}");
+    assert_relative_eq!(total, 42.0, max_relative = 1e-12);
     assert!(s.results.energy_balance_error.unwrap() < 1e-6);
 }

@@ -1,6 +1,7 @@
 //! A mirror-symmetric design (flow along the mirror axis) must give a mirror-symmetric field.
 
 use super::*;
+use approx::assert_abs_diff_eq;
 use coldtray_solver::model::{Convection, FlowDirection};
 use coldtray_solver::SolveOptions;
 
@@ -64,5 +65,5 @@ fn mirror_symmetric_design_gives_mirror_symmetric_field() {
         "asymmetry {worst:e} K of a {rise} K rise"
     );
     let (a, b) = (&s.results.blocks[0], &s.results.blocks[1]);
-    assert!((a.max_c - b.max_c).abs() <= 1e-9 * rise);
+    assert_abs_diff_eq!(a.max_c, b.max_c, epsilon = 1e-9 * rise);
 }

@@ -1,6 +1,7 @@
 //! Transient runs (backward Euler) against the lumped-capacitance solution, energy
 //! conservation, the steady limit and power traces.
 
+use approx::assert_abs_diff_eq;
 use std::path::{Path, PathBuf};
 
 use super::*;
@@ -307,7 +308,7 @@ fn a_long_run_ends_at_the_steady_solution() {
         tr.results.coolant.as_ref().unwrap().outlet_c,
         ss.results.coolant.as_ref().unwrap().outlet_c,
     );
-    assert!((a - b).abs() <= 1e-6 * rise);
+    assert_abs_diff_eq!(a, b, epsilon = 1e-6 * rise);
 }
 
 #[test]
@@ -367,9 +368,10 @@ fn the_step_example_runs_and_writes_probe_columns() {
     let s = d.solve(&SolveOptions::default()).unwrap();
     let tr = s.results.transient.as_ref().unwrap();
     assert_eq!(tr.times_s.len(), 14);
-    assert!((tr.times_s[13] - 0.7).abs() < 1e-12);
+    assert_abs_diff_eq!(tr.times_s[13], 0.7, epsilon = 1e-12);
     // The trace's idle (300 W) and full (2300 W) rows, the example's documented inputs.
-    assert!((tr.power_w[0] - 300.0).abs() < 1e-9 && (tr.power_w[13] - 2300.0).abs() < 1e-9);
+    assert_abs_diff_eq!(tr.power_w[0], 300.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(tr.power_w[13], 2300.0, epsilon = 1e-9);
     // The default tolerance 1e-8 per step; the balance is summed over 14 steps.
     assert!(s.results.energy_balance_error.unwrap() <= 1e-6);
     // The die heats faster after the step than before it.
