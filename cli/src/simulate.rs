@@ -119,7 +119,7 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
     let steps = design
         .transient
         .as_ref()
-        .map_or(0, |t| coldtray_solver::step_sizes(t).len());
+        .map_or(0, |t| t.step_sizes().len());
     let bar = std::io::stdout().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new(steps as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(

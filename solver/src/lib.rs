@@ -66,9 +66,7 @@ pub use results::{
     BlockResult, BoundaryHeat, CoolantResult, Field, LayerResult, ProbeSeries, Results,
     SolverStats, TransientResult,
 };
-pub use run::{
-    block_powers_w, step_sizes, Progress, ProgressFn, Solution, SolveError, SolveOptions,
-};
+pub use run::{Progress, ProgressFn, Solution, SolveError, SolveOptions};
 
 #[cfg(test)]
 mod tests;

@@ -116,3 +116,45 @@ impl Field {
         0.5 * (self.z_edges_mm[k] + self.z_edges_mm[k + 1])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_index_k_j_i_like_idx() {
+        let (nx, ny, nz) = (3, 2, 4);
+        let n = nx * ny * nz;
+        let field = Field {
+            info: FieldInfo {
+                design: "t".into(),
+                total_power_w: 0.0,
+                inlet_c: None,
+                flow_lpm: None,
+            },
+            nx,
+            ny,
+            nz,
+            dx_mm: 1.0,
+            z_edges_mm: (0..=nz).map(|k| k as f64).collect(),
+            cell_layer: vec![0; nz],
+            layer_names: vec!["l".into()],
+            solid_c: (0..n).map(|v| v as f64).collect(),
+            fluid_c: (0..n).map(|v| -(v as f64)).collect(),
+            material_id: vec![0; n],
+            material_names: vec!["m".into()],
+            power_w_m3: vec![0.0; n],
+            blocks: vec![],
+        };
+        let (s, f) = (field.solid_c_view(), field.fluid_c_view());
+        assert_eq!(s.shape(), &[nz, ny, nx]);
+        for k in 0..nz {
+            for j in 0..ny {
+                for i in 0..nx {
+                    assert_eq!(s[[k, j, i]], field.solid_c[field.idx(i, j, k)]);
+                    assert_eq!(f[[k, j, i]], field.fluid_c[field.idx(i, j, k)]);
+                }
+            }
+        }
+    }
+}

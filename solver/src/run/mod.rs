@@ -7,7 +7,6 @@ pub mod steady;
 pub mod transient;
 
 pub use options::{Progress, ProgressFn, Solution, SolveError, SolveOptions};
-pub use transient::{block_powers_w, step_sizes};
 
 use crate::model::Design;
 

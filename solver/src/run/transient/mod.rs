@@ -57,20 +57,25 @@ use crate::model::{Design, Transient};
 use crate::numerics::krylov::{Info, KrylovParams};
 use crate::results::{self, round_sig, ProbeSeries, RunInfo, TransientResult};
 
-/// Step sizes of a run: whole steps of `dt_s`, plus one shorter step to land on `duration_s`.
-pub fn step_sizes(tr: &Transient) -> Vec<f64> {
-    let n = (tr.duration_s / tr.dt_s * (1.0 + 1e-12)).floor().max(1.0) as usize;
-    let mut v = vec![tr.dt_s; n];
-    let rest = tr.duration_s - n as f64 * tr.dt_s;
-    if rest > 1e-9 * tr.dt_s {
-        v.push(rest);
+impl Transient {
+    /// Step sizes of the run, s: whole steps of `dt_s`, plus one shorter step to land on
+    /// `duration_s` (its length is the number of [`Progress::Step`] events).
+    pub fn step_sizes(&self) -> Vec<f64> {
+        let n = (self.duration_s / self.dt_s * (1.0 + 1e-12))
+            .floor()
+            .max(1.0) as usize;
+        let mut v = vec![self.dt_s; n];
+        let rest = self.duration_s - n as f64 * self.dt_s;
+        if rest > 1e-9 * self.dt_s {
+            v.push(rest);
+        }
+        v
     }
-    v
 }
 
 /// Block powers averaged over [t0, t1], W (one per design block): the trace's step-wise
 /// constant rows (row i holds from `times_s[i]`), else the design's `power_w`.
-pub fn block_powers_w(design: &Design, t0: f64, t1: f64) -> Vec<f64> {
+fn block_powers_w(design: &Design, t0: f64, t1: f64) -> Vec<f64> {
     let mut p: Vec<f64> = design.blocks.iter().map(|b| b.power_w).collect();
     let Some(trace) = design.transient.as_ref().and_then(|t| t.trace.as_ref()) else {
         return p;
@@ -122,7 +127,7 @@ fn run_in_pool(
         max_cycles: opts.max_cycles,
     };
     let e0 = st.stored_j();
-    let sizes = step_sizes(tr);
+    let sizes = tr.step_sizes();
     let mut probes: Vec<ProbeSeries> = Vec::new();
     for &b in &tr.probes {
         if !probes.iter().any(|p| p.name == design.blocks[b].name) {
