@@ -390,7 +390,7 @@ fn the_step_example_runs_and_writes_probe_columns() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 14);
     assert!(rows.iter().all(|r| r.split(',').count() == want.len()));
-    // results.json carries the series under the contract's names.
+    // results.json carries the series under the documented names (docs/formats/results.md).
     let json: serde_json::Value = serde_json::to_value(&s.results).unwrap();
     assert_eq!(
         json["transient"]["probes"]["hbm_6"]["max_c"]
