@@ -3,7 +3,7 @@
 //! equal to 0.1 K/W, at 512 × 512 cells (one z cell per layer: 1 048 576 unknowns). The design
 //! is built in code: `coldtray_benches::hotspot`, whose doc gives every number and its source.
 //!
-//! - `hotspot/solve_512`: `coldtray_solver::solve::solve` with default options (assemble, BiCGSTAB
+//! - `hotspot/solve_512`: `Design::solve` with default options (assemble, BiCGSTAB
 //!   preconditioned by one (1,1) multigrid cycle, to a 1e-8 relative residual, results): what
 //!   `coldtray simulate` pays;
 //! - `hotspot/assemble_512`: only `grid::assemble`, to split the above.
@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use coldtray_benches::time_min;
-use coldtray_solver::multigrid::Multigrid;
-use coldtray_solver::solve::{solve, SolveOptions};
+use coldtray_solver::numerics::multigrid::Multigrid;
+use coldtray_solver::SolveOptions;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 const CELLS: usize = 512;
@@ -22,7 +22,7 @@ const CELLS: usize = 512;
 fn hotspot(c: &mut Criterion) {
     let design = coldtray_benches::hotspot::design(CELLS);
     let t = Instant::now();
-    let sol = match solve(&design, &SolveOptions::default()) {
+    let sol = match design.solve(&SolveOptions::default()) {
         Ok(s) => s,
         Err(e) => panic!("hotspot: {e}"),
     };
@@ -49,10 +49,14 @@ fn hotspot(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements(n));
     group.bench_function(format!("solve_{CELLS}"), |b| {
-        b.iter(|| solve(&design, &SolveOptions::default()).map(|s| s.results.max_c))
+        b.iter(|| {
+            design
+                .solve(&SolveOptions::default())
+                .map(|s| s.results.max_c)
+        })
     });
     group.bench_function(format!("assemble_{CELLS}"), |b| {
-        b.iter(|| coldtray_solver::grid::assemble(&design).map(|a| black_box(a.b.len())))
+        b.iter(|| coldtray_solver::assembly::assemble(&design).map(|a| black_box(a.b.len())))
     });
     group.finish();
 }
@@ -60,21 +64,21 @@ fn hotspot(c: &mut Criterion) {
 /// Where the time of one solve goes (shortest of 3 runs of each part, 2 threads).
 fn breakdown(design: &coldtray_solver::model::Design, cycles: usize) {
     let mut asm = None;
-    let t_asm = time_min(3, || asm = coldtray_solver::grid::assemble(design).ok());
+    let t_asm = time_min(3, || asm = coldtray_solver::assembly::assemble(design).ok());
     let Some(asm) = asm else {
         panic!("hotspot: assembly failed")
     };
-    let coldtray_solver::grid::Assembly { op, b, .. } = asm;
+    let coldtray_solver::assembly::Assembly { op, b, .. } = asm;
     let n = op.len();
     let (mut x, mut r) = (vec![0.0; n], vec![0.0; n]);
     let fact = op.factor_columns();
     let t_sweep = time_min(3, || op.smooth(&fact, &b, &mut x));
     let t_res = time_min(3, || op.residual(Some(&b), &x, &mut r));
     let mut mg = Multigrid::new(op);
-    let t_cycle = time_min(3, || mg.vcycle(&b, &mut x));
+    let t_cycle = time_min(3, || mg.cycle(&b, &mut x));
     let gamma = mg.gamma;
     mg.gamma = 1;
-    let t_v = time_min(3, || mg.vcycle(&b, &mut x));
+    let t_v = time_min(3, || mg.cycle(&b, &mut x));
     // The coarsest levels alone: a cycle started on the level with at most 32 x 32 columns.
     let lc = mg
         .ops

@@ -43,11 +43,11 @@ const SIZES: [(usize, usize, usize, &str); 3] = [
 
 /// State of one size.
 struct Case {
-    op: coldtray_solver::stencil::Operator,
+    op: coldtray_solver::numerics::operator::Operator,
     b: Vec<f64>,
     x: Vec<f64>,
     out: Vec<f64>,
-    sfact: coldtray_solver::column::ColumnFactors,
+    sfact: coldtray_solver::numerics::smoother::ColumnFactors,
     src: Vec<f64>,
     dst: Vec<f64>,
     fact: reference::Factored,

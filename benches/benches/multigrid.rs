@@ -8,7 +8,7 @@
 //!
 //! For each size the bench then prints (untimed by criterion):
 //! - the **stationary cycle factors** of V(1,1) (`gamma` = 1) and W(1,1) (`gamma` = 2): from
-//!   x = 0, up to `NCYCLES` calls of `Multigrid::vcycle` (which runs the cycle `gamma` selects),
+//!   x = 0, up to `NCYCLES` calls of `Multigrid::cycle` (which runs the cycle `gamma` selects),
 //!   the true residual ‖b − A x‖₂ (`Operator::residual`) after each; mean factor
 //!   ρ = (r_n / r_0)^(1/n), the last cycle's r_n / r_(n−1) (the asymptotic rate) and the wall
 //!   time per cycle (+ one residual);
@@ -24,10 +24,10 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use coldtray_benches::load_example;
-use coldtray_solver::coarsen::coarsen;
-use coldtray_solver::krylov::{self, Method};
-use coldtray_solver::multigrid::Multigrid;
-use coldtray_solver::stencil::{norm, Operator};
+use coldtray_solver::numerics::coarsen::coarsen;
+use coldtray_solver::numerics::krylov::{self, KrylovParams, Method};
+use coldtray_solver::numerics::multigrid::Multigrid;
+use coldtray_solver::numerics::operator::{norm, Operator};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 const CELLS_MM: [f64; 4] = [1.0, 0.5, 0.25, 0.125];
@@ -44,6 +44,24 @@ struct Row {
 }
 
 /// Stationary cycles from x = 0 with coarse-grid visits `gamma`.
+/// BiCGSTAB on the hierarchy's finest operator preconditioned by one cycle, as the solver runs
+/// it; the record whether it converged or not.
+fn bicgstab(
+    mg: &Multigrid,
+    b: &[f64],
+    x: &mut [f64],
+    tolerance: f64,
+    max_cycles: usize,
+    progress: &dyn Fn(usize, f64),
+) -> krylov::Info {
+    let params = KrylovParams {
+        method: Method::BiCgStab,
+        tolerance,
+        max_cycles,
+    };
+    krylov::solve(&mg.ops[0], mg, b, x, &params, progress).unwrap_or_else(|e| e.info)
+}
+
 fn stationary(mg: &mut Multigrid, gamma: usize, b: &[f64], x: &mut [f64]) -> (Vec<f64>, f64) {
     mg.gamma = gamma;
     x.iter_mut().for_each(|v| *v = 0.0);
@@ -52,7 +70,7 @@ fn stationary(mg: &mut Multigrid, gamma: usize, b: &[f64], x: &mut [f64]) -> (Ve
     let mut hist = vec![r0];
     let t = Instant::now();
     for _ in 0..NCYCLES {
-        mg.vcycle(b, x);
+        mg.cycle(b, x);
         mg.ops[0].residual(Some(b), x, &mut r);
         hist.push(norm(&r));
         if hist[hist.len() - 1] < 1e-13 * r0 {
@@ -85,7 +103,7 @@ fn smoothing_diagnostic() {
 
 fn assemble_at(cell_mm: f64) -> (Operator, Vec<f64>) {
     let design = load_example("rubin-2300w", Some(cell_mm));
-    match coldtray_solver::grid::assemble(&design) {
+    match coldtray_solver::assembly::assemble(&design) {
         Ok(a) => (a.op, a.b),
         Err(e) => panic!("assemble at {cell_mm} mm: {e}"),
     }
@@ -105,9 +123,9 @@ fn two_grid_diagnostic() {
     for (l, f) in ops[..ops.len() - 1].iter().enumerate() {
         let (c, iu, iv) = coarsen(f);
         let factors = f.factor_columns();
-        let mut coarse = Multigrid::new(c.clone());
+        let coarse = Multigrid::new(c.clone());
         let (n, nc, nz) = (f.len(), f.ncomp(), f.nz);
-        let mut x = coldtray_solver::multigrid::start_vector(n, 7);
+        let mut x = coldtray_solver::numerics::multigrid::start_vector(n, 7);
         let zero = vec![0.0; n];
         let mut r = vec![0.0; n];
         let mut factor = 0.0;
@@ -126,15 +144,7 @@ fn two_grid_diagnostic() {
                 }
             }
             let mut ec = vec![0.0; c.len()];
-            krylov::solve(
-                &mut coarse,
-                Method::BiCgStab,
-                &bc,
-                &mut ec,
-                1e-11,
-                400,
-                &|_, _| {},
-            );
+            bicgstab(&coarse, &bc, &mut ec, 1e-11, 400, &|_, _| {});
             for v in 0..f.nv {
                 let (va, vb, wva) = iv.taps[v];
                 for u in 0..f.nu {
@@ -205,8 +215,7 @@ fn cycle_shapes() {
                 (mg.pre, mg.post) = (pre, post);
                 let mut x = vec![0.0; b.len()];
                 let t = Instant::now();
-                let conv =
-                    krylov::solve(&mut mg, Method::BiCgStab, &b, &mut x, 1e-8, 200, &|_, _| {});
+                let conv = bicgstab(&mg, &b, &mut x, 1e-8, 200, &|_, _| {});
                 best[i] = best[i].min(t.elapsed().as_secs_f64());
                 cycles[i] = conv.cycles;
             }
@@ -236,11 +245,11 @@ fn multigrid(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat);
     for cell_mm in CELLS_MM {
         let design = load_example("rubin-2300w", Some(cell_mm));
-        let asm = match coldtray_solver::grid::assemble(&design) {
+        let asm = match coldtray_solver::assembly::assemble(&design) {
             Ok(a) => a,
             Err(e) => panic!("assemble at {cell_mm} mm: {e}"),
         };
-        let coldtray_solver::grid::Assembly { op, b, .. } = asm;
+        let coldtray_solver::assembly::Assembly { op, b, .. } = asm;
         let n = op.len();
         let mut mg = Multigrid::new(op);
         let levels = mg.ops.len();
@@ -267,7 +276,7 @@ fn multigrid(c: &mut Criterion) {
         let hist_b = RefCell::new(Vec::new());
         let progress = |cyc: usize, rel: f64| hist_b.borrow_mut().push((cyc, rel));
         let mut xb = vec![0.0; n];
-        let conv = krylov::solve(&mut mg, Method::BiCgStab, &b, &mut xb, 1e-8, 200, &progress);
+        let conv = bicgstab(&mg, &b, &mut xb, 1e-8, 200, &progress);
         let bicg_factor = conv.rel_residual.powf(1.0 / conv.cycles.max(1) as f64);
         println!(
             "cell {cell_mm} mm: BiCGSTAB (gamma {default_gamma}) {} cycles to {:.2e} ({:?})",
@@ -284,7 +293,7 @@ fn multigrid(c: &mut Criterion) {
         for (gamma, name) in [(1, "vcycle"), (2, "wcycle")] {
             mg.gamma = gamma;
             group.bench_function(format!("{name}_{cell_mm}mm"), |bch| {
-                bch.iter(|| mg.vcycle(&b, &mut x))
+                bch.iter(|| mg.cycle(&b, &mut x))
             });
         }
         rows.push(Row {

@@ -1,4 +1,4 @@
-//! Whole steady solves as `coldtray simulate` runs them (`coldtray_solver::solve::solve` with default
+//! Whole steady solves as `coldtray simulate` runs them (`Design::solve` with default
 //! options: assemble, BiCGSTAB preconditioned by one (1,1) multigrid cycle, to 1e-8, results), with peak heap memory.
 //!
 //! Cases: `rubin-1800w`, `rubin-2300w`, `tray-vr200` at their own `cell_mm`, and `rubin-2300w`
@@ -18,8 +18,8 @@
 use std::time::{Duration, Instant};
 
 use coldtray_benches::{load_example, measure_peak, PeakAlloc};
-use coldtray_solver::multigrid::Multigrid;
-use coldtray_solver::solve::{solve, SolveOptions};
+use coldtray_solver::numerics::multigrid::Multigrid;
+use coldtray_solver::SolveOptions;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 #[global_allocator]
@@ -44,7 +44,7 @@ fn solves(c: &mut Criterion) {
         let design = load_example(name, cell);
         // Breakdown: what the assembly keeps, and what the multigrid hierarchy stores.
         let base = ALLOC.current_usage();
-        let asm = match coldtray_solver::grid::assemble(&design) {
+        let asm = match coldtray_solver::assembly::assemble(&design) {
             Ok(a) => a,
             Err(e) => panic!("{name}: {e}"),
         };
@@ -53,7 +53,7 @@ fn solves(c: &mut Criterion) {
         let mg_bytes = 8 * Multigrid::new(asm.op.clone()).stored_values();
         drop(asm);
         let t = Instant::now();
-        let (sol, peak) = measure_peak(&ALLOC, || solve(&design, &SolveOptions::default()));
+        let (sol, peak) = measure_peak(&ALLOC, || design.solve(&SolveOptions::default()));
         let wall = t.elapsed().as_secs_f64();
         let sol = match sol {
             Ok(s) => s,
@@ -78,7 +78,11 @@ fn solves(c: &mut Criterion) {
         ));
         group.throughput(Throughput::Elements(unknowns as u64));
         group.bench_function(id, |b| {
-            b.iter(|| solve(&design, &SolveOptions::default()).map(|s| s.results.max_c))
+            b.iter(|| {
+                design
+                    .solve(&SolveOptions::default())
+                    .map(|s| s.results.max_c)
+            })
         });
     }
     group.finish();

@@ -144,9 +144,7 @@ mod tests {
     #[test]
     fn small_hotspot_case_solves_and_balances_energy() {
         let d = design(32);
-        let sol =
-            coldtray_solver::solve::solve(&d, &coldtray_solver::solve::SolveOptions::default())
-                .unwrap();
+        let sol = d.solve(&coldtray_solver::SolveOptions::default()).unwrap();
         let r = &sol.results;
         assert!((r.total_power_w - 40.0).abs() < 1e-9);
         // Solved to a 1e-8 relative residual: the heat out matches the power to ~1e-6.

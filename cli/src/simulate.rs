@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use coldtray_solver::model::Design;
-use coldtray_solver::results::{BlockResult, Results, SolverStats};
-use coldtray_solver::solve::{Solution, SolveOptions};
+use coldtray_solver::results::{probes_csv, BlockResult, Results, SolverStats, TransientResult};
+use coldtray_solver::{Design, Progress, ProgressFn, Solution, SolveOptions};
 
 /// Arguments of `coldtray simulate`.
 #[derive(Debug, clap::Args)]
@@ -37,9 +36,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // DesignError already names the file, the field and what would be valid.
-    let design = coldtray_solver::design::load_design(&args.design, args.cell_mm)?;
-    let transient = design.transient.is_some() && !args.steady;
+    // ConfigError already names the file, the field and what would be valid.
+    let mut design = Design::load(&args.design)?;
+    if let Some(cell_mm) = args.cell_mm {
+        design = design.with_cell_mm(cell_mm)?;
+    }
+    if args.steady {
+        design.transient = None;
+    }
+    let transient = design.transient.is_some();
     let solved = if transient {
         run_transient(&design, &args)
     } else {
@@ -54,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut written = vec![json_path];
     if let Some(tr) = &results.transient {
         let csv = args.out.join("probes.csv");
-        std::fs::write(&csv, coldtray_solver::transient::probes_csv(tr))
+        std::fs::write(&csv, probes_csv(tr))
             .with_context(|| format!("writing {}", csv.display()))?;
         written.push(csv);
     }
@@ -85,12 +90,14 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
         pb
     });
-    let progress: Option<coldtray_solver::solve::Progress> = bar.clone().map(|pb| {
-        Box::new(move |cycle: usize, residual: f64| {
-            pb.set_message(format!(
-                "multigrid cycle {cycle}: relative residual {residual:.2e}"
-            ));
-        }) as coldtray_solver::solve::Progress
+    let progress: Option<ProgressFn> = bar.clone().map(|pb| {
+        Box::new(move |event: Progress| {
+            if let Progress::Cycle { cycles, residual } = event {
+                pb.set_message(format!(
+                    "multigrid cycle {cycles}: relative residual {residual:.2e}"
+                ));
+            }
+        }) as ProgressFn
     });
     let opts = SolveOptions {
         tolerance: args.tolerance,
@@ -98,7 +105,7 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         progress,
         ..Default::default()
     };
-    let solved = coldtray_solver::solve::solve(design, &opts);
+    let solved = design.solve(&opts);
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
@@ -109,7 +116,7 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
     let steps = design
         .transient
         .as_ref()
-        .map_or(0, |t| coldtray_solver::transient::step_sizes(t).len());
+        .map_or(0, |t| t.step_sizes().len());
     let bar = std::io::stdout().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::new(steps as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -120,19 +127,22 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         pb.set_message(format!("{}: t = 0 s", design.name));
         pb
     });
-    let on_step: Option<coldtray_solver::transient::StepProgress> = bar.clone().map(|pb| {
+    let progress: Option<ProgressFn> = bar.clone().map(|pb| {
         let name = design.name.clone();
-        Box::new(move |n: usize, _total: usize, t_s: f64| {
-            pb.set_position(n as u64);
-            pb.set_message(format!("{name}: t = {t_s:.3} s"));
-        }) as coldtray_solver::transient::StepProgress
+        Box::new(move |event: Progress| {
+            if let Progress::Step { step, time_s, .. } = event {
+                pb.set_position(step as u64);
+                pb.set_message(format!("{name}: t = {time_s:.3} s"));
+            }
+        }) as ProgressFn
     });
     let opts = SolveOptions {
         tolerance: args.tolerance,
         threads: args.threads,
+        progress,
         ..Default::default()
     };
-    let solved = coldtray_solver::transient::run(design, &opts, on_step.as_ref());
+    let solved = design.solve(&opts);
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
@@ -146,10 +156,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)
         .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
-}
-
-fn is_hbm(b: &BlockResult) -> bool {
-    b.name.to_ascii_lowercase().contains("hbm")
 }
 
 fn block_line(label: &str, b: &BlockResult) -> String {
@@ -167,16 +173,10 @@ fn block_line(label: &str, b: &BlockResult) -> String {
 /// The human summary printed after a solve.
 pub fn summary(r: &Results) -> String {
     let mut s = format!("{} — {:.0} W\n", r.design, r.total_power_w);
-    let hottest = |f: &dyn Fn(&BlockResult) -> bool| {
-        r.blocks
-            .iter()
-            .filter(|b| b.power_w > 0.0 && f(b))
-            .max_by(|a, b| a.max_c.total_cmp(&b.max_c))
-    };
-    if let Some(b) = hottest(&|b| !is_hbm(b)) {
+    if let Some(b) = r.hottest_die() {
         s += &block_line("hottest die", b);
     }
-    if let Some(b) = hottest(&is_hbm) {
+    if let Some(b) = r.hottest_hbm() {
         s += &block_line("hottest HBM", b);
     }
     for b in r
@@ -246,7 +246,7 @@ pub fn summary(r: &Results) -> String {
 }
 
 /// The transient part of the summary: the run, then each probe's peak and when it occurred.
-fn transient_lines(tr: &coldtray_solver::transient::TransientResult, v: &SolverStats) -> String {
+fn transient_lines(tr: &TransientResult, v: &SolverStats) -> String {
     let steps = tr.times_s.len();
     let end = tr.times_s.last().copied().unwrap_or(0.0);
     let mut s = format!(

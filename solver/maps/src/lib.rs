@@ -1,6 +1,6 @@
 //! PNG thermal maps and the saved result field of a coldtray solve.
 //!
-//! The solver computes a [`Field`] (`coldtray_solver::field::Field`, re-exported here); this
+//! The solver computes a [`Field`] (`coldtray_solver::results::Field`, re-exported here); this
 //! crate draws and stores it, and reads nothing of the solver but that type. A result directory written by
 //! `coldtray simulate --out DIR` holds, from here:
 //!
@@ -57,7 +57,7 @@ pub mod vtk;
 /// The solver's result type that this crate draws and stores, re-exported so users need not
 /// name the solver's module path; named here only (a move in the solver is a one-line fix).
 #[doc(no_inline)]
-pub use coldtray_solver::field::{BlockOutline, Field, FieldInfo};
+pub use coldtray_solver::results::{BlockOutline, Field, FieldInfo};
 
 pub use check::Inconsistency;
 /// Registers the embedded fonts with plotters' text backend, for plotters text drawn next to

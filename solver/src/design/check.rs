@@ -4,30 +4,27 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use coldtray_io::ConfigError;
+
 use super::raw::RawMaterial;
-use super::DesignError;
-use crate::materials;
+use crate::model::materials;
 use crate::model::Material;
 
-pub type Result<T> = std::result::Result<T, DesignError>;
+pub(super) type Result<T> = std::result::Result<T, ConfigError>;
 
 /// Where errors point: the design file.
-pub struct Ctx<'a> {
-    pub file: &'a Path,
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a Path,
 }
 
 impl Ctx<'_> {
     /// An error about `field`.
-    pub fn err(&self, field: impl Into<String>, message: impl Into<String>) -> DesignError {
-        DesignError::Field {
-            file: self.file.to_path_buf(),
-            field: field.into(),
-            message: message.into(),
-        }
+    pub(super) fn err(&self, field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError::field(self.file, field, message)
     }
 
     /// A finite number (TOML accepts `nan` and `inf`; we do not).
-    pub fn finite(&self, field: &str, v: f64) -> Result<f64> {
+    pub(super) fn finite(&self, field: &str, v: f64) -> Result<f64> {
         if v.is_finite() {
             Ok(v)
         } else {
@@ -36,7 +33,7 @@ impl Ctx<'_> {
     }
 
     /// A finite number > 0.
-    pub fn positive(&self, field: &str, v: f64) -> Result<f64> {
+    pub(super) fn positive(&self, field: &str, v: f64) -> Result<f64> {
         if v.is_finite() && v > 0.0 {
             Ok(v)
         } else {
@@ -45,7 +42,7 @@ impl Ctx<'_> {
     }
 
     /// A finite number ≥ 0.
-    pub fn non_negative(&self, field: &str, v: f64) -> Result<f64> {
+    pub(super) fn non_negative(&self, field: &str, v: f64) -> Result<f64> {
         if v.is_finite() && v >= 0.0 {
             Ok(v)
         } else {
@@ -54,7 +51,7 @@ impl Ctx<'_> {
     }
 
     /// A temperature: finite and above absolute zero.
-    pub fn temperature(&self, field: &str, v: f64) -> Result<f64> {
+    pub(super) fn temperature(&self, field: &str, v: f64) -> Result<f64> {
         if v.is_finite() && v > -273.15 {
             Ok(v)
         } else {
@@ -66,7 +63,7 @@ impl Ctx<'_> {
     }
 
     /// A non-empty name.
-    pub fn name<'s>(&self, field: &str, v: &'s str) -> Result<&'s str> {
+    pub(super) fn name<'s>(&self, field: &str, v: &'s str) -> Result<&'s str> {
         let t = v.trim();
         if t.is_empty() {
             Err(self.err(field, "must not be empty; give it a name"))
@@ -77,13 +74,13 @@ impl Ctx<'_> {
 }
 
 /// Built-in materials overlaid with the design's own, by name.
-pub struct Library {
+pub(super) struct Library {
     by_name: BTreeMap<String, Material>,
 }
 
 impl Library {
     /// The built-ins plus `user` (which add to or replace built-ins of the same name).
-    pub fn new(ctx: &Ctx, user: &[RawMaterial]) -> Result<Library> {
+    pub(super) fn new(ctx: &Ctx, user: &[RawMaterial]) -> Result<Library> {
         let mut by_name: BTreeMap<String, Material> = materials::builtin_material_names()
             .into_iter()
             .filter_map(materials::builtin_material)
@@ -155,7 +152,7 @@ impl Library {
     }
 
     /// The material called `name`, or an error at `field` listing the valid names.
-    pub fn get(&self, ctx: &Ctx, field: &str, name: &str) -> Result<Material> {
+    pub(super) fn get(&self, ctx: &Ctx, field: &str, name: &str) -> Result<Material> {
         self.by_name.get(name.trim()).cloned().ok_or_else(|| {
             let valid: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
             ctx.err(

@@ -17,27 +17,27 @@
 
 use super::check::{Ctx, Library, Result};
 use super::raw::{RawChannels, RawCoolant};
-use crate::materials;
+use crate::model::materials;
 use crate::model::{Channels, Coolant, FlowDirection, Fluid, FluidProps, Material};
 
 /// The plan extent of the domain and the in-plane cell size, mm.
-pub struct Plan {
-    pub width_mm: f64,
-    pub depth_mm: f64,
-    pub cell_mm: f64,
+pub(super) struct Plan {
+    pub(super) width_mm: f64,
+    pub(super) depth_mm: f64,
+    pub(super) cell_mm: f64,
 }
 
 impl Plan {
     /// The grid's actual cell size in x and y: the domain divided into a whole number of
-    /// cells, `round(extent / cell_mm)` (at least 1), as `grid.rs` builds it.
-    pub fn grid_cells_mm(&self) -> (f64, f64) {
+    /// cells, `round(extent / cell_mm)` (at least 1), as the assembly builds it.
+    pub(super) fn grid_cells_mm(&self) -> (f64, f64) {
         let d = |extent: f64| extent / (extent / self.cell_mm).round().max(1.0);
         (d(self.width_mm), d(self.depth_mm))
     }
 }
 
 /// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`).
-pub fn channels(
+pub(super) fn channels(
     ctx: &Ctx,
     p: &str,
     raw: &RawChannels,
@@ -83,10 +83,10 @@ pub fn channels(
     let fin_thickness_mm = ctx.positive(&f("fin_thickness_mm"), raw.fin_thickness_mm)?;
     let channel_width_mm = ctx.positive(&f("channel_width_mm"), raw.channel_width_mm)?;
     let along_x = matches!(direction, FlowDirection::PlusX | FlowDirection::MinusX);
-    let (across_mm, across_name, along_mm, along_name) = if along_x {
-        (depth_mm, "depth_mm", width_mm, "width_mm")
+    let (across_mm, across_name) = if along_x {
+        (depth_mm, "depth_mm")
     } else {
-        (width_mm, "width_mm", depth_mm, "depth_mm")
+        (width_mm, "width_mm")
     };
     let pitch_mm = channel_width_mm + fin_thickness_mm;
     if pitch_mm > across_mm {
@@ -100,27 +100,7 @@ pub fn channels(
             ),
         ));
     }
-    let (dx_mm, dy_mm) = plan.grid_cells_mm();
-    let (d_across, d_along) = if along_x {
-        (dy_mm, dx_mm)
-    } else {
-        (dx_mm, dy_mm)
-    };
-    for (extent, name, what, cell_mm) in [
-        (across_mm, across_name, "across", d_across),
-        (along_mm, along_name, "along", d_along),
-    ] {
-        if extent < cell_mm {
-            return Err(ctx.err(
-                f(name),
-                format!(
-                    "the channel field is {extent} mm {what} the flow, less than one cell \
-                     ({cell_mm} mm); it must span at least one cell each way: enlarge it or use \
-                     a smaller cell_mm / --cell-mm"
-                ),
-            ));
-        }
-    }
+    fits_grid(ctx, p, direction, width_mm, depth_mm, plan)?;
     let fin_material = match &raw.fin_material {
         Some(name) => lib.get(ctx, &f("fin_material"), name)?,
         None => layer_fill.clone(),
@@ -147,8 +127,48 @@ pub fn channels(
     })
 }
 
+/// A channel field at path `p` must span at least one grid cell across and along the flow
+/// (an interval one cell long always holds a cell centre, so the field rasterises).
+pub(super) fn fits_grid(
+    ctx: &Ctx,
+    p: &str,
+    direction: FlowDirection,
+    width_mm: f64,
+    depth_mm: f64,
+    plan: &Plan,
+) -> Result<()> {
+    let along_x = matches!(direction, FlowDirection::PlusX | FlowDirection::MinusX);
+    let (across_mm, across_name, along_mm, along_name) = if along_x {
+        (depth_mm, "depth_mm", width_mm, "width_mm")
+    } else {
+        (width_mm, "width_mm", depth_mm, "depth_mm")
+    };
+    let (dx_mm, dy_mm) = plan.grid_cells_mm();
+    let (d_across, d_along) = if along_x {
+        (dy_mm, dx_mm)
+    } else {
+        (dx_mm, dy_mm)
+    };
+    for (extent, name, what, cell_mm) in [
+        (across_mm, across_name, "across", d_across),
+        (along_mm, along_name, "along", d_along),
+    ] {
+        if extent < cell_mm {
+            return Err(ctx.err(
+                format!("{p}.{name}"),
+                format!(
+                    "the channel field is {extent} mm {what} the flow, less than one cell \
+                     ({cell_mm} mm); it must span at least one cell each way: enlarge it or use \
+                     a smaller cell_mm / --cell-mm"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `start..start+size` must lie in `0..=limit` (to a relative 1e-9 rounding tolerance).
-pub fn inside(
+pub(super) fn inside(
     ctx: &Ctx,
     field: &str,
     axis: &str,
@@ -173,7 +193,7 @@ pub fn inside(
 
 /// Validate `[coolant]`: a built-in fluid (optionally with properties overridden), or a
 /// custom fluid given entirely by its four properties.
-pub fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
+pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
     let flow_lpm = ctx.positive("coolant.flow_lpm", raw.flow_lpm)?;
     let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {

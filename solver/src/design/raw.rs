@@ -1,4 +1,4 @@
-//! The serde shape of `design.toml`, field for field as in `tray-format.md`.
+//! The serde shape of `design.toml`, field for field as in `docs/formats/design.md`.
 //!
 //! Every struct denies unknown fields, so a typo is an error naming the field instead of a
 //! silent default. Numbers are read as given (TOML allows `nan` and `inf`): range checks are
@@ -11,114 +11,114 @@ use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDesign {
-    pub name: String,
-    pub domain: RawDomain,
+pub(super) struct RawDesign {
+    pub(super) name: String,
+    pub(super) domain: RawDomain,
     #[serde(default)]
-    pub materials: Vec<RawMaterial>,
-    pub layers: Vec<RawLayer>,
+    pub(super) materials: Vec<RawMaterial>,
+    pub(super) layers: Vec<RawLayer>,
     #[serde(default)]
-    pub blocks: Vec<RawBlock>,
-    pub coolant: Option<RawCoolant>,
-    pub boundary: Option<RawBoundary>,
-    pub transient: Option<RawTransient>,
+    pub(super) blocks: Vec<RawBlock>,
+    pub(super) coolant: Option<RawCoolant>,
+    pub(super) boundary: Option<RawBoundary>,
+    pub(super) transient: Option<RawTransient>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDomain {
-    pub width_mm: f64,
-    pub depth_mm: f64,
-    pub cell_mm: f64,
+pub(super) struct RawDomain {
+    pub(super) width_mm: f64,
+    pub(super) depth_mm: f64,
+    pub(super) cell_mm: f64,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMaterial {
-    pub name: String,
-    pub k: Option<f64>,
-    pub k_xy: Option<f64>,
-    pub k_z: Option<f64>,
-    pub density_kg_m3: Option<f64>,
-    pub cp_j_kgk: Option<f64>,
+pub(super) struct RawMaterial {
+    pub(super) name: String,
+    pub(super) k: Option<f64>,
+    pub(super) k_xy: Option<f64>,
+    pub(super) k_z: Option<f64>,
+    pub(super) density_kg_m3: Option<f64>,
+    pub(super) cp_j_kgk: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawLayer {
-    pub name: String,
-    pub thickness_mm: f64,
-    pub material: String,
-    pub cells: Option<i64>,
+pub(super) struct RawLayer {
+    pub(super) name: String,
+    pub(super) thickness_mm: f64,
+    pub(super) material: String,
+    pub(super) cells: Option<i64>,
     /// `[layers.channels]` (one field) or `[[layers.channels]]` (several fields).
     #[serde(default, deserialize_with = "one_or_many")]
-    pub channels: Vec<RawChannels>,
+    pub(super) channels: Vec<RawChannels>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawChannels {
-    pub x_mm: Option<f64>,
-    pub y_mm: Option<f64>,
-    pub width_mm: Option<f64>,
-    pub depth_mm: Option<f64>,
-    pub direction: String,
-    pub fin_thickness_mm: f64,
-    pub channel_width_mm: f64,
-    pub fin_material: Option<String>,
-    pub h_w_m2k: Option<f64>,
-    pub pressure_drop_kpa: Option<f64>,
+pub(super) struct RawChannels {
+    pub(super) x_mm: Option<f64>,
+    pub(super) y_mm: Option<f64>,
+    pub(super) width_mm: Option<f64>,
+    pub(super) depth_mm: Option<f64>,
+    pub(super) direction: String,
+    pub(super) fin_thickness_mm: f64,
+    pub(super) channel_width_mm: f64,
+    pub(super) fin_material: Option<String>,
+    pub(super) h_w_m2k: Option<f64>,
+    pub(super) pressure_drop_kpa: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawBlock {
-    pub name: String,
-    pub layer: String,
-    pub x_mm: f64,
-    pub y_mm: f64,
-    pub width_mm: f64,
-    pub depth_mm: f64,
-    pub material: String,
-    pub power_w: Option<f64>,
-    pub limit_c: Option<f64>,
+pub(super) struct RawBlock {
+    pub(super) name: String,
+    pub(super) layer: String,
+    pub(super) x_mm: f64,
+    pub(super) y_mm: f64,
+    pub(super) width_mm: f64,
+    pub(super) depth_mm: f64,
+    pub(super) material: String,
+    pub(super) power_w: Option<f64>,
+    pub(super) limit_c: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCoolant {
-    pub fluid: Option<String>,
-    pub inlet_c: f64,
-    pub flow_lpm: f64,
-    pub density_kg_m3: Option<f64>,
-    pub cp_j_kgk: Option<f64>,
-    pub k: Option<f64>,
-    pub viscosity_pa_s: Option<f64>,
+pub(super) struct RawCoolant {
+    pub(super) fluid: Option<String>,
+    pub(super) inlet_c: f64,
+    pub(super) flow_lpm: f64,
+    pub(super) density_kg_m3: Option<f64>,
+    pub(super) cp_j_kgk: Option<f64>,
+    pub(super) k: Option<f64>,
+    pub(super) viscosity_pa_s: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawBoundary {
-    pub top: Option<RawConvection>,
-    pub bottom: Option<RawConvection>,
-    pub sides: Option<RawConvection>,
+pub(super) struct RawBoundary {
+    pub(super) top: Option<RawConvection>,
+    pub(super) bottom: Option<RawConvection>,
+    pub(super) sides: Option<RawConvection>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConvection {
-    pub h_w_m2k: f64,
-    pub ambient_c: f64,
+pub(super) struct RawConvection {
+    pub(super) h_w_m2k: f64,
+    pub(super) ambient_c: f64,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTransient {
-    pub duration_s: f64,
-    pub dt_s: f64,
-    pub initial_c: f64,
-    pub power_trace: Option<String>,
-    pub probes: Option<Vec<String>>,
+pub(super) struct RawTransient {
+    pub(super) duration_s: f64,
+    pub(super) dt_s: f64,
+    pub(super) initial_c: f64,
+    pub(super) power_trace: Option<String>,
+    pub(super) probes: Option<Vec<String>>,
 }
 
 /// Accept either one table or an array of tables (so `[layers.channels]` and

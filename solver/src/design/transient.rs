@@ -1,11 +1,14 @@
 //! `[transient]`: time stepping settings, probes, and the power-trace CSV.
 //!
-//! The trace file (`power_trace`, relative to the design file) is
+//! The trace file (`power_trace`, relative to the design file) is CSV (read with the `csv`
+//! crate: quoted fields and a UTF-8 byte-order mark are fine, `#` starts a comment line):
 //! `time_s,<block>,<block>,…` then one row per step change: times start at 0 and strictly
 //! ascend; powers are finite and ≥ 0 W. Row `i` holds from `time_s[i]` until the next row
 //! (step-wise constant); blocks not in the trace keep their `power_w`.
 
 use std::path::Path;
+
+use coldtray_io::config;
 
 use super::check::{Ctx, Result};
 use super::raw::RawTransient;
@@ -15,7 +18,7 @@ use crate::model::{Block, PowerTrace, Transient};
 const MAX_STEPS: f64 = 1.0e6;
 
 /// Validate `[transient]` against the validated blocks.
-pub fn transient(ctx: &Ctx, raw: &RawTransient, blocks: &[Block]) -> Result<Transient> {
+pub(super) fn transient(ctx: &Ctx, raw: &RawTransient, blocks: &[Block]) -> Result<Transient> {
     let duration_s = ctx.positive("transient.duration_s", raw.duration_s)?;
     let dt_s = ctx.positive("transient.dt_s", raw.dt_s)?;
     if dt_s > duration_s {
@@ -84,19 +87,42 @@ fn power_trace(ctx: &Ctx, rel: &str, block_names: &[&str]) -> Result<PowerTrace>
             ),
         )
     })?;
-    let at = |line: usize, msg: String| ctx.err(FIELD, format!("{shown} line {line}: {msg}"));
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-    let (hline, header) = lines.next().ok_or_else(|| {
+    let at = |line: u64, msg: String| ctx.err(FIELD, format!("{shown} line {line}: {msg}"));
+    // Spreadsheets save UTF-8 CSV with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    // The line of a record: csv positions a record where reading for it began, before the
+    // comment and blank lines it skipped, and its line count leaves comments out.
+    let line_of = |p: Option<&csv::Position>| {
+        let start = p.map_or(0, |p| p.byte() as usize);
+        let (mut line, _) = config::line_column(text, start);
+        for l in text.get(start..).unwrap_or("").split('\n') {
+            if !(l.trim().is_empty() || l.starts_with('#')) {
+                break;
+            }
+            line += 1;
+        }
+        line as u64
+    };
+    // Rows with their line number, skipping blank ones.
+    let mut rows = reader.records().filter_map(|r| match r {
+        Ok(rec) if rec.iter().all(str::is_empty) => None,
+        Ok(rec) => Some(Ok((line_of(rec.position()), rec))),
+        Err(e) => Some(Err(e)),
+    });
+    let csv_err = |e: csv::Error| at(line_of(e.position()), format!("not valid CSV: {e}"));
+    let (hline, header) = rows.next().transpose().map_err(csv_err)?.ok_or_else(|| {
         at(
             1,
             "the file is empty; expected header time_s,<block>,…".into(),
         )
     })?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    let cols: Vec<&str> = header.iter().collect();
     if cols[0] != "time_s" {
         return Err(at(
             hline,
@@ -130,8 +156,8 @@ fn power_trace(ctx: &Ctx, rel: &str, block_names: &[&str]) -> Result<PowerTrace>
     }
     let mut times_s: Vec<f64> = Vec::new();
     let mut powers_w = Vec::new();
-    for (n, line) in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+    for row in rows {
+        let (n, cells) = row.map_err(csv_err)?;
         if cells.len() != cols.len() {
             return Err(at(
                 n,

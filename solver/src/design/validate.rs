@@ -7,36 +7,17 @@ use super::transient;
 use crate::model::{Block, Boundary, Convection, Design, Layer, Material};
 
 /// Largest grid we accept (cells, solid): beyond this a solve needs tens of GB of memory.
-pub const MAX_CELLS: f64 = 200.0e6;
+pub(super) const MAX_CELLS: f64 = 200.0e6;
 /// Largest number of z sub-cells in one layer.
 const MAX_LAYER_CELLS: i64 = 1000;
 
-pub fn validate(raw: RawDesign, ctx: &Ctx, cell_override: Option<f64>) -> Result<Design> {
+pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
     let name = ctx.name("name", &raw.name)?.to_string();
     let width_mm = ctx.positive("domain.width_mm", raw.domain.width_mm)?;
     let depth_mm = ctx.positive("domain.depth_mm", raw.domain.depth_mm)?;
-    let (cell_field, cell_mm) = match cell_override {
-        Some(c) => ("--cell-mm", ctx.positive("--cell-mm", c)?),
-        None => (
-            "domain.cell_mm",
-            ctx.positive("domain.cell_mm", raw.domain.cell_mm)?,
-        ),
-    };
-    if cell_mm > width_mm.min(depth_mm) {
-        return Err(ctx.err(
-            cell_field,
-            format!(
-                "{cell_mm} mm is larger than the domain ({width_mm} × {depth_mm} mm); use a cell \
-                 ≤ {} mm",
-                width_mm.min(depth_mm)
-            ),
-        ));
-    }
-    let plan = Plan {
-        width_mm,
-        depth_mm,
-        cell_mm,
-    };
+    let cell_field = "domain.cell_mm";
+    let plan = plan(ctx, cell_field, width_mm, depth_mm, raw.domain.cell_mm)?;
+    let cell_mm = plan.cell_mm;
     let lib = Library::new(ctx, &raw.materials)?;
 
     if raw.layers.is_empty() {
@@ -155,6 +136,44 @@ pub fn validate(raw: RawDesign, ctx: &Ctx, cell_override: Option<f64>) -> Result
         boundary,
         transient,
     })
+}
+
+/// The plan of a design on cells of `cell_mm` (reported at `cell_field`): the cell is finite,
+/// > 0 and no larger than the domain.
+fn plan(ctx: &Ctx, cell_field: &str, width_mm: f64, depth_mm: f64, cell_mm: f64) -> Result<Plan> {
+    let cell_mm = ctx.positive(cell_field, cell_mm)?;
+    if cell_mm > width_mm.min(depth_mm) {
+        return Err(ctx.err(
+            cell_field,
+            format!(
+                "{cell_mm} mm is larger than the domain ({width_mm} × {depth_mm} mm); use a cell \
+                 ≤ {} mm",
+                width_mm.min(depth_mm)
+            ),
+        ));
+    }
+    Ok(Plan {
+        width_mm,
+        depth_mm,
+        cell_mm,
+    })
+}
+
+/// Every rule that depends on the cell size, for `design` on cells of `cell_mm` (reported at
+/// `cell_field`), in the order `validate` applies them.
+pub(super) fn cell_rules(ctx: &Ctx, cell_field: &str, cell_mm: f64, design: &Design) -> Result<()> {
+    let plan = plan(ctx, cell_field, design.width_mm, design.depth_mm, cell_mm)?;
+    for (i, l) in design.layers.iter().enumerate() {
+        for (c, ch) in l.channels.iter().enumerate() {
+            let cp = if l.channels.len() == 1 {
+                format!("layers[{i}].channels")
+            } else {
+                format!("layers[{i}].channels[{c}]")
+            };
+            flow::fits_grid(ctx, &cp, ch.direction, ch.width_mm, ch.depth_mm, &plan)?;
+        }
+    }
+    grid_size(ctx, cell_field, &plan, &design.layers)
 }
 
 /// Reject grids so large a solve cannot fit in memory.

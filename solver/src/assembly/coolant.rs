@@ -1,0 +1,495 @@
+//! Coolant hydraulics and heat transfer of straight fin-channel fields.
+//!
+//! Correlations (sources in `docs/physics.md`):
+//! - Fully developed laminar flow in a rectangular duct, aspect ratio α = short/long side,
+//!   D_h = 4A/P (Shah & London; Kakaç, Shah & Aung eqs. 3.158–3.161):
+//!   f·Re (Fanning), Nu_T, Nu_H1 as 5th-order polynomials in α.
+//! - Developing flow: apparent friction (Shah & London) with x⁺ = L/(D_h·Re); thermal-entry
+//!   increment of Wibulswas (1966) as implemented in EES / `ductflow.m`, with x* = L/(D_h·Re·Pr)
+//!   and EES's Prandtl correction. We use the **H1 (constant flux) Nusselt number**: a cold plate
+//!   under a die sees a nearly uniform axial heat flux.
+//! - Turbulent (Re > 3000): Gnielinski with the Petukhov friction factor and EES's
+//!   developing-flow factor (1 + (D_h/L)^0.7); 2300–3000 is blended linearly in Re.
+//! - Fins: single-ended, adiabatic tip, η = tanh(mH)/(mH), m = √(2h/(k_f·t_f)); base-referenced
+//!   h_eff = h(w_c + 2ηH)/(w_c + t_f). (The grid resolves the fin conduction numerically; η and
+//!   h_eff are reported and used to choose the number of z sub-cells of a channel layer.)
+//! - Pressure drop: Darcy–Weisbach Δp = f_D (L/D_h) ρu²/2 with f_D = 4·f_app (channel friction
+//!   only; no inlet/outlet K losses).
+//!
+//! Several fields share the coolant **in parallel**: the flow splits so that every field has the
+//! same pressure drop. Laminar Δp is (nearly) linear in flow, Δp_i = R_i·Q_i, so Q_i ∝ 1/R_i; we
+//! iterate that fixed point with the full (developing-flow) Δp(Q) until no flow changes by more
+//! than [`SPLIT_TOLERANCE`]; [`CoolantState::split`] reports how far the drops still differ.
+//! Fluid properties are taken at the mean coolant temperature inlet + ΔT/2, ΔT = P/(ṁ·c_p),
+//! iterated three times.
+
+use crate::model::{Channels, Design, FlowDirection, FluidProps};
+
+/// Geometry of one channel field, SI units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldGeometry {
+    /// Channel (gap) width w_c, m.
+    pub channel_width_m: f64,
+    /// Fin thickness t_f, m.
+    pub fin_thickness_m: f64,
+    /// Channel (fin) height H = channel layer thickness, m.
+    pub height_m: f64,
+    /// Field length along the flow, m.
+    pub length_m: f64,
+    /// Field width across the flow, m.
+    pub width_m: f64,
+}
+
+impl FieldGeometry {
+    /// Geometry of a design's channel field in a layer of thickness `height_mm`.
+    pub fn of(ch: &Channels, height_mm: f64) -> Self {
+        let (len, wid) = match ch.direction {
+            FlowDirection::PlusX | FlowDirection::MinusX => (ch.width_mm, ch.depth_mm),
+            FlowDirection::PlusY | FlowDirection::MinusY => (ch.depth_mm, ch.width_mm),
+        };
+        FieldGeometry {
+            channel_width_m: ch.channel_width_mm * 1e-3,
+            fin_thickness_m: ch.fin_thickness_mm * 1e-3,
+            height_m: height_mm * 1e-3,
+            length_m: len * 1e-3,
+            width_m: wid * 1e-3,
+        }
+    }
+    /// Fin pitch p = w_c + t_f, m.
+    pub fn pitch_m(&self) -> f64 {
+        self.channel_width_m + self.fin_thickness_m
+    }
+    /// Number of channels across the field (fractional; the field is homogenised).
+    pub fn channels(&self) -> f64 {
+        self.width_m / self.pitch_m()
+    }
+    /// Hydraulic diameter of one channel, 4A/P = 2·w·H/(w + H), m.
+    pub fn hydraulic_diameter_m(&self) -> f64 {
+        let (w, h) = (self.channel_width_m, self.height_m);
+        2.0 * w * h / (w + h)
+    }
+    /// Aspect ratio α = short side / long side, in (0, 1].
+    pub fn aspect(&self) -> f64 {
+        let (w, h) = (self.channel_width_m, self.height_m);
+        w.min(h) / w.max(h)
+    }
+    /// Total flow cross-section of the field, m².
+    pub fn flow_area_m2(&self) -> f64 {
+        self.channels() * self.channel_width_m * self.height_m
+    }
+}
+
+fn poly5(a: f64, c: [f64; 5]) -> f64 {
+    1.0 + a * (c[0] + a * (c[1] + a * (c[2] + a * (c[3] + a * c[4]))))
+}
+
+/// Fully developed laminar Fanning f·Re of a rectangular duct.
+pub fn fre_fanning(alpha: f64) -> f64 {
+    24.0 * poly5(alpha, [-1.3553, 1.9467, -1.7012, 0.9564, -0.2537])
+}
+
+/// Fully developed laminar Nusselt number, constant wall temperature.
+pub fn nu_t(alpha: f64) -> f64 {
+    7.541 * poly5(alpha, [-2.610, 4.970, -5.119, 2.702, -0.548])
+}
+
+/// Fully developed laminar Nusselt number, constant axial flux with peripherally uniform wall
+/// temperature (H1).
+pub fn nu_h1(alpha: f64) -> f64 {
+    8.235 * poly5(alpha, [-2.0421, 3.0853, -2.4765, 1.0578, -0.1861])
+}
+
+/// Apparent (developing-flow, length-averaged) Fanning f·Re, x⁺ = L/(D_h·Re).
+pub fn fapp_re(x_plus: f64, fre_fd: f64) -> f64 {
+    let s = 3.44 / x_plus.sqrt();
+    s + (1.25 / (4.0 * x_plus) + fre_fd - s) / (1.0 + 0.00021 / (x_plus * x_plus))
+}
+
+/// Thermal-entry increment of the mean H1 Nusselt number (Wibulswas, EES form), x* = L/(D_h·Re·Pr).
+pub fn nu_h1_entry_increment(alpha: f64, x_star: f64, pr: f64) -> f64 {
+    let a = 0.113636994 + 0.712134212 * alpha - 0.392104717 * alpha * alpha;
+    let b = if alpha < 0.25 {
+        0.940362 + alpha * (0.699466 - 0.940362) / 0.25
+    } else {
+        0.774133656 - 0.350363736 * alpha + 0.198543081 * alpha * alpha
+    };
+    let pr_ratio = if pr > 0.72 {
+        0.6847 + 0.3153 * (-1.26544559 * (pr.ln() - 0.72f64.ln())).exp()
+    } else {
+        1.68 - 0.68 * (0.32 * (pr.ln() - 0.72f64.ln())).exp()
+    };
+    pr_ratio * a * (-b * x_star.ln()).exp()
+}
+
+/// Fin efficiency of a straight fin with adiabatic tip, η = tanh(mH)/(mH) (→ 1 as mH → 0).
+pub fn fin_efficiency(m_h: f64) -> f64 {
+    if m_h < 1e-6 {
+        1.0 - m_h * m_h / 3.0
+    } else {
+        m_h.tanh() / m_h
+    }
+}
+
+/// Fin parameter m·H with m = √(2h/(k_f·t_f)).
+pub fn fin_m_h(h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> f64 {
+    (2.0 * h_w_m2k / (k_fin * geom.fin_thickness_m)).sqrt() * geom.height_m
+}
+
+/// Base-referenced effective coefficient h_eff = h(w_c + 2ηH)/(w_c + t_f), W/(m²·K).
+pub fn h_eff_base(h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> f64 {
+    let eta = fin_efficiency(fin_m_h(h_w_m2k, k_fin, geom));
+    h_w_m2k * (geom.channel_width_m + 2.0 * eta * geom.height_m) / geom.pitch_m()
+}
+
+/// Flow regime of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regime {
+    Laminar,
+    Transitional,
+    Turbulent,
+}
+
+/// Hydraulic and thermal performance of one field at one flow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldPerformance {
+    pub flow_m3_s: f64,
+    pub velocity_m_s: f64,
+    pub reynolds: f64,
+    pub prandtl: f64,
+    pub regime: Regime,
+    /// Mean Nusselt number used (H1 + entry increment, or Gnielinski).
+    pub nusselt: f64,
+    /// Wall coefficient h (user override if given), W/(m²·K).
+    pub h_w_m2k: f64,
+    pub fin_efficiency: f64,
+    /// Base-referenced coefficient, W/(m²·K).
+    pub h_base_w_m2k: f64,
+    /// Channel friction pressure drop (user override if given), Pa.
+    pub pressure_drop_pa: f64,
+}
+
+fn turbulent(re: f64, pr: f64, l_over_d: f64) -> (f64, f64) {
+    let f_d = (0.790 * re.ln() - 1.64).powi(-2);
+    let nu = (f_d / 8.0) * (re - 1000.0) * pr
+        / (1.0 + 12.7 * (f_d / 8.0).sqrt() * (pr.powf(2.0 / 3.0) - 1.0));
+    let dev = 1.0 + (1.0 / l_over_d).powf(0.7);
+    (f_d * dev, nu * dev)
+}
+
+fn laminar(re: f64, pr: f64, alpha: f64, l_over_d: f64) -> (f64, f64) {
+    let x_plus = l_over_d / re;
+    let f_d = 4.0 * fapp_re(x_plus, fre_fanning(alpha)) / re;
+    let nu = nu_h1(alpha) + nu_h1_entry_increment(alpha, l_over_d / (re * pr), pr);
+    (f_d, nu)
+}
+
+/// Performance of a field carrying `flow_m3_s` of a fluid with properties `p`.
+/// `h_override` / `dp_override_pa` replace the correlations (the override Δp is taken as the
+/// drop at `dp_ref_flow_m3_s` and scaled linearly in flow, the laminar law).
+pub fn field_performance(
+    geom: &FieldGeometry,
+    p: &FluidProps,
+    k_fin: f64,
+    flow_m3_s: f64,
+    h_override: Option<f64>,
+    dp_override: Option<(f64, f64)>,
+) -> FieldPerformance {
+    let dh = geom.hydraulic_diameter_m();
+    let u = flow_m3_s / geom.flow_area_m2();
+    let re = (p.density_kg_m3 * u * dh / p.viscosity_pa_s).max(1e-9);
+    let pr = p.cp_j_kgk * p.viscosity_pa_s / p.k;
+    let l_over_d = geom.length_m / dh;
+    let alpha = geom.aspect();
+    let (regime, f_d, nu) = if re <= 2300.0 {
+        let (f, n) = laminar(re, pr, alpha, l_over_d);
+        (Regime::Laminar, f, n)
+    } else if re >= 3000.0 {
+        let (f, n) = turbulent(re, pr, l_over_d);
+        (Regime::Turbulent, f, n)
+    } else {
+        let (fl, nl) = laminar(2300.0, pr, alpha, l_over_d);
+        let (ft, nt) = turbulent(3000.0, pr, l_over_d);
+        let s = (re - 2300.0) / 700.0;
+        (Regime::Transitional, fl + s * (ft - fl), nl + s * (nt - nl))
+    };
+    let h = h_override.unwrap_or(nu * p.k / dh);
+    let dp = match dp_override {
+        Some((dp_pa, q_ref)) => dp_pa * flow_m3_s / q_ref,
+        None => f_d * l_over_d * 0.5 * p.density_kg_m3 * u * u,
+    };
+    FieldPerformance {
+        flow_m3_s,
+        velocity_m_s: u,
+        reynolds: re,
+        prandtl: pr,
+        regime,
+        nusselt: nu,
+        h_w_m2k: h,
+        fin_efficiency: fin_efficiency(fin_m_h(h, k_fin, geom)),
+        h_base_w_m2k: h_eff_base(h, k_fin, geom),
+        pressure_drop_pa: dp,
+    }
+}
+
+/// One channel field of the design with its share of the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldFlow {
+    /// Layer index and index within `Layer::channels`.
+    pub layer: usize,
+    pub field: usize,
+    pub geometry: FieldGeometry,
+    pub k_fin: f64,
+    pub perf: FieldPerformance,
+    /// Mass flow through this field, kg/s.
+    pub mdot_kg_s: f64,
+}
+
+/// The coolant loop solved: properties, flow split, heat-transfer coefficients, Δp.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoolantState {
+    pub inlet_c: f64,
+    pub flow_lpm: f64,
+    pub mean_c: f64,
+    pub props: FluidProps,
+    pub mdot_kg_s: f64,
+    pub fields: Vec<FieldFlow>,
+    /// Common pressure drop of the parallel fields, kPa.
+    pub pressure_drop_kpa: f64,
+    /// How well the parallel fields' pressure drops agree (an unconverged split shows here).
+    pub split: SplitResidual,
+}
+
+/// How far a flow split is from equal pressure drops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitResidual {
+    /// Fixed-point iterations run (at most [`SPLIT_MAX_ITERATIONS`]).
+    pub iterations: usize,
+    /// Largest relative change of a field's flow in the last iteration; below
+    /// [`SPLIT_TOLERANCE`] when the split converged.
+    pub flow_change: f64,
+    /// (max − min) / max of the fields' pressure drops at the returned split.
+    pub pressure_spread: f64,
+}
+
+impl SplitResidual {
+    /// True when the fixed point converged within its iteration budget.
+    pub fn converged(&self) -> bool {
+        self.flow_change < SPLIT_TOLERANCE
+    }
+}
+
+/// Iteration budget of the flow split's fixed point.
+pub const SPLIT_MAX_ITERATIONS: usize = 200;
+/// The flow split stops when no field's flow changes by this relative amount.
+pub const SPLIT_TOLERANCE: f64 = 1e-12;
+
+/// Split `total_m3_s` over parallel fields so their pressure drops are equal; returns each
+/// field's performance and how well the drops agree.
+fn split_flow(
+    fields: &[(FieldGeometry, f64, &Channels)],
+    p: &FluidProps,
+    total_m3_s: f64,
+) -> (Vec<FieldPerformance>, SplitResidual) {
+    let area_total: f64 = fields.iter().map(|f| f.0.flow_area_m2()).sum();
+    let q_ref: Vec<f64> = fields
+        .iter()
+        .map(|f| total_m3_s * f.0.flow_area_m2() / area_total)
+        .collect();
+    let perf = |i: usize, q: f64| {
+        let (g, k, ch) = fields[i];
+        let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref[i]));
+        field_performance(&g, p, k, q, ch.h_w_m2k, dp_ovr)
+    };
+    let mut q = q_ref.clone();
+    let (mut iterations, mut flow_change) = (0, f64::INFINITY);
+    for _ in 0..SPLIT_MAX_ITERATIONS {
+        let conductance: Vec<f64> = (0..fields.len())
+            .map(|i| q[i] / perf(i, q[i]).pressure_drop_pa.max(1e-30))
+            .collect();
+        let sum: f64 = conductance.iter().sum();
+        let next: Vec<f64> = conductance.iter().map(|c| total_m3_s * c / sum).collect();
+        let change = next
+            .iter()
+            .zip(&q)
+            .map(|(a, b)| ((a - b) / b).abs())
+            .fold(0.0, f64::max);
+        q = next;
+        iterations += 1;
+        flow_change = change;
+        if change < SPLIT_TOLERANCE {
+            break;
+        }
+    }
+    let perfs: Vec<FieldPerformance> = (0..fields.len()).map(|i| perf(i, q[i])).collect();
+    let (lo, hi) = perfs
+        .iter()
+        .map(|f| f.pressure_drop_pa)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), d| {
+            (lo.min(d), hi.max(d))
+        });
+    let residual = SplitResidual {
+        iterations,
+        flow_change,
+        pressure_spread: if hi > 0.0 { (hi - lo) / hi } else { 0.0 },
+    };
+    (perfs, residual)
+}
+
+/// Solve the coolant loop of a design; `None` when it has no channel field.
+pub fn analyse(design: &Design) -> Option<CoolantState> {
+    let coolant = design.coolant.as_ref()?;
+    let mut list = Vec::new();
+    for (li, layer) in design.layers.iter().enumerate() {
+        for (fi, ch) in layer.channels.iter().enumerate() {
+            list.push((li, fi, FieldGeometry::of(ch, layer.thickness_mm), ch));
+        }
+    }
+    if list.is_empty() {
+        return None;
+    }
+    let power = design.total_power_w();
+    let mut mean_c = coolant.inlet_c;
+    let mut props = coolant.fluid.props_at(mean_c);
+    for _ in 0..3 {
+        let mdot = props.density_kg_m3 * coolant.flow_lpm / 60_000.0;
+        mean_c = coolant.inlet_c + 0.5 * power / (mdot * props.cp_j_kgk);
+        props = coolant.fluid.props_at(mean_c);
+    }
+    let total_m3_s = coolant.flow_lpm / 60_000.0;
+    let inputs: Vec<_> = list
+        .iter()
+        .map(|(_, _, g, ch)| (*g, ch.fin_material.k_z, *ch))
+        .collect();
+    let (perfs, split) = split_flow(&inputs, &props, total_m3_s);
+    let fields: Vec<FieldFlow> = list
+        .iter()
+        .zip(perfs)
+        .map(|((li, fi, g, ch), perf)| FieldFlow {
+            layer: *li,
+            field: *fi,
+            geometry: *g,
+            k_fin: ch.fin_material.k_z,
+            mdot_kg_s: perf.flow_m3_s * props.density_kg_m3,
+            perf,
+        })
+        .collect();
+    let dp = fields
+        .iter()
+        .map(|f| f.perf.pressure_drop_pa)
+        .fold(0.0, f64::max)
+        * 1e-3;
+    Some(CoolantState {
+        inlet_c: coolant.inlet_c,
+        flow_lpm: coolant.flow_lpm,
+        mean_c,
+        props,
+        mdot_kg_s: total_m3_s * props.density_kg_m3,
+        fields,
+        pressure_drop_kpa: dp,
+        split,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Round to the digits printed in the check table of docs/physics.md.
+    fn close(v: f64, want: f64, digits: i32) -> bool {
+        (v - want).abs() <= 0.5 * 10f64.powi(-digits) + 1e-12
+    }
+
+    #[test]
+    fn check_table_matches_printed_digits() {
+        // α: 1, 0.25, 0.0667, 0 — fRe, Nu_H1, Nu_T as printed (2 decimals; α = 0 exact-ish).
+        let rows = [
+            (1.0, 14.23, 3.61, 2.98),
+            (0.25, 18.23, 5.33, 4.44),
+            (0.0667, 22.03, 7.22, 6.38),
+        ];
+        for (a, f, nh, nt) in rows {
+            assert!(close(fre_fanning(a), f, 2), "fRe({a}) = {}", fre_fanning(a));
+            assert!(close(nu_h1(a), nh, 2), "NuH1({a}) = {}", nu_h1(a));
+            assert!(close(nu_t(a), nt, 2), "NuT({a}) = {}", nu_t(a));
+        }
+        assert!(close(fre_fanning(0.0), 24.0, 6));
+        assert!(close(nu_h1(0.0), 8.235, 6));
+        assert!(close(nu_t(0.0), 7.54, 2));
+    }
+
+    #[test]
+    fn fin_efficiency_limits() {
+        assert!((fin_efficiency(0.0) - 1.0).abs() < 1e-15);
+        assert!((fin_efficiency(1e-4) - 1.0).abs() < 1e-8);
+        // mH → ∞: η → 1/(mH)
+        assert!((fin_efficiency(50.0) * 50.0 - 1.0).abs() < 1e-12);
+        // a textbook value: tanh(1)/1 = 0.761594
+        assert!((fin_efficiency(1.0) - 0.761_594_155_955_765).abs() < 1e-12);
+    }
+
+    #[test]
+    fn apparent_friction_tends_to_fully_developed() {
+        // Far downstream (x⁺ → ∞) the apparent f·Re tends to the fully developed value.
+        let fre = fre_fanning(0.1);
+        assert!((fapp_re(1e3, fre) - fre).abs() / fre < 1e-3);
+        // Near the entrance it is larger.
+        assert!(fapp_re(1e-3, fre) > 2.0 * fre);
+    }
+
+    #[test]
+    fn entry_increment_vanishes_downstream() {
+        // The mean-Nu increment decays with x*: by x* = 1 it is < 2 % of Nu_H1.
+        assert!(nu_h1_entry_increment(0.1, 1.0, 10.0) < 0.02 * nu_h1(0.1));
+        assert!(nu_h1_entry_increment(0.1, 1e-3, 10.0) > nu_h1_entry_increment(0.1, 1e-2, 10.0));
+    }
+
+    #[test]
+    fn split_is_equal_pressure_and_conserves_flow() {
+        let p = FluidProps {
+            density_kg_m3: 1000.0,
+            cp_j_kgk: 4000.0,
+            k: 0.5,
+            viscosity_pa_s: 1e-3,
+        };
+        let ch = Channels {
+            x_mm: 0.0,
+            y_mm: 0.0,
+            width_mm: 10.0,
+            depth_mm: 10.0,
+            direction: FlowDirection::PlusX,
+            fin_thickness_mm: 0.2,
+            channel_width_mm: 0.3,
+            fin_material: crate::model::Material {
+                name: "cu".into(),
+                k_xy: 385.0,
+                k_z: 385.0,
+                density_kg_m3: None,
+                cp_j_kgk: None,
+            },
+            h_w_m2k: None,
+            pressure_drop_kpa: None,
+        };
+        let g1 = FieldGeometry {
+            channel_width_m: 3e-4,
+            fin_thickness_m: 2e-4,
+            height_m: 3e-3,
+            length_m: 0.03,
+            width_m: 0.03,
+        };
+        let g2 = FieldGeometry {
+            length_m: 0.06,
+            ..g1
+        };
+        let q = 1e-4;
+        let (perf, split) = split_flow(&[(g1, 385.0, &ch), (g2, 385.0, &ch)], &p, q);
+        assert!(split.converged(), "{split:?}");
+        assert!(split.pressure_spread < 1e-8, "{split:?}");
+        let sum: f64 = perf.iter().map(|f| f.flow_m3_s).sum();
+        assert!((sum - q).abs() / q < 1e-12);
+        let (a, b) = (perf[0].pressure_drop_pa, perf[1].pressure_drop_pa);
+        assert!((a - b).abs() / a < 1e-8, "{a} vs {b}");
+        // the longer field takes less flow
+        assert!(perf[1].flow_m3_s < perf[0].flow_m3_s);
+    }
+}

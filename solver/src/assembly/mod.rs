@@ -1,0 +1,237 @@
+//! Rasterising a [`Design`] onto the structured grid and assembling the finite-volume operator.
+//!
+//! ## Grid
+//! In plane: `nx = round(width / cell)` by `ny = round(depth / cell)` cells (at least 1), with
+//! `dx = width / nx`, `dy = depth / ny` so the domain is exact (dx and dy differ from `cell_mm`,
+//! and from each other, only when the domain is not a multiple of the cell). In z: each layer is
+//! split into `cells` equal sub-cells, except a channel layer, which is always **one** z cell
+//! (its fin conduction is in the analytic fin efficiency, below).
+//!
+//! ## Materials and sources
+//! Blocks are rasterised by **area fraction**: a cell partly covered by a block gets
+//! k = (1 − Σf)·k_fill + Σ f·k_block (parallel mixing) and the block's power density times f,
+//! so the total power is exact on any grid. Power is uniform over the block's volume.
+//!
+//! ## Conduction
+//! Cell-centred FV, 7-point stencil: the face conductance between two cells is the series
+//! (harmonic) combination of the two half cells, G = A / (d₁/(2k₁) + d₂/(2k₂)), with k along the
+//! face normal (k_xy in plane, k_z through plane). Convective faces: G = A / (1/h + d/(2k)),
+//! heat q = G (T_cell − T_ambient).
+//!
+//! ## Channel fields (two-temperature porous medium)
+//! Cells of a channel layer whose centre lies in a field are a fin array of pitch p = w_c + t_f,
+//! fins along the flow, single-ended (adiabatic tip, as in the fin-efficiency formula). The
+//! solid node is the **fin root** temperature (the base surface): no resistance between it and
+//! the base cell below; to the layer above only the coolant's conduction k_fluid over the layer
+//! height (the fins do not touch the cover). In plane the fins are an effective medium
+//! k_along = k_fin·t_f/p (conduction along the fins) and k_across = p / (t_f/k_fin + w_c/k_fluid)
+//! (series through fins and coolant, ≈ k_fluid·p/w_c). The coolant is one bulk (mixed-mean)
+//! temperature per column of the field — the temperature the Nusselt number refers to — and
+//! exchanges heat with the fin root through G_sf = h_eff·A_cell, with the base-referenced
+//! h_eff = h(w_c + 2ηH)/p (fin efficiency η and channel floor included, `coolant`). G_sf is
+//! scaled by (field area)/(rasterised area) so the total h_eff·A is exact on any grid.
+//! The coolant is advected by first-order upwind along the flow:
+//!   C (T_f,i − T_f,i−1) = G_sf (T_s,i − T_f,i),   C = ṁ_field·c_p / (cells across the flow)
+//! with T_f,−1 = inlet. Summed over a stream this telescopes: the enthalpy rise equals the heat
+//! taken in, exactly.
+//!
+//! Unknowns are θ = T − T_ref (T_ref = coolant inlet, else the lowest ambient with h > 0) so the
+//! right-hand side scales with the power, and residual norms are meaningful.
+
+mod conductance;
+pub mod coolant;
+mod grid;
+mod layer_maps;
+
+pub use coolant::CoolantState;
+pub(crate) use grid::centre_range;
+pub use grid::{BoundaryFaces, Grid, Orientation};
+
+use crate::model::{Design, FlowDirection};
+use crate::numerics::operator::{Operator, MAX_FLUID_GROUPS};
+
+/// Why a design cannot be put on a grid.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum GridError {
+    /// Nothing removes heat: no coolant and every boundary adiabatic (the design name).
+    #[error("design \"{0}\" has no heat sink: no coolant and every boundary has h = 0; give [coolant] with channels or a boundary with h_w_m2k > 0")]
+    NoHeatSink(String),
+    /// More (layer × flow direction) groups of channel fields than the smoother supports
+    /// (the design name, the number of groups).
+    #[error("design \"{0}\" has {1} groups of channel fields (layer × flow direction); at most {max} are supported", max = MAX_FLUID_GROUPS)]
+    TooManyFluidGroups(String, usize),
+    /// Channel fields without a `[coolant]` (the design name).
+    #[error("design \"{0}\" has channel fields but no [coolant] section")]
+    NoCoolant(String),
+}
+
+/// Everything the solver and the results need from the design, assembled.
+#[derive(Debug, Clone)]
+pub struct Assembly {
+    pub grid: Grid,
+    pub op: Operator,
+    /// Right-hand side (state layout, θ units × W/K = W).
+    pub b: Vec<f64>,
+    pub t_ref_c: f64,
+    pub coolant: Option<CoolantState>,
+    /// Per cell in field layout: W/m³, material index.
+    pub power_w_m3: Vec<f64>,
+    pub material_id: Vec<u16>,
+    pub material_names: Vec<String>,
+    /// Per block: (field index, area fraction of the cell covered).
+    pub block_cells: Vec<Vec<(usize, f64)>>,
+    /// Convective faces: top, bottom, sides.
+    pub boundary: [BoundaryFaces; 3],
+    /// Outlet fluid cells: (state index, ṁ·c_p W/K).
+    pub outlets: Vec<(usize, f64)>,
+    /// Coolant inlet in θ units.
+    pub inlet_theta: f64,
+}
+
+impl Assembly {
+    pub fn ncomp(&self) -> usize {
+        self.op.ncomp()
+    }
+    /// State index of the solid cell (i, j, k).
+    #[inline]
+    pub fn state_idx(&self, i: usize, j: usize, k: usize) -> usize {
+        self.grid.orient.col(i, j) * self.ncomp() + k
+    }
+}
+
+/// Build the grid and the operator of a design.
+pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
+    let has_channels = design.layers.iter().any(|l| l.is_coolant());
+    if has_channels && design.coolant.is_none() {
+        return Err(GridError::NoCoolant(design.name.clone()));
+    }
+    let coolant = if has_channels {
+        coolant::analyse(design)
+    } else {
+        None
+    };
+    let nx = ((design.width_mm / design.cell_mm).round() as usize).max(1);
+    let ny = ((design.depth_mm / design.cell_mm).round() as usize).max(1);
+    let (dx, dy) = (
+        design.width_mm * 1e-3 / nx as f64,
+        design.depth_mm * 1e-3 / ny as f64,
+    );
+    // z discretisation.
+    let mut z_edges_m = vec![0.0];
+    let mut cell_layer = Vec::new();
+    let mut layer_z = Vec::new();
+    for (li, layer) in design.layers.iter().enumerate() {
+        // A channel layer is one z cell: the fin conduction is in the analytic fin efficiency.
+        let n = if layer.is_coolant() {
+            1
+        } else {
+            layer.cells.max(1)
+        };
+        layer_z.push((cell_layer.len(), n));
+        let z0 = *z_edges_m.last().unwrap_or(&0.0);
+        let t = layer.thickness_mm * 1e-3;
+        for s in 0..n {
+            cell_layer.push(li);
+            z_edges_m.push(z0 + t * (s + 1) as f64 / n as f64);
+        }
+    }
+    let nz = cell_layer.len();
+    // Lines run along the flow axis carrying the most channel-field area (ties: the first
+    // field's axis), in the direction of the larger area on that axis. Fields across that axis
+    // still work, with slower convergence (their streams cross the lines).
+    let mut area = [0.0f64; 4]; // +x, −x, +y, −y
+    let mut first = None;
+    for ch in design.layers.iter().flat_map(|l| l.channels.iter()) {
+        let i = match ch.direction {
+            FlowDirection::PlusX => 0,
+            FlowDirection::MinusX => 1,
+            FlowDirection::PlusY => 2,
+            FlowDirection::MinusY => 3,
+        };
+        area[i] += ch.width_mm * ch.depth_mm;
+        first.get_or_insert(i / 2);
+    }
+    let main_dir = first.map(|f| {
+        let (ax, ay) = (area[0] + area[1], area[2] + area[3]);
+        let y_axis = ay > ax || (ay == ax && f == 1);
+        match (y_axis, area[0] >= area[1], area[2] >= area[3]) {
+            (false, true, _) => FlowDirection::PlusX,
+            (false, false, _) => FlowDirection::MinusX,
+            (true, _, true) => FlowDirection::PlusY,
+            (true, _, false) => FlowDirection::MinusY,
+        }
+    });
+    let orient = match main_dir {
+        Some(FlowDirection::PlusX) | None => Orientation {
+            swap: false,
+            flip: false,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::MinusX) => Orientation {
+            swap: false,
+            flip: true,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::PlusY) => Orientation {
+            swap: true,
+            flip: false,
+            nx,
+            ny,
+        },
+        Some(FlowDirection::MinusY) => Orientation {
+            swap: true,
+            flip: true,
+            nx,
+            ny,
+        },
+    };
+    let grid = Grid {
+        nx,
+        ny,
+        nz,
+        dx_m: dx,
+        dy_m: dy,
+        z_edges_m,
+        cell_layer,
+        layer_z,
+        orient,
+    };
+    let t_ref_c = match (&coolant, design.coolant.as_ref()) {
+        (Some(_), Some(c)) => c.inlet_c,
+        _ => {
+            let bd = &design.boundary;
+            [bd.top, bd.bottom, bd.sides]
+                .iter()
+                .filter(|c| c.h_w_m2k > 0.0)
+                .map(|c| c.ambient_c)
+                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.min(a))))
+                .ok_or_else(|| GridError::NoHeatSink(design.name.clone()))?
+        }
+    };
+    let mut names = Vec::new();
+    let mut block_cells = vec![Vec::new(); design.blocks.len()];
+    let maps = layer_maps::rasterise(
+        design,
+        &grid,
+        coolant.as_ref(),
+        &mut names,
+        &mut block_cells,
+    );
+    let built = conductance::build(design, &grid, coolant.as_ref(), t_ref_c, &maps)?;
+    Ok(Assembly {
+        grid,
+        op: built.op,
+        b: built.b,
+        t_ref_c,
+        coolant,
+        power_w_m3: built.power_w_m3,
+        material_id: built.material_id,
+        material_names: names,
+        block_cells,
+        boundary: built.boundary,
+        outlets: built.outlets,
+        inlet_theta: 0.0,
+    })
+}

@@ -1,0 +1,229 @@
+//! Solved θ → [`Results`] and [`Field`]: temperatures, block and layer statistics, the
+//! coolant's outlet and the energy balance (the rules are in the `results` module doc).
+
+use rayon::prelude::*;
+
+use super::field::{BlockOutline, Field, FieldInfo};
+use super::{BlockResult, BoundaryHeat, CoolantResult, LayerResult, Results, SolverStats};
+use crate::assembly::Assembly;
+use crate::model::Design;
+use crate::numerics::krylov::Info;
+
+/// Solver bookkeeping passed to [`compute`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunInfo {
+    pub(crate) convergence: Info,
+    pub(crate) wall_s: f64,
+    pub(crate) threads: usize,
+}
+
+/// Turn a solved θ vector into results and a field.
+pub(crate) fn compute(
+    design: &Design,
+    asm: &Assembly,
+    theta: &[f64],
+    run: RunInfo,
+) -> (Results, Field) {
+    let g = &asm.grid;
+    let (nx, ny, nz) = (g.nx, g.ny, g.nz);
+    let nc = asm.ncomp();
+    let tref = asm.t_ref_c;
+    let a_cell = g.dx_m * g.dy_m;
+    // θ (state layout) to °C in field layout, one (k, j) row per task.
+    let mut solid_c = crate::numerics::operator::zeros(nx * ny * nz);
+    let mut fluid_c = vec![f64::NAN; nx * ny * nz];
+    solid_c
+        .par_chunks_mut(nx)
+        .zip(fluid_c.par_chunks_mut(nx))
+        .enumerate()
+        .for_each(|(row, (sr, fr))| {
+            let (k, j) = (row / ny, row % ny);
+            for i in 0..nx {
+                let col = g.orient.col(i, j);
+                sr[i] = tref + theta[col * nc + k];
+                for (gi, fg) in asm.op.fluids.iter().enumerate() {
+                    if (fg.k0..fg.k0 + fg.nzl).contains(&k) && asm.op.fluid_active(gi, col) {
+                        fr[i] = tref + theta[col * nc + nz + gi];
+                    }
+                }
+            }
+        });
+    let mut power_in = 0.0;
+    for (k, plane) in asm.power_w_m3.chunks(nx * ny).enumerate() {
+        let dz = g.dz_m(k);
+        for q in plane {
+            power_in += q * a_cell * dz;
+        }
+    }
+    let (absorbed, bheat) = heat_out_w(asm, theta);
+    let (csum, ctheta) = asm
+        .outlets
+        .iter()
+        .fold((0.0, 0.0), |(cs, ct), &(s, c)| (cs + c, ct + c * theta[s]));
+    let heat_out = absorbed + bheat.iter().sum::<f64>();
+    let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let blocks = design
+        .blocks
+        .iter()
+        .zip(&asm.block_cells)
+        .map(|(blk, cells)| {
+            let (max_c, mean_c) = block_max_mean_c(asm, cells, theta);
+            BlockResult {
+                name: blk.name.clone(),
+                layer: design.layers[blk.layer].name.clone(),
+                power_w: blk.power_w,
+                max_c,
+                mean_c,
+                limit_c: blk.limit_c,
+                margin_c: blk.limit_c.map(|l| l - max_c),
+            }
+        })
+        .collect();
+    let layers = design
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(li, l)| {
+            let (k0, nk) = g.layer_z[li];
+            let (mut mx, mut mn, mut s, mut w) = (f64::NEG_INFINITY, f64::INFINITY, 0.0, 0.0);
+            for k in k0..k0 + nk {
+                let dz = g.dz_m(k);
+                for t in &solid_c[k * nx * ny..(k + 1) * nx * ny] {
+                    mx = mx.max(*t);
+                    mn = mn.min(*t);
+                    s += dz * t;
+                    w += dz;
+                }
+            }
+            LayerResult {
+                name: l.name.clone(),
+                max_c: mx,
+                mean_c: s / w,
+                min_c: mn,
+            }
+        })
+        .collect();
+    let total = design.total_power_w();
+    let coolant = asm.coolant.as_ref().map(|c| CoolantResult {
+        inlet_c: c.inlet_c,
+        outlet_c: if csum > 0.0 {
+            tref + ctheta / csum
+        } else {
+            c.inlet_c
+        },
+        flow_lpm: c.flow_lpm,
+        heat_absorbed_w: absorbed,
+        pressure_drop_kpa: c.pressure_drop_kpa,
+    });
+    let fluid_unknowns: usize = (0..asm.op.fluids.len())
+        .map(|gi| {
+            (0..asm.op.ncol())
+                .filter(|&c| asm.op.fluid_active(gi, c))
+                .count()
+        })
+        .sum();
+    let results = Results {
+        design: design.name.clone(),
+        total_power_w: total,
+        max_c,
+        thermal_resistance_c_per_w: (total > 0.0).then(|| (max_c - tref) / total),
+        blocks,
+        layers,
+        coolant,
+        boundary_heat_w: BoundaryHeat {
+            top: bheat[0] + 0.0,
+            bottom: bheat[1] + 0.0,
+            sides: bheat[2] + 0.0,
+        },
+        energy_balance_error: (power_in > 0.0).then(|| (power_in - heat_out).abs() / power_in),
+        solver: SolverStats {
+            cells: nx * ny * nz,
+            unknowns: nx * ny * nz + fluid_unknowns,
+            iterations: run.convergence.cycles,
+            relative_residual: run.convergence.rel_residual,
+            wall_s: run.wall_s,
+            threads: run.threads,
+        },
+        transient: None,
+    };
+    let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
+    z_edges_mm[0] = 0.0;
+    let field = Field {
+        info: FieldInfo {
+            design: design.name.clone(),
+            total_power_w: total,
+            inlet_c: design.coolant.as_ref().map(|c| c.inlet_c),
+            flow_lpm: design.coolant.as_ref().map(|c| c.flow_lpm),
+        },
+        nx,
+        ny,
+        nz,
+        dx_mm: g.dx_m * 1e3,
+        z_edges_mm,
+        cell_layer: g.cell_layer.clone(),
+        layer_names: design.layers.iter().map(|l| l.name.clone()).collect(),
+        solid_c,
+        fluid_c,
+        material_id: asm.material_id.clone(),
+        material_names: asm.material_names.clone(),
+        power_w_m3: asm.power_w_m3.clone(),
+        blocks: design
+            .blocks
+            .iter()
+            .map(|b| BlockOutline {
+                name: b.name.clone(),
+                layer: b.layer,
+                x_mm: b.x_mm,
+                y_mm: b.y_mm,
+                width_mm: b.width_mm,
+                depth_mm: b.depth_mm,
+            })
+            .collect(),
+    };
+    (results, field)
+}
+
+/// Heat leaving the model at state `theta`, W: (coolant enthalpy rise, boundary heat through
+/// [top, bottom, sides]).
+pub(crate) fn heat_out_w(asm: &Assembly, theta: &[f64]) -> (f64, [f64; 3]) {
+    let absorbed = asm
+        .outlets
+        .iter()
+        .map(|&(s, c)| c * (theta[s] - asm.inlet_theta))
+        .sum();
+    let mut bheat = [0.0; 3];
+    for (out, faces) in bheat.iter_mut().zip(&asm.boundary) {
+        *out = faces
+            .iter()
+            .map(|&(s, gc, amb)| gc * (theta[s] - amb))
+            .sum();
+    }
+    (absorbed, bheat)
+}
+
+/// A block's (max, mean) cell temperature, °C, from its rasterised cells (`Assembly::
+/// block_cells`): mean weighted by covered fraction × cell height, max over cells at least half
+/// covered (over every touched cell for a block smaller than half a cell).
+pub(crate) fn block_max_mean_c(
+    asm: &Assembly,
+    cells: &[(usize, f64)],
+    theta: &[f64],
+) -> (f64, f64) {
+    let g = &asm.grid;
+    let plane = g.nx * g.ny;
+    let (mut wsum, mut tsum, mut mx, mut mx_any) = (0.0, 0.0, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &(f, frac) in cells {
+        let k = f / plane;
+        let (j, i) = ((f % plane) / g.nx, f % g.nx);
+        let t = asm.t_ref_c + theta[asm.state_idx(i, j, k)];
+        let w = frac * g.dz_m(k);
+        wsum += w;
+        tsum += w * t;
+        mx_any = mx_any.max(t);
+        if frac >= 0.5 {
+            mx = mx.max(t);
+        }
+    }
+    let max_c = if mx.is_finite() { mx } else { mx_any };
+    (max_c, if wsum > 0.0 { tsum / wsum } else { max_c })
+}

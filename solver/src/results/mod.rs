@@ -1,0 +1,298 @@
+//! What a solve reports: [`Results`] (serialised as `results.json`, documented in
+//! `docs/formats/results.md`) and the temperature [`Field`] for maps and post-processing.
+//! Plain serde data; the computation from a solved system is in `compute`.
+//!
+//! - Temperatures are cell-centre temperatures of the solid (the fin-array effective medium in a
+//!   channel field); means are volume-weighted. A block's mean weights each cell by the covered
+//!   area fraction × cell volume; its max is over cells at least half covered (over every
+//!   touched cell for a block smaller than half a cell).
+//! - `thermal_resistance_c_per_w` = (max_c − reference) / total power; the reference is the
+//!   coolant inlet, or with no coolant the lowest ambient among boundaries with h > 0.
+//! - `energy_balance_error` = |P_in − (coolant enthalpy rise + Σ boundary heat)| / P_in, every
+//!   term computed from the solved temperatures (the enthalpy rise from the outlet fluid
+//!   temperatures, the boundary heat from the face conductances); `null` when P_in = 0.
+//!   A transient run replaces it with the run's balance.
+//! - `transient` is `null` in a steady run. A transient run fills it with [`TransientResult`]:
+//!   `{"times_s": [...], "probes": {"<block>": {"max_c": [...], "mean_c": [...]}}, ...}` with
+//!   one value per step, at the END of the step; probes keep the order of
+//!   `[transient].probes`. Two more series: `power_w` (total block power during each step) and
+//!   `heat_out_w` (coolant + boundary heat at the end of each step).
+
+use std::fmt::Write as _;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+mod compute;
+pub mod field;
+
+pub(crate) use compute::{block_max_mean_c, compute, heat_out_w, RunInfo};
+pub use field::{BlockOutline, Field, FieldInfo};
+
+/// One block's temperatures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockResult {
+    /// Block name.
+    pub name: String,
+    /// Name of its layer.
+    pub layer: String,
+    /// Its power, W (the final step's in a transient run).
+    pub power_w: f64,
+    /// Hottest cell at least half covered by the block, °C.
+    pub max_c: f64,
+    /// Coverage- and volume-weighted mean, °C.
+    pub mean_c: f64,
+    /// Its temperature limit, °C, if the design gives one.
+    pub limit_c: Option<f64>,
+    /// `limit_c − max_c`, K (negative: over the limit).
+    pub margin_c: Option<f64>,
+}
+
+impl BlockResult {
+    /// True for a memory stack: the block's name contains `hbm` (any case). Summaries report
+    /// the hottest die and the hottest HBM separately, since their limits differ.
+    pub fn is_hbm(&self) -> bool {
+        self.name.to_ascii_lowercase().contains("hbm")
+    }
+}
+
+/// One layer's temperature range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerResult {
+    /// Layer name.
+    pub name: String,
+    /// Hottest cell, °C.
+    pub max_c: f64,
+    /// Volume-weighted mean, °C.
+    pub mean_c: f64,
+    /// Coldest cell, °C.
+    pub min_c: f64,
+}
+
+/// The coolant loop's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoolantResult {
+    /// Inlet temperature, °C.
+    pub inlet_c: f64,
+    /// Mixed outlet temperature (ṁc_p-weighted over the outlet cells), °C.
+    pub outlet_c: f64,
+    /// Total flow, L/min.
+    pub flow_lpm: f64,
+    /// Enthalpy rise of the coolant, W.
+    pub heat_absorbed_w: f64,
+    /// Pressure drop of the parallel channel fields, kPa.
+    pub pressure_drop_kpa: f64,
+}
+
+/// Heat leaving through the convective boundaries, W (negative: entering).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundaryHeat {
+    /// Through the top face, W.
+    pub top: f64,
+    /// Through the bottom face, W.
+    pub bottom: f64,
+    /// Through the four sides, W.
+    pub sides: f64,
+}
+
+/// What the solve cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolverStats {
+    /// Solid cells of the grid.
+    pub cells: usize,
+    /// Unknowns: solid cells plus active coolant cells.
+    pub unknowns: usize,
+    /// Multigrid cycles to convergence (summed over the steps of a transient run).
+    pub iterations: usize,
+    /// Final relative residual (the largest of any step in a transient run).
+    pub relative_residual: f64,
+    /// Wall-clock time, s.
+    pub wall_s: f64,
+    /// Threads the solve ran on.
+    pub threads: usize,
+}
+
+/// The steady-state results, serialised as `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// Design name.
+    pub design: String,
+    /// Total block power, W.
+    pub total_power_w: f64,
+    /// Hottest solid cell, °C.
+    pub max_c: f64,
+    /// (max_c − reference) / total power, K/W; `None` without power.
+    pub thermal_resistance_c_per_w: Option<f64>,
+    /// Per block, in design order.
+    pub blocks: Vec<BlockResult>,
+    /// Per layer, bottom to top.
+    pub layers: Vec<LayerResult>,
+    /// The coolant loop; `None` without channel fields.
+    pub coolant: Option<CoolantResult>,
+    /// Heat through the convective boundaries.
+    pub boundary_heat_w: BoundaryHeat,
+    /// Relative energy imbalance (see the module doc); `None` without power.
+    pub energy_balance_error: Option<f64>,
+    /// What the solve cost.
+    pub solver: SolverStats,
+    /// Probe time series of a transient run; `null` in a steady run.
+    #[serde(default)]
+    pub transient: Option<TransientResult>,
+}
+
+impl Results {
+    /// The hottest powered block that is not HBM (see [`BlockResult::is_hbm`]).
+    pub fn hottest_die(&self) -> Option<&BlockResult> {
+        self.hottest(|b| !b.is_hbm())
+    }
+
+    /// The hottest powered HBM block (see [`BlockResult::is_hbm`]).
+    pub fn hottest_hbm(&self) -> Option<&BlockResult> {
+        self.hottest(BlockResult::is_hbm)
+    }
+
+    /// The hottest block with power > 0 among those `pick` accepts.
+    fn hottest(&self, pick: impl Fn(&BlockResult) -> bool) -> Option<&BlockResult> {
+        self.blocks
+            .iter()
+            .filter(|b| b.power_w > 0.0 && pick(b))
+            .max_by(|a, b| a.max_c.total_cmp(&b.max_c))
+    }
+}
+
+/// One probed block: its max and mean temperature at the end of each step, °C.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeSeries {
+    /// Block name (the key of the `probes` map in JSON).
+    #[serde(skip)]
+    pub name: String,
+    /// Block max at the end of each step, °C.
+    pub max_c: Vec<f64>,
+    /// Block mean at the end of each step, °C.
+    pub mean_c: Vec<f64>,
+}
+
+impl ProbeSeries {
+    /// (peak max_c, time of the peak) over the run, or `None` for an empty series.
+    pub fn peak(&self, times_s: &[f64]) -> Option<(f64, f64)> {
+        self.max_c
+            .iter()
+            .zip(times_s)
+            .fold(None, |best: Option<(f64, f64)>, (&t, &s)| match best {
+                Some((b, _)) if b >= t => best,
+                _ => Some((t, s)),
+            })
+    }
+}
+
+/// The `transient` field of `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransientResult {
+    /// End time of each step, s.
+    pub times_s: Vec<f64>,
+    /// Block name → series, in probe order.
+    #[serde(serialize_with = "ser_probes", deserialize_with = "de_probes")]
+    pub probes: Vec<ProbeSeries>,
+    /// Total block power during each step (its time average over the step), W.
+    #[serde(default)]
+    pub power_w: Vec<f64>,
+    /// Heat leaving through the coolant and the boundaries at the end of each step, W.
+    #[serde(default)]
+    pub heat_out_w: Vec<f64>,
+}
+
+fn ser_probes<S: Serializer>(probes: &[ProbeSeries], s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(probes.len()))?;
+    for p in probes {
+        m.serialize_entry(&p.name, p)?;
+    }
+    m.end()
+}
+
+fn de_probes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ProbeSeries>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<ProbeSeries>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of block name to {max_c, mean_c}")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((name, mut p)) = map.next_entry::<String, ProbeSeries>()? {
+                p.name = name;
+                out.push(p);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
+/// `probes.csv`: `time_s,<block>_max_c,<block>_mean_c,…`, one row per step (end of step).
+pub fn probes_csv(tr: &TransientResult) -> String {
+    let mut s = String::from("time_s");
+    for p in &tr.probes {
+        let _ = write!(s, ",{0}_max_c,{0}_mean_c", p.name);
+    }
+    s.push('\n');
+    for (n, t) in tr.times_s.iter().enumerate() {
+        let _ = write!(s, "{t}");
+        for p in &tr.probes {
+            let _ = write!(s, ",{:.4},{:.4}", p.max_c[n], p.mean_c[n]);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// `v` rounded to 12 significant digits (so 3 × 0.1 s prints as 0.3).
+pub(crate) fn round_sig(v: f64) -> f64 {
+    format!("{v:.11e}").parse().unwrap_or(v)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TransientResult {
+        let p = |name: &str, max_c: Vec<f64>| ProbeSeries {
+            name: name.into(),
+            mean_c: max_c.iter().map(|t| t - 1.0).collect(),
+            max_c,
+        };
+        TransientResult {
+            times_s: vec![0.1, 0.2, 0.3],
+            probes: vec![
+                p("z_die", vec![50.0, 60.0, 55.0]),
+                p("a_hbm", vec![40.0; 3]),
+            ],
+            power_w: vec![1.0; 3],
+            heat_out_w: vec![0.5; 3],
+        }
+    }
+
+    #[test]
+    fn probes_keep_their_order_through_json() {
+        let tr = sample();
+        let json = serde_json::to_string(&tr).unwrap();
+        assert!(json.find("z_die").unwrap() < json.find("a_hbm").unwrap());
+        let back: TransientResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, tr);
+    }
+
+    #[test]
+    fn csv_header_and_peak() {
+        let tr = sample();
+        let csv = probes_csv(&tr);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "time_s,z_die_max_c,z_die_mean_c,a_hbm_max_c,a_hbm_mean_c"
+        );
+        assert_eq!(lines.count(), 3);
+        assert_eq!(tr.probes[0].peak(&tr.times_s), Some((60.0, 0.2)));
+        assert_eq!(round_sig(3.0 * 0.1), 0.3);
+    }
+}
