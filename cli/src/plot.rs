@@ -4,6 +4,7 @@
 //! PNG: a layer plan view (solid or coolant temperature) or a vertical section. `--range`
 //! fixes the colour scale so maps of two designs can be compared side by side.
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,7 +66,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             render_layer(&field, layer, &opts, &args.out)?;
         }
     }
-    println!("wrote {}", args.out.display());
+    outln!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,7 @@
 //! write `results.json`, thermal maps, the ParaView export (and `probes.csv` for a transient
 //! run), and print a summary a person reads at a glance.
 
+use crate::output::{out, outln};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use coldtray_solver::{Design, Progress, ProgressFn, Solution, SolveOptions};
 
 /// Arguments of `coldtray simulate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Design file (design.toml).
     pub design: PathBuf,
     /// Output directory (created if missing): results.json, <layer>.png, field.vtr.
@@ -35,7 +36,7 @@ pub struct Args {
     pub steady: bool,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // ConfigError already names the file, the field and what would be valid.
     let mut design = Design::load(&args.design)?;
     if let Some(cell_mm) = args.cell_mm {
@@ -70,12 +71,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing maps to {}", args.out.display()))?;
         written.extend(maps);
     }
-    print!("{}", summary(&results));
+    out!("{}", summary(&results));
     let names: Vec<String> = written
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    println!(
+    outln!(
         "  wrote          {} in {}",
         names.join(", "),
         args.out.display()
@@ -171,7 +172,7 @@ fn block_line(label: &str, b: &BlockResult) -> String {
 }
 
 /// The human summary printed after a solve.
-pub fn summary(r: &Results) -> String {
+pub(crate) fn summary(r: &Results) -> String {
     let mut s = format!("{} — {:.0} W\n", r.design, r.total_power_w);
     if let Some(b) = r.hottest_die() {
         s += &block_line("hottest die", b);

@@ -168,7 +168,9 @@ mod tests {
         let mut b = AtomicFile::create(&p).expect("create");
         b.write_all(b"b").expect("write");
         a.commit_new(Durability::Durable).expect("first wins");
-        let e = b.commit_new(Durability::Durable).expect_err("second must not replace");
+        let e = b
+            .commit_new(Durability::Durable)
+            .expect_err("second must not replace");
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&p).expect("read"), b"a");
         assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);

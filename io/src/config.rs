@@ -125,7 +125,10 @@ pub fn read_text(path: &Path, format: &Format) -> Result<String, ConfigError> {
     let text = String::from_utf8(bytes).map_err(|_| {
         ConfigError::read(
             path,
-            format!("not a text file (invalid UTF-8); {} is TOML text", format.what),
+            format!(
+                "not a text file (invalid UTF-8); {} is TOML text",
+                format.what
+            ),
         )
     })?;
     check_text(&text, path, format)?;
@@ -165,7 +168,10 @@ fn check_text(text: &str, file: &Path, format: &Format) -> Result<(), ConfigErro
     if text.contains('\0') {
         return Err(ConfigError::read(
             file,
-            format!("not a text file (contains NUL bytes); {} is TOML text", format.what),
+            format!(
+                "not a text file (contains NUL bytes); {} is TOML text",
+                format.what
+            ),
         ));
     }
     let blank = text
@@ -292,7 +298,10 @@ mod tests {
         let e = err("a = 1\n[[inner]]\nwidth_mn = 2\nname = 'x'\n");
         assert_eq!(e.kind, ConfigErrorKind::Field);
         assert_eq!(e.field.as_deref(), Some("inner[0].width_mn"));
-        assert!(e.problem.contains("valid fields here: width_mm or name"), "{e}");
+        assert!(
+            e.problem.contains("valid fields here: width_mm or name"),
+            "{e}"
+        );
         assert_eq!((e.line, e.column), (Some(3), Some(1)));
 
         let e = err("a = 1\n[[inner]]\nname = 'x'\n");
@@ -324,12 +333,17 @@ mod tests {
     fn empty_binary_and_missing_files_are_read_errors() {
         let e = err("# only a comment\n\n");
         assert_eq!(e.kind, ConfigErrorKind::Read);
-        assert!(e.problem.contains("empty") && e.problem.contains("`a`"), "{e}");
+        assert!(
+            e.problem.contains("empty") && e.problem.contains("`a`"),
+            "{e}"
+        );
         let e = err("a = 1\0");
         assert!(e.problem.contains("NUL"), "{e}");
         let e = load_toml::<Outer>(Path::new("/nonexistent/x.toml"), &F).expect_err("missing");
         assert_eq!(e.kind, ConfigErrorKind::Read);
-        assert!(e.to_string().starts_with("/nonexistent/x.toml: cannot read the file"));
+        assert!(e
+            .to_string()
+            .starts_with("/nonexistent/x.toml: cannot read the file"));
     }
 
     #[test]
