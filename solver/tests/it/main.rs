@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod design;
+mod layering;
 mod numerics;
 mod physics;

@@ -1,6 +1,6 @@
 //! `coldtray plot` end to end: the built binary re-renders a saved field.
-#![allow(clippy::unwrap_used)]
 
+use crate::{coldtray_exe, stderr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,16 +19,12 @@ fn saved(name: &str) -> PathBuf {
 }
 
 fn plot(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coldtray"))
+    Command::new(coldtray_exe())
         .arg("plot")
         .arg(dir)
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn png_size(path: &Path) -> (u32, u32) {

@@ -2,8 +2,8 @@
 //! process (a real Modbus TCP server on an ephemeral loopback port), `coldtray leak-test` against
 //! it, `coldtray records` over the store, and Ctrl-C on the emulator. Checks the contract's exit
 //! codes (0 pass, 1 fail, 2 aborted or error) and that every outcome leaves a record.
-#![allow(clippy::unwrap_used)]
 
+use crate::{coldtray_exe, repo, scratch};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
@@ -12,19 +12,6 @@ use std::time::{Duration, Instant};
 /// Both sides run 50× faster than real time: the shipped recipe (≈ 70 s of fill, stabilise,
 /// measure, vent and flow steps) takes about 1.5 s of wall time.
 const TIME_SCALE: &str = "50";
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("leak_test_cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// A running `coldtray emulate` and the address it printed.
 struct Emulator {
@@ -35,7 +22,7 @@ struct Emulator {
 
 impl Emulator {
     fn start(extra: &[&str]) -> Emulator {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+        let mut child = Command::new(coldtray_exe())
             .args(["emulate", "--map"])
             .arg(repo("examples/rig/map.toml"))
             .args(["--listen", "127.0.0.1:0", "--time-scale", TIME_SCALE])
@@ -93,7 +80,7 @@ impl Drop for Emulator {
 }
 
 fn leak_test(emu: &Emulator, dir: &Path, serial: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coldtray"))
+    Command::new(coldtray_exe())
         .arg("leak-test")
         .arg("--map")
         .arg(repo("examples/rig/map.toml"))
@@ -127,7 +114,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn pass_fail_abort_exit_codes_records_and_yield() {
-    let dir = scratch("verdicts");
+    let dir = scratch("leak_test", "verdicts");
 
     // A sealed tray passes: exit 0, a JSON record and its trace plot.
     let sealed = Emulator::start(&[]);
@@ -194,7 +181,7 @@ fn pass_fail_abort_exit_codes_records_and_yield() {
 
     // `records`: three tests; the aborted one is a rig stop, not a verdict, so the yield is
     // 1 first pass out of 2 serials with a verdict.
-    let o = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+    let o = Command::new(coldtray_exe())
         .arg("records")
         .arg("--db")
         .arg(dir.join("results.sqlite"))
@@ -213,7 +200,7 @@ fn pass_fail_abort_exit_codes_records_and_yield() {
 
 #[test]
 fn bad_serial_is_rejected_before_the_rig_is_touched() {
-    let dir = scratch("bad-serial");
+    let dir = scratch("leak_test", "bad-serial");
     let emu = Emulator::start(&[]);
     let o = leak_test(&emu, &dir, "../etc/passwd");
     assert_eq!(o.status.code(), Some(2));
@@ -225,14 +212,14 @@ fn bad_serial_is_rejected_before_the_rig_is_touched() {
 
 #[test]
 fn unreachable_rig_is_an_error_naming_the_address() {
-    let dir = scratch("unreachable");
+    let dir = scratch("leak_test", "unreachable");
     // Bind and drop a listener: the port is (almost certainly) closed afterwards.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let o = Command::new(env!("CARGO_BIN_EXE_coldtray"))
+    let o = Command::new(coldtray_exe())
         .arg("leak-test")
         .arg("--map")
         .arg(repo("examples/rig/map.toml"))

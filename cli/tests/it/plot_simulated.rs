@@ -1,7 +1,7 @@
 //! A real solve: the saved field agrees exactly with results.json, and `coldtray plot`
 //! re-renders it without solving again.
-#![allow(clippy::unwrap_used)]
 
+use crate::coldtray_exe;
 use std::path::Path;
 use std::process::Command;
 
@@ -10,7 +10,7 @@ fn saved_field_matches_results_json_and_replots() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plot-simulated");
     let _ = std::fs::remove_dir_all(&dir);
     let design = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rubin-1800w.toml");
-    let exe = env!("CARGO_BIN_EXE_coldtray");
+    let exe = coldtray_exe();
     // A coarse 1 mm grid keeps the solve to about a second in a debug build.
     let o = Command::new(exe)
         .args([

@@ -1,25 +1,12 @@
 //! `coldtray simulate` end to end through the built binary: bad input is a one-line error with
 //! exit code 2 (never a panic), and a failed run leaves an earlier result untouched.
-#![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use crate::{coldtray_exe, repo, scratch, stderr};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("simulate_cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coldtray"))
+    Command::new(coldtray_exe())
         .arg("simulate")
         .arg(design)
         .arg("--out")
@@ -29,15 +16,11 @@ fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// A design with a typo in one field: the error names the file and the field path, the exit
 /// code is 2, and an earlier results.json in the output directory is not touched.
 #[test]
 fn typo_is_a_clear_error_and_earlier_results_survive() {
-    let dir = scratch("typo");
+    let dir = scratch("simulate", "typo");
     let good = std::fs::read_to_string(repo("examples/rubin-1800w.toml")).unwrap();
     assert!(good.contains("fin_thickness_mm"));
     let bad = good.replacen("fin_thickness_mm", "fin_thicknes_mm", 1);
@@ -61,7 +44,7 @@ fn typo_is_a_clear_error_and_earlier_results_survive() {
 
 #[test]
 fn missing_empty_and_binary_files_and_bad_flags_exit_2() {
-    let dir = scratch("files");
+    let dir = scratch("simulate", "files");
     for (design, expect) in [
         (dir.join("does-not-exist.toml"), "does-not-exist.toml"),
         (repo("solver/tests/data/empty.toml"), "empty.toml"),

@@ -1,0 +1,37 @@
+//! The `coldtray` binary end to end, as its users run it: one integration-test binary for the
+//! CLI crate, one module per command, plus the workspace's own habits (MSRV, closed pipes).
+
+mod leak_test;
+mod msrv;
+mod output;
+mod plot;
+mod plot_simulated;
+mod simulate;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The built `coldtray` binary.
+fn coldtray_exe() -> &'static str {
+    env!("CARGO_BIN_EXE_coldtray")
+}
+
+/// A path relative to the workspace root.
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+/// A fresh, empty scratch directory `<suite>/<name>` under cargo's test temp dir.
+fn scratch(suite: &str, name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(suite)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch directory");
+    d
+}
+
+/// A finished command's stderr as text.
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
