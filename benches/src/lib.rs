@@ -11,6 +11,8 @@
 //! - small timing helpers ([`time_min`], [`pool`]) for the ratio tables the benches print next
 //!   to criterion's own numbers.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))] // dev-dependencies serve the bench targets
+
 pub mod hotspot;
 
 pub use coldtray_solver::numerics::reference::{

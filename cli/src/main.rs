@@ -5,6 +5,8 @@
 //! aborted test. A closed stdout (`coldtray … | head -1`) is not an error: output stops
 //! quietly and the exit code is the command's own.
 
+#![warn(unused_crate_dependencies)]
+
 mod emulate;
 mod leak_test;
 mod output;

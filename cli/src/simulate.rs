@@ -60,8 +60,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut written = vec![json_path];
     if let Some(tr) = &results.transient {
         let csv = args.out.join("probes.csv");
-        std::fs::write(&csv, probes_csv(tr))
-            .with_context(|| format!("writing {}", csv.display()))?;
+        write_atomic(&csv, probes_csv(tr).as_bytes())?;
         written.push(csv);
     }
     if args.no_png {
@@ -150,13 +149,10 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
     Ok(solved?)
 }
 
-/// Write to a temporary file in the same directory, then rename: readers never see half a file.
+/// Write an output file atomically (results can be made again, so no fsync).
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    coldtray_io::write_atomic(path, bytes, coldtray_io::Durability::Atomic)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn block_line(label: &str, b: &BlockResult) -> String {

@@ -47,10 +47,17 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // A temporary file is owner-only by default and would keep that mode through the
+        // rename; outputs are made readable like `File::create` makes them (0666 less umask).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir)?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),
@@ -157,6 +164,19 @@ mod tests {
         }
         assert_eq!(std::fs::read(&p).expect("read"), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn files_get_the_mode_file_create_would_give() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir();
+        let ours = dir.path().join("ours.png");
+        let plain = dir.path().join("plain.png");
+        write_atomic(&ours, b"x", Durability::Atomic).expect("write");
+        std::fs::write(&plain, b"x").expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
     }
 
     #[test]

@@ -46,7 +46,6 @@
 #![deny(missing_docs)]
 #![warn(unused_crate_dependencies)]
 
-mod atomic;
 mod check;
 mod error;
 mod field_files;

@@ -61,9 +61,11 @@ pub fn save(field: &Field, path: &Path) -> Result<(), FieldFileError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    crate::atomic::write(path, &bytes).map_err(|source| FieldFileError::Write {
-        path: path.to_path_buf(),
-        source,
+    coldtray_io::write_atomic(path, &bytes, coldtray_io::Durability::Atomic).map_err(|source| {
+        FieldFileError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

@@ -34,9 +34,11 @@ fn inconsistent(field: &Field, path: &Path, problem: Inconsistency) -> FieldFile
 
 /// Writes `bytes` to `path` atomically: a killed process never leaves part of a file.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), FieldFileError> {
-    crate::atomic::write(path, bytes).map_err(|source| FieldFileError::Write {
-        path: path.to_path_buf(),
-        source,
+    coldtray_io::write_atomic(path, bytes, coldtray_io::Durability::Atomic).map_err(|source| {
+        FieldFileError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

@@ -84,7 +84,7 @@ impl Canvas {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = crate::atomic::create(path).map_err(io)?;
+        let mut file = coldtray_io::AtomicFile::create(path).map_err(io)?;
         {
             let mut enc = png::Encoder::new(&mut file, self.w, self.h);
             enc.set_color(png::ColorType::Rgb);
@@ -102,7 +102,7 @@ impl Canvas {
             writer.write_image_data(&self.buf).map_err(png_err)?;
             writer.finish().map_err(png_err)?;
         }
-        crate::atomic::commit(file).map_err(io)
+        file.commit(coldtray_io::Durability::Atomic).map_err(io)
     }
 }
 
