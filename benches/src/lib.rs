@@ -2,10 +2,10 @@
 //!
 //! - [`synthetic_operator`]: a layered-stack operator of any size, built directly (its
 //!   fields are public), for the kernel benches;
-//! - [`reference`]: plain scalar triple-loop versions of the residual and of one red-black
+//! - [`reference`](mod@reference): plain scalar triple-loop versions of the residual and of one red-black
 //!   z-line sweep over the same arrays, the yardstick of the solver's kernels (both live in
 //!   the solver's doc-hidden `numerics::reference`, next to the tests that check them);
-//! - [`hotspot`]: the HotSpot-sized 16 × 16 mm die (30 blocks, 40 W) as a [`Design`] in code;
+//! - [`hotspot`]: the HotSpot-sized 16 × 16 mm die (30 blocks, 40 W) as a [`Design`](coldtray_solver::Design) in code;
 //! - [`PeakAlloc`] (re-exported from the `peak_alloc` crate; the workspace forbids `unsafe`, and
 //!   a `GlobalAlloc` impl needs it) with [`measure_peak`] for peak bytes per unknown;
 //! - small timing helpers ([`time_min`], [`pool`]) for the ratio tables the benches print next

@@ -16,7 +16,7 @@ use coldtray_solver::{Design, Progress, ProgressFn, Solution, SolveOptions};
 pub(crate) struct Args {
     /// Design file (design.toml).
     pub design: PathBuf,
-    /// Output directory (created if missing): results.json, <layer>.png, field.vtr.
+    /// Output directory (created if missing): results.json, one PNG per layer, field.vtr.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// In-plane cell size in mm (overrides the design's domain.cell_mm).
@@ -31,7 +31,7 @@ pub(crate) struct Args {
     /// Stop at this relative residual.
     #[arg(long, default_value_t = 1e-8, value_name = "T")]
     pub tolerance: f64,
-    /// Solve a design with a [transient] section to steady state instead (design powers).
+    /// Solve a design that has a transient section to steady state instead (design powers).
     #[arg(long)]
     pub steady: bool,
 }
