@@ -206,6 +206,12 @@ type = "bool"
 table = "discrete"
 address = 0
 type = "bool"
+[rig]
+max_pressure_kpa = 1000.0
+volume_ml_min = 100.0
+volume_ml_max = 1500.0
+max_flow_lpm = 30.0
+max_pump_speed_pct = 100.0
 "#;
 
 #[test]
