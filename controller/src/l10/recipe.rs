@@ -17,16 +17,18 @@
 //!   `leak.volume_ml` within the fixtures' `rig.volume_ml_min..=volume_ml_max`; a recipe with
 //!   a `[flow]` section needs `pump_run`, `pump_speed_setpoint`, `flow`, `inlet_pressure` and
 //!   `outlet_pressure` in the map, and every step's `speed_pct` must reach the drive exactly
-//!   through the setpoint's type and scale.
+//!   through the setpoint's type and scale; a leak at `max_leak_sccm` must move
+//!   `test_pressure` by at least [`MIN_THRESHOLD_DECAY_COUNTS`] counts over `measure_s`.
 
 use std::path::{Path, PathBuf};
 
 use coldtray_io::config::{self, ConfigError, Format};
 use serde::Deserialize;
 
+use crate::l10::leak_rate::{ATM_KPA, T_DEFAULT_K, T_STD_K};
 use crate::rig::map::RegisterMap;
 use crate::rig::names::SignalName;
-use crate::rig::rules::{self, fmt_num, unit_hint, MIN_TEST_PRESSURE_KPA, MIN_VOLUME_ML};
+use crate::rig::rules::{self, fmt_num, fmt_sig, unit_hint, MIN_TEST_PRESSURE_KPA, MIN_VOLUME_ML};
 
 /// How recipes are named in messages.
 pub const RECIPE_FORMAT: Format = Format {
@@ -136,6 +138,7 @@ pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, ConfigError> {
 /// rejection is reported against the recipe's field, naming the map.
 pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
     against_rating(recipe, map)?;
+    resolves_the_threshold(recipe, map)?;
     let Some(flow) = &recipe.flow else {
         return Ok(());
     };
@@ -256,6 +259,50 @@ fn against_rating(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError>
     Ok(())
 }
 
+/// Counts of `test_pressure` a leak at the pass threshold must move the reading by over
+/// `measure_s`: with fewer, quantisation alone shifts the fitted rate by more than ≈ 10 %, and
+/// below one count a leaker reads as no decay at all (a PASS).
+pub const MIN_THRESHOLD_DECAY_COUNTS: f64 = 10.0;
+
+/// Pressure drop, kPa, a leak of `sccm` causes in `volume_ml` over `measure_s` at 20 °C (the
+/// leak-rate formula solved for ΔP).
+fn threshold_decay_kpa(sccm: f64, measure_s: f64, volume_ml: f64) -> f64 {
+    sccm * (measure_s / 60.0) * ATM_KPA * T_DEFAULT_K / (T_STD_K * volume_ml)
+}
+
+/// The map's `test_pressure` resolves the decay a leak at `max_leak_sccm` causes over
+/// `measure_s` by at least [`MIN_THRESHOLD_DECAY_COUNTS`] counts (at the test pressure).
+fn resolves_the_threshold(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
+    let Some(p) = map.get(SignalName::TestPressure) else {
+        return Ok(()); // a map without it does not parse
+    };
+    let k = &recipe.leak;
+    let decay_kpa = threshold_decay_kpa(k.max_leak_sccm, k.measure_s, k.volume_ml);
+    let count_kpa = p.resolution_at(k.test_pressure_kpa);
+    if decay_kpa >= MIN_THRESHOLD_DECAY_COUNTS * count_kpa {
+        return Ok(());
+    }
+    let measure_needed_s = k.measure_s * MIN_THRESHOLD_DECAY_COUNTS * count_kpa / decay_kpa;
+    Err(recipe.invalid(
+        "leak.max_leak_sccm",
+        format!(
+            "a {} sccm leak in {} mL drops the pressure only {} kPa over measure_s = {} s, less \
+             than {} counts of signals.test_pressure ({} kPa per count in {}), so a leaker \
+             cannot be told from a good tray; valid: measure_s ≥ {} s, a higher max_leak_sccm, \
+             or a test_pressure type and scale finer than {} kPa per count",
+            fmt_num(k.max_leak_sccm),
+            fmt_num(k.volume_ml),
+            fmt_sig(decay_kpa),
+            fmt_num(k.measure_s),
+            fmt_num(MIN_THRESHOLD_DECAY_COUNTS),
+            fmt_sig(count_kpa),
+            map.source.display(),
+            fmt_num(measure_needed_s.ceil()),
+            fmt_sig(decay_kpa / MIN_THRESHOLD_DECAY_COUNTS)
+        ),
+    ))
+}
+
 impl Recipe {
     fn invalid(&self, field: &str, problem: String) -> ConfigError {
         ConfigError::field(&self.source, field, problem)
@@ -354,7 +401,12 @@ impl Recipe {
                     "{} mL is smaller than any tray and fixture; valid: ≥ {} mL{}",
                     fmt_num(k.volume_ml),
                     fmt_num(MIN_VOLUME_ML),
-                    unit_hint(k.volume_ml, MIN_VOLUME_ML, f64::MAX, &[(1000.0, "litres", "mL")])
+                    unit_hint(
+                        k.volume_ml,
+                        MIN_VOLUME_ML,
+                        f64::MAX,
+                        &[(1000.0, "litres", "mL")]
+                    )
                 ),
             ));
         }

@@ -208,6 +208,22 @@ impl Signal {
         (a.min(b), a.max(b))
     }
 
+    /// Smallest change of the engineering value the wire type can show near `value`: one raw
+    /// count (`|scale|`) for integer types, one f32 step at `value`'s raw magnitude for f32
+    /// (times `|scale|`), 1 for a bool.
+    pub fn resolution_at(&self, value: f64) -> f64 {
+        match self.value_type {
+            ValueType::Bool => 1.0,
+            ValueType::F32 => {
+                let raw = (((value - self.offset) / self.scale) as f32).abs();
+                let bits = raw.to_bits();
+                let step = f64::from(f32::from_bits(bits + 1)) - f64::from(f32::from_bits(bits));
+                step * self.scale.abs()
+            }
+            _ => self.scale.abs(),
+        }
+    }
+
     /// Last address used (inclusive).
     pub fn last_address(&self) -> u32 {
         u32::from(self.address) + u32::from(self.word_count()) - 1

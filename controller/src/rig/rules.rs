@@ -76,6 +76,20 @@ pub(crate) fn fmt_num(v: f64) -> String {
     }
 }
 
+/// A measured quantity to 3 significant digits (0.067965 → "0.068"), for messages.
+pub(crate) fn fmt_sig(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return fmt_num(v);
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').into()
+    } else {
+        s
+    }
+}
+
 /// `type × scale + offset`, as a person reads it in a message.
 fn describe(s: &Signal) -> String {
     let mut d = s.value_type.as_str().to_string();
@@ -347,10 +361,7 @@ pub(crate) fn rating(r: &RigRating) -> Result<(), Problem> {
     if r.max_flow_lpm <= 0.0 {
         return Err((
             field("max_flow_lpm"),
-            format!(
-                "{} L/min is invalid; valid: > 0",
-                fmt_num(r.max_flow_lpm)
-            ),
+            format!("{} L/min is invalid; valid: > 0", fmt_num(r.max_flow_lpm)),
         ));
     }
     if !(r.max_pump_speed_pct > 0.0 && r.max_pump_speed_pct <= 100.0) {

@@ -609,7 +609,10 @@ fn flags_in_registers_and_exact_writes_are_accepted() {
     assert_eq!(rig.max_pressure_kpa, 700.0);
     assert_eq!((rig.volume_ml_min, rig.volume_ml_max), (100.0, 1500.0));
     // Without [rig] a map still loads (the emulator needs none); a leak test refuses it.
-    assert!(parse_map(BASE, Path::new("map.toml")).unwrap().rig.is_none());
+    assert!(parse_map(BASE, Path::new("map.toml"))
+        .unwrap()
+        .rig
+        .is_none());
 }
 
 #[test]
@@ -631,6 +634,12 @@ fn every_safe_state_write_is_covered_by_the_map_checks() {
 #[test]
 fn example_map_has_a_rating() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/rig/map.toml");
-    let rig = load_map(&path).unwrap().rig.expect("[rig] in the example map");
-    assert!(rig.max_pressure_kpa > 600.0, "above the emulator's 600 kPa supply");
+    let rig = load_map(&path)
+        .unwrap()
+        .rig
+        .expect("[rig] in the example map");
+    assert!(
+        rig.max_pressure_kpa > 600.0,
+        "above the emulator's 600 kPa supply"
+    );
 }

@@ -301,7 +301,10 @@ fn recipes_that_validated_but_lied_are_rejected() {
             "test pressure in MPa",
             with("test_pressure_kpa", "test_pressure_kpa = 0.15"),
             "leak.test_pressure_kpa",
-            &["0.15 kPa is too low", "did you give MPa? 0.15 MPa = 150 kPa"],
+            &[
+                "0.15 kPa is too low",
+                "did you give MPa? 0.15 MPa = 150 kPa",
+            ],
         ),
         (
             "volume of 0.4 mL (litres typed as mL)",
@@ -313,7 +316,11 @@ fn recipes_that_validated_but_lied_are_rejected() {
             "volume outside the fixtures",
             with("volume_ml", "volume_ml = 5000.0"),
             "leak.volume_ml",
-            &["outside the rig's fixtures", "100…1500 mL", "examples/rig/map.toml"],
+            &[
+                "outside the rig's fixtures",
+                "100…1500 mL",
+                "examples/rig/map.toml",
+            ],
         ),
         (
             "pressure limit of 100,000 kPa",
@@ -334,7 +341,11 @@ fn recipes_that_validated_but_lied_are_rejected() {
             "flow step speed between two setpoint counts",
             with("speed_pct", "speed_pct = 60.004"),
             "flow.steps[0].speed_pct",
-            &["not a whole number of setpoint counts", "sent as 60 %", "multiple of 0.01 %"],
+            &[
+                "not a whole number of setpoint counts",
+                "sent as 60 %",
+                "multiple of 0.01 %",
+            ],
         ),
     ];
     for (what, text, field, needles) in cases {
@@ -371,4 +382,38 @@ fn a_map_without_a_rating_is_refused_for_a_leak_test() {
     let e = validate_against_map(&r, &map).unwrap_err().to_string();
     assert!(e.starts_with("maps/rig.toml: rig: missing"), "{e}");
     assert!(e.contains("recipes/test.toml"), "{e}");
+}
+
+#[test]
+fn a_pressure_sensor_too_coarse_for_the_threshold_is_rejected() {
+    // u16 × 0.1 kPa: a 0.5 sccm leak in 400 mL drops 0.068 kPa in 30 s, under one count.
+    let text = std::fs::read_to_string(repo("examples/rig/map.toml")).unwrap();
+    let coarse = text.replacen(
+        "[signals.test_pressure]\ntable = \"input\"\naddress = 0\ntype = \"f32\"",
+        "[signals.test_pressure]\ntable = \"input\"\naddress = 0\ntype = \"u16\"\nscale = 0.1",
+        1,
+    );
+    let map = parse_map(&coarse, Path::new("maps/rig.toml")).unwrap();
+    let r = parse_recipe(GOOD, src()).unwrap();
+    let e = validate_against_map(&r, &map).unwrap_err().to_string();
+    assert!(
+        e.starts_with("recipes/test.toml: leak.max_leak_sccm: "),
+        "{e}"
+    );
+    for n in [
+        "0.068",
+        "0.1 kPa per count",
+        "measure_s ≥ 442 s",
+        "maps/rig.toml",
+    ] {
+        assert!(e.contains(n), "missing {n:?} in: {e}");
+    }
+    // i32 × 0.001 kPa per count resolves it (68 counts).
+    let fine_i32 = coarse.replacen(
+        "type = \"u16\"\nscale = 0.1",
+        "type = \"i32\"\nscale = 0.001",
+        1,
+    );
+    let map = parse_map(&fine_i32, Path::new("maps/rig.toml")).unwrap();
+    validate_against_map(&r, &map).unwrap();
 }
