@@ -15,12 +15,12 @@
 //! - `[connection]`: `host` and `port` (1–65535) required; `unit_id` 0–255 (default 1),
 //!   `timeout_ms` 1–[`MAX_TIMEOUT_MS`] (default 500), `poll_ms` 1–[`MAX_POLL_MS`] (default
 //!   100): a rig that must see an e-stop cannot be polled once an hour.
-//! - What each signal carries ([`rules::kind`]): analogue signals and the heartbeat numeric;
+//! - What each signal carries (`rules::kind`): analogue signals and the heartbeat numeric;
 //!   a flag in a register with scale 1 and offset 0 only. Every value the controller writes
-//!   without a recipe reaches the PLC exactly ([`rules::writes`]): the safe state's 0 % speed
+//!   without a recipe reaches the PLC exactly (`rules::writes`): the safe state's 0 % speed
 //!   setpoint, every heartbeat 0…32767 as a distinct raw word.
 //! - `[rig]` (optional here; a leak test refuses a map without it): plausible
-//!   ([`rules::rating`]), and every sensor reads beyond what it allows ([`rules::against_rating`]).
+//!   (`rules::rating`), and every sensor reads beyond what it allows (`rules::against_rating`).
 //! - `[watchdog]` (optional): `timeout_ms` 100–10000 and at least 2 × `poll_ms` + `timeout_ms`;
 //!   needs a mapped `heartbeat`.
 

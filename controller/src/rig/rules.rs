@@ -42,7 +42,7 @@ pub const VENTED_READABLE_KPA: f64 = 0.0;
 pub const HEARTBEAT_WRAP: u32 = 32_768;
 
 /// Engineering values the controller writes to a flag: 0 (closed / off) and 1 (open / on);
-/// [`kind`] makes both reach the PLC unchanged.
+/// the map check of a flag's kind makes both reach the PLC unchanged.
 pub const FLAG_VALUES: [f64; 2] = [0.0, 1.0];
 /// Engineering value the safe state writes to `pump_speed_setpoint`, %.
 pub const SAFE_PUMP_SPEED_PCT: f64 = 0.0;
@@ -172,20 +172,27 @@ fn flag_on_register(s: &Signal, pre: &str) -> Result<(), Problem> {
     };
     let effect = if s.name.is_write() {
         match (round_trip(s, 1.0), round_trip(s, 0.0)) {
-            (Ok(back), _) if back == 0.0 => format!(
-                "\"{on}\" (1) would be sent as raw {} and read back as {off}",
-                raw_of(s, 1.0)
-            ),
-            (Ok(_), Ok(back)) if back != 0.0 => format!(
-                "\"{off}\" (0) would be sent as raw {} and read back as {on}",
-                raw_of(s, 0.0)
-            ),
             (Err(e), _) | (_, Err(e)) => format!("a 0/1 cannot be sent: {e}"),
-            _ => format!(
-                "the PLC would receive raw {} for \"{on}\" and {} for \"{off}\" instead of 1 and 0",
-                raw_of(s, 1.0),
-                raw_of(s, 0.0)
-            ),
+            (Ok(one), Ok(zero)) => {
+                if one == 0.0 {
+                    format!(
+                        "\"{on}\" (1) would be sent as raw {} and read back as {off}",
+                        raw_of(s, 1.0)
+                    )
+                } else if zero != 0.0 {
+                    format!(
+                        "\"{off}\" (0) would be sent as raw {} and read back as {on}",
+                        raw_of(s, 0.0)
+                    )
+                } else {
+                    format!(
+                        "the PLC would receive raw {} for \"{on}\" and {} for \"{off}\" \
+                         instead of 1 and 0",
+                        raw_of(s, 1.0),
+                        raw_of(s, 0.0)
+                    )
+                }
+            }
         }
     } else {
         format!(

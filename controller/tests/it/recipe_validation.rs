@@ -373,7 +373,7 @@ fn pump_limit_above_the_drive_rating_is_rejected() {
 #[test]
 fn a_map_without_a_rating_is_refused_for_a_leak_test() {
     let map = parse_map(
-        &MAP_NO_FLOW.split("[rig]").next().unwrap(),
+        MAP_NO_FLOW.split("[rig]").next().unwrap(),
         Path::new("maps/rig.toml"),
     )
     .unwrap();
