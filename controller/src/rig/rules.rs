@@ -96,8 +96,10 @@ fn describe(s: &Signal) -> String {
     if s.scale != 1.0 {
         d.push_str(&format!(" × {}", fmt_num(s.scale)));
     }
-    if s.offset != 0.0 {
+    if s.offset > 0.0 {
         d.push_str(&format!(" + {}", fmt_num(s.offset)));
+    } else if s.offset < 0.0 {
+        d.push_str(&format!(" − {}", fmt_num(-s.offset)));
     }
     d
 }
@@ -144,9 +146,9 @@ pub(crate) fn kind(s: &Signal) -> Result<(), Problem> {
         SignalKind::Counter if s.value_type == ValueType::Bool => Err((
             format!("{pre}.type"),
             format!(
-                "the heartbeat is a counter (0…{}) but this maps it as a bool, which the PLC \
-                 watchdog sees change only every other beat; valid: {NUMERIC_TYPES} in the \
-                 holding table",
+                "the heartbeat is a counter (0…{}) but this maps it as a bool, which is 1 for \
+                 every beat but 0, so the PLC watchdog would see no change; valid: \
+                 {NUMERIC_TYPES} in the holding table",
                 HEARTBEAT_WRAP - 1
             ),
         )),
@@ -261,7 +263,7 @@ fn heartbeat(s: &Signal, pre: &str) -> Result<(), Problem> {
         let v = f64::from(n);
         let words = s.encode(v).map_err(|_| {
             (
-                format!("{pre}.type"),
+                format!("{pre}.{}", if s.offset != 0.0 { "offset" } else { "type" }),
                 format!(
                     "the controller counts the heartbeat 0…{} (wrapping at {HEARTBEAT_WRAP}), \
                      but {v} does not fit {} (raw {}); {valid}",

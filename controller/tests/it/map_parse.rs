@@ -379,6 +379,7 @@ fn rated(extra: &str) -> String {
 /// Asserts the one-line message names the file and `field` and contains every needle.
 fn assert_one_line(text: &str, field: &str, needles: &[&str]) {
     let e = err(text);
+    eprintln!("  {e}");
     assert!(!e.contains('\n'), "not one line: {e}");
     assert_err(text, field, needles);
 }
@@ -463,13 +464,13 @@ fn maps_that_validated_but_lied_are_rejected() {
                 "[signals.estop]\ntable = \"input\"\naddress = 20\ntype = \"u16\"\noffset = -1",
             ),
             "signals.estop.offset",
-            &["a raw 1 (true) as 0", "any non-zero value as true"],
+            &["u16 − 1", "a raw 1 (true) as 0", "any non-zero value as true"],
         ),
         (
             "heartbeat in a coil",
             with("[signals.heartbeat]\ntable = \"coil\"\naddress = 9"),
             "signals.heartbeat.type",
-            &["counter", "bool"],
+            &["counter", "bool", "would see no change"],
         ),
         (
             "heartbeat with scale 2 (two beats, one raw word)",
@@ -483,8 +484,8 @@ fn maps_that_validated_but_lied_are_rejected() {
                 "[signals.heartbeat]\ntable = \"holding\"\naddress = 9\ntype = \"i16\"\n\
                  offset = -1000",
             ),
-            "signals.heartbeat.type",
-            &["0…32767", "does not fit i16"],
+            "signals.heartbeat.offset",
+            &["0…32767", "31768 does not fit i16 − 1000 (raw 32768)"],
         ),
         (
             "poll_ms of an hour: an e-stop unseen for an hour",

@@ -351,6 +351,7 @@ fn recipes_that_validated_but_lied_are_rejected() {
     for (what, text, field, needles) in cases {
         eprintln!("case: {what}");
         let e = rejected_on_the_rig(text, field);
+        eprintln!("  {e}");
         for n in *needles {
             assert!(e.contains(n), "missing {n:?} in: {e}");
         }
