@@ -2,6 +2,7 @@
 //! CLI crate, one module per command, plus the workspace's own habits (MSRV, closed pipes).
 
 mod leak_test;
+mod leak_test_inputs;
 mod msrv;
 mod output;
 mod plot;
