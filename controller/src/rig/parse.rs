@@ -191,7 +191,7 @@ impl Check<'_> {
         Ok(rating)
     }
 
-    /// `value` in `lo..=hi` (`default` when absent), with `why` the upper bound holds.
+    /// `value` in `1..=hi` ms (`default` when absent); above `hi` the message says `why`.
     fn period(
         &self,
         field: &str,
