@@ -20,15 +20,16 @@ fn leak_test(dir: &Path, map: &Path, recipe: &Path) -> (Option<i32>, String) {
         .arg("--out")
         .arg(dir.join("records"))
         .output()
-        .unwrap();
+        .expect("run coldtray leak-test");
     (o.status.code(), stderr(&o))
 }
 
 #[test]
 fn maps_and_recipes_that_lie_are_refused_before_the_rig_is_touched() {
     let dir = scratch("leak_test_inputs", "lies");
-    let map_text = std::fs::read_to_string(repo("examples/rig/map.toml")).unwrap();
-    let recipe_text = std::fs::read_to_string(repo("examples/rig/l10-vr200.toml")).unwrap();
+    let map_text = std::fs::read_to_string(repo("examples/rig/map.toml")).expect("shipped map");
+    let recipe_text =
+        std::fs::read_to_string(repo("examples/rig/l10-vr200.toml")).expect("shipped recipe");
     let cases = [
         (
             "poll-hour.toml",
@@ -38,7 +39,11 @@ fn maps_and_recipes_that_lie_are_refused_before_the_rig_is_touched() {
         ),
         (
             "no-rating.toml",
-            map_text.split("\n[rig]").next().unwrap().to_string(),
+            map_text
+                .split("\n[rig]")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             None,
             "rig",
         ),
@@ -67,11 +72,12 @@ fn maps_and_recipes_that_lie_are_refused_before_the_rig_is_touched() {
     ];
     for (i, (map_name, map, recipe, field)) in cases.into_iter().enumerate() {
         let case = dir.join(format!("case{i}"));
-        std::fs::create_dir_all(&case).unwrap();
+        std::fs::create_dir_all(&case).expect("case directory");
         let map_path = case.join(map_name);
-        std::fs::write(&map_path, map).unwrap();
+        std::fs::write(&map_path, map).expect("write map");
         let recipe_path = case.join("recipe.toml");
-        std::fs::write(&recipe_path, recipe.unwrap_or_else(|| recipe_text.clone())).unwrap();
+        std::fs::write(&recipe_path, recipe.unwrap_or_else(|| recipe_text.clone()))
+            .expect("write recipe");
         let (code, err) = leak_test(&case, &map_path, &recipe_path);
         eprintln!("{err}");
         assert_eq!(code, Some(2), "{err}");
