@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 mod leak_test;
+mod leak_test_inputs;
 mod msrv;
 mod output;
 mod plot;

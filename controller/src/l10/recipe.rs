@@ -6,20 +6,29 @@
 //!   `leak.stabilize_s` and `flow.settle_s`, which may be 0 (no stabilisation / no settling);
 //! - `limits.max_pressure_kpa` > 0, `limits.max_pump_speed_pct` in (0, 100] (a drive cannot run
 //!   faster than 100 %), `limits.max_flow_lpm` > 0;
-//! - `leak.test_pressure_kpa` > 0 and below `limits.max_pressure_kpa` (the supervisor aborts
-//!   above the limit, so a target at or above it could never be reached safely);
+//! - `leak.test_pressure_kpa` ≥ [`MIN_TEST_PRESSURE_KPA`] (a defect leaks too little below it
+//!   to be seen; smaller values are bar or MPa typed as kPa) and below
+//!   `limits.max_pressure_kpa` (the supervisor aborts above the limit, so a target at or above
+//!   it could never be reached safely);
+//! - `leak.volume_ml` ≥ [`MIN_VOLUME_ML`] (smaller is litres typed as mL);
 //! - flow steps: at least one; `speed_pct` in (0, `max_pump_speed_pct`]; `0 ≤ min_flow_lpm ≤
 //!   max_flow_lpm ≤ limits.max_flow_lpm`; `max_dp_kpa` > 0 and ≤ `limits.max_pressure_kpa`.
-//! - [`validate_against_map`]: a recipe with a `[flow]` section needs `pump_run`,
-//!   `pump_speed_setpoint`, `flow`, `inlet_pressure` and `outlet_pressure` in the map.
+//! - [`validate_against_map`]: the map has a `[rig]` rating; `[limits]` within it;
+//!   `leak.volume_ml` within the fixtures' `rig.volume_ml_min..=volume_ml_max`; a recipe with
+//!   a `[flow]` section needs `pump_run`, `pump_speed_setpoint`, `flow`, `inlet_pressure` and
+//!   `outlet_pressure` in the map, and every step's `speed_pct` must reach the drive exactly
+//!   through the setpoint's type and scale; a leak at `max_leak_sccm` must move
+//!   `test_pressure` by at least [`MIN_THRESHOLD_DECAY_COUNTS`] counts over `measure_s`.
 
 use std::path::{Path, PathBuf};
 
 use coldtray_io::config::{self, ConfigError, Format};
 use serde::Deserialize;
 
+use crate::l10::leak_rate::{ATM_KPA, T_DEFAULT_K, T_STD_K};
 use crate::rig::map::RegisterMap;
 use crate::rig::names::SignalName;
+use crate::rig::rules::{self, fmt_num, fmt_sig, unit_hint, MIN_TEST_PRESSURE_KPA, MIN_VOLUME_ML};
 
 /// How recipes are named in messages.
 pub const RECIPE_FORMAT: Format = Format {
@@ -124,18 +133,34 @@ pub fn parse_recipe(text: &str, source: &Path) -> Result<Recipe, ConfigError> {
     Ok(recipe)
 }
 
-/// Rejects a flow recipe whose map lacks the flow-test signals (reported against the recipe's
-/// `flow` table, naming the map and the missing signals).
+/// Checks a recipe against the rig it will run on (rules in the module doc). A map without
+/// `[rig]` is refused (reported against the map): a rating has no safe default. Every other
+/// rejection is reported against the recipe's field, naming the map.
 pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
-    if recipe.flow.is_none() {
+    against_rating(recipe, map)?;
+    resolves_the_threshold(recipe, map)?;
+    let Some(flow) = &recipe.flow else {
         return Ok(());
-    }
+    };
     let missing: Vec<&str> = SignalName::FLOW
         .iter()
         .filter(|s| map.get(**s).is_none())
         .map(|s| s.as_str())
         .collect();
     if missing.is_empty() {
+        if let Some(sp) = map.get(SignalName::PumpSpeedSetpoint) {
+            for (i, step) in flow.steps.iter().enumerate() {
+                rules::speed_setpoint(sp, step.speed_pct).map_err(|problem| {
+                    recipe.invalid(
+                        &format!("flow.steps[{i}].speed_pct"),
+                        format!(
+                            "{problem} (signals.pump_speed_setpoint in {})",
+                            map.source.display()
+                        ),
+                    )
+                })?;
+            }
+        }
         return Ok(());
     }
     Err(ConfigError::field(
@@ -145,6 +170,135 @@ pub fn validate_against_map(recipe: &Recipe, map: &RegisterMap) -> Result<(), Co
             "the flow test needs signals missing from the register map {}: {}; add them to the map or remove [flow] from the recipe",
             map.source.display(),
             missing.join(", ")
+        ),
+    ))
+}
+
+/// The recipe within the map's `[rig]` rating: each of `[limits]` at most the rating's, and
+/// `leak.volume_ml` within the fixtures' range. (The test pressure and the flow steps are
+/// bounded by `[limits]`, so they are within the rating too.)
+fn against_rating(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
+    let map_name = map.source.display();
+    let Some(rig) = &map.rig else {
+        return Err(ConfigError::field(
+            &map.source,
+            "rig",
+            format!(
+                "missing; a leak test checks {} against the rig's rating: add [rig] with \
+                 max_pressure_kpa, volume_ml_min, volume_ml_max, max_flow_lpm and \
+                 max_pump_speed_pct (docs/formats/register-map.md)",
+                recipe.source.display()
+            ),
+        ));
+    };
+    let l = &recipe.limits;
+    let over = [
+        (
+            "limits.max_pressure_kpa",
+            l.max_pressure_kpa,
+            rig.max_pressure_kpa,
+            "max_pressure_kpa",
+            "kPa",
+            unit_hint(
+                l.max_pressure_kpa,
+                MIN_TEST_PRESSURE_KPA,
+                rig.max_pressure_kpa,
+                &[(0.001, "Pa", "kPa")],
+            ),
+        ),
+        (
+            "limits.max_pump_speed_pct",
+            l.max_pump_speed_pct,
+            rig.max_pump_speed_pct,
+            "max_pump_speed_pct",
+            "%",
+            String::new(),
+        ),
+        (
+            "limits.max_flow_lpm",
+            l.max_flow_lpm,
+            rig.max_flow_lpm,
+            "max_flow_lpm",
+            "L/min",
+            String::new(),
+        ),
+    ];
+    for (field, value, rated, rig_field, unit, hint) in over {
+        if value > rated {
+            return Err(recipe.invalid(
+                field,
+                format!(
+                    "{} {unit} exceeds the rig's rating rig.{rig_field} = {} {unit} in \
+                     {map_name}; valid: ≤ {}{hint}",
+                    fmt_num(value),
+                    fmt_num(rated),
+                    fmt_num(rated)
+                ),
+            ));
+        }
+    }
+    let v = recipe.leak.volume_ml;
+    if !(rig.volume_ml_min..=rig.volume_ml_max).contains(&v) {
+        let hint = unit_hint(
+            v,
+            rig.volume_ml_min,
+            rig.volume_ml_max,
+            &[(1000.0, "litres", "mL")],
+        );
+        return Err(recipe.invalid(
+            "leak.volume_ml",
+            format!(
+                "{} mL is outside the rig's fixtures (rig.volume_ml_min..=volume_ml_max in \
+                 {map_name}); valid: {}…{} mL{hint}",
+                fmt_num(v),
+                fmt_num(rig.volume_ml_min),
+                fmt_num(rig.volume_ml_max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts of `test_pressure` a leak at the pass threshold must move the reading by over
+/// `measure_s`: with fewer, quantisation alone shifts the fitted rate by more than ≈ 10 %, and
+/// below one count a leaker reads as no decay at all (a PASS).
+pub const MIN_THRESHOLD_DECAY_COUNTS: f64 = 10.0;
+
+/// Pressure drop, kPa, a leak of `sccm` causes in `volume_ml` over `measure_s` at 20 °C (the
+/// leak-rate formula solved for ΔP).
+fn threshold_decay_kpa(sccm: f64, measure_s: f64, volume_ml: f64) -> f64 {
+    sccm * (measure_s / 60.0) * ATM_KPA * T_DEFAULT_K / (T_STD_K * volume_ml)
+}
+
+/// The map's `test_pressure` resolves the decay a leak at `max_leak_sccm` causes over
+/// `measure_s` by at least [`MIN_THRESHOLD_DECAY_COUNTS`] counts (at the test pressure).
+fn resolves_the_threshold(recipe: &Recipe, map: &RegisterMap) -> Result<(), ConfigError> {
+    let Some(p) = map.get(SignalName::TestPressure) else {
+        return Ok(()); // a map without it does not parse
+    };
+    let k = &recipe.leak;
+    let decay_kpa = threshold_decay_kpa(k.max_leak_sccm, k.measure_s, k.volume_ml);
+    let count_kpa = p.resolution_at(k.test_pressure_kpa);
+    if decay_kpa >= MIN_THRESHOLD_DECAY_COUNTS * count_kpa {
+        return Ok(());
+    }
+    let measure_needed_s = k.measure_s * MIN_THRESHOLD_DECAY_COUNTS * count_kpa / decay_kpa;
+    Err(recipe.invalid(
+        "leak.max_leak_sccm",
+        format!(
+            "a {} sccm leak in {} mL drops the pressure only {} kPa over measure_s = {} s, less \
+             than {} counts of signals.test_pressure ({} kPa per count in {}), so a leaker \
+             cannot be told from a good tray; valid: measure_s ≥ {} s, a higher max_leak_sccm, \
+             or a test_pressure type and scale finer than {} kPa per count",
+            fmt_num(k.max_leak_sccm),
+            fmt_num(k.volume_ml),
+            fmt_sig(decay_kpa),
+            fmt_num(k.measure_s),
+            fmt_num(MIN_THRESHOLD_DECAY_COUNTS),
+            fmt_sig(count_kpa),
+            map.source.display(),
+            fmt_num(measure_needed_s.ceil()),
+            fmt_sig(decay_kpa / MIN_THRESHOLD_DECAY_COUNTS)
         ),
     ))
 }
@@ -211,6 +365,22 @@ impl Recipe {
             false,
             None,
         )?;
+        if k.test_pressure_kpa < MIN_TEST_PRESSURE_KPA {
+            return Err(self.invalid(
+                "leak.test_pressure_kpa",
+                format!(
+                    "{} kPa is too low for a decay test to see a leak; valid: ≥ {} kPa gauge{}",
+                    fmt_num(k.test_pressure_kpa),
+                    fmt_num(MIN_TEST_PRESSURE_KPA),
+                    unit_hint(
+                        k.test_pressure_kpa,
+                        MIN_TEST_PRESSURE_KPA,
+                        l.max_pressure_kpa,
+                        &[(100.0, "bar", "kPa"), (1000.0, "MPa", "kPa")]
+                    )
+                ),
+            ));
+        }
         if k.test_pressure_kpa >= l.max_pressure_kpa {
             return Err(self.invalid(
                 "leak.test_pressure_kpa",
@@ -224,6 +394,22 @@ impl Recipe {
         self.check("leak.stabilize_s", k.stabilize_s, 0.0, true, None)?;
         self.check("leak.measure_s", k.measure_s, 0.0, false, None)?;
         self.check("leak.volume_ml", k.volume_ml, 0.0, false, None)?;
+        if k.volume_ml < MIN_VOLUME_ML {
+            return Err(self.invalid(
+                "leak.volume_ml",
+                format!(
+                    "{} mL is smaller than any tray and fixture; valid: ≥ {} mL{}",
+                    fmt_num(k.volume_ml),
+                    fmt_num(MIN_VOLUME_ML),
+                    unit_hint(
+                        k.volume_ml,
+                        MIN_VOLUME_ML,
+                        f64::MAX,
+                        &[(1000.0, "litres", "mL")]
+                    )
+                ),
+            ));
+        }
         self.check("leak.max_leak_sccm", k.max_leak_sccm, 0.0, false, None)?;
         self.check("leak.vent_timeout_s", k.vent_timeout_s, 0.0, false, None)?;
 

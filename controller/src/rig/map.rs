@@ -191,6 +191,39 @@ impl Signal {
         })
     }
 
+    /// Lowest and highest engineering values the wire type can carry (`raw · scale + offset`
+    /// at the ends of the raw range; a negative scale swaps them). A reading beyond either end
+    /// saturates there, so a limit outside this range can never be seen. `f32` carries
+    /// ±3.4·10³⁸ raw; a `bool` carries 0 and 1.
+    pub fn encodable_range(&self) -> (f64, f64) {
+        let (lo, hi) = match self.value_type {
+            ValueType::Bool => return (0.0, 1.0),
+            ValueType::U16 => (0.0, f64::from(u16::MAX)),
+            ValueType::I16 => (f64::from(i16::MIN), f64::from(i16::MAX)),
+            ValueType::U32 => (0.0, f64::from(u32::MAX)),
+            ValueType::I32 => (f64::from(i32::MIN), f64::from(i32::MAX)),
+            ValueType::F32 => (f64::from(f32::MIN), f64::from(f32::MAX)),
+        };
+        let (a, b) = (lo * self.scale + self.offset, hi * self.scale + self.offset);
+        (a.min(b), a.max(b))
+    }
+
+    /// Smallest change of the engineering value the wire type can show near `value`: one raw
+    /// count (`|scale|`) for integer types, one f32 step at `value`'s raw magnitude for f32
+    /// (times `|scale|`), 1 for a bool.
+    pub fn resolution_at(&self, value: f64) -> f64 {
+        match self.value_type {
+            ValueType::Bool => 1.0,
+            ValueType::F32 => {
+                let raw = (((value - self.offset) / self.scale) as f32).abs();
+                let bits = raw.to_bits();
+                let step = f64::from(f32::from_bits(bits + 1)) - f64::from(f32::from_bits(bits));
+                step * self.scale.abs()
+            }
+            _ => self.scale.abs(),
+        }
+    }
+
     /// Last address used (inclusive).
     pub fn last_address(&self) -> u32 {
         u32::from(self.address) + u32::from(self.word_count()) - 1
@@ -230,6 +263,23 @@ pub struct Watchdog {
     pub timeout_ms: u64,
 }
 
+/// The `[rig]` table: what the physical rig is rated for. Every recipe is checked against it
+/// before the rig is touched (docs/formats/register-map.md, "`[rig]`").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RigRating {
+    /// Highest pressure the gas circuit and the coolant loop are rated for (the relief valve's
+    /// set pressure or the weakest component's rating), kPa gauge.
+    pub max_pressure_kpa: f64,
+    /// Smallest internal gas volume (tray + fixture) the rig's fixtures are built for, mL.
+    pub volume_ml_min: f64,
+    /// Largest internal gas volume (tray + fixture) the rig's fixtures are built for, mL.
+    pub volume_ml_max: f64,
+    /// Highest coolant flow the loop is rated for, L/min.
+    pub max_flow_lpm: f64,
+    /// Highest pump speed the drive may be commanded, %.
+    pub max_pump_speed_pct: f64,
+}
+
 /// One read request covering several signals of one table at contiguous addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadBlock {
@@ -252,6 +302,8 @@ pub struct RegisterMap {
     pub connection: Connection,
     /// The PLC's heartbeat watchdog, when the map declares one.
     pub watchdog: Option<Watchdog>,
+    /// The rig's rating (`[rig]`), when the map declares one; a leak test needs it.
+    pub rig: Option<RigRating>,
     signals: BTreeMap<SignalName, Signal>,
 }
 
@@ -330,7 +382,14 @@ impl RegisterMap {
             source: source.to_path_buf(),
             connection,
             watchdog,
+            rig: None,
             signals,
         }
+    }
+
+    /// The same map with the rig rating `rig` (used by the parser).
+    pub(crate) fn with_rig(mut self, rig: Option<RigRating>) -> Self {
+        self.rig = rig;
+        self
     }
 }

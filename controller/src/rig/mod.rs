@@ -18,6 +18,7 @@ pub mod map;
 pub mod names;
 pub(crate) mod number;
 pub mod parse;
+pub mod rules;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

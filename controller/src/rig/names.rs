@@ -95,6 +95,28 @@ impl SignalName {
         SignalName::ALL.iter().copied().find(|s| s.as_str() == name)
     }
 
+    /// What the signal carries, which decides the wire types a map may give it
+    /// ([`SignalKind`]).
+    pub fn kind(&self) -> SignalKind {
+        match self {
+            SignalName::FillValve
+            | SignalName::VentValve
+            | SignalName::IsolationValve
+            | SignalName::PumpRun
+            | SignalName::Estop
+            | SignalName::PumpFault => SignalKind::Flag,
+            SignalName::TestPressure | SignalName::InletPressure | SignalName::OutletPressure => {
+                SignalKind::Analogue { unit: "kPa" }
+            }
+            SignalName::GasTemperature => SignalKind::Analogue { unit: "°C" },
+            SignalName::PumpSpeedSetpoint | SignalName::PumpSpeed => {
+                SignalKind::Analogue { unit: "%" }
+            }
+            SignalName::Flow => SignalKind::Analogue { unit: "L/min" },
+            SignalName::Heartbeat => SignalKind::Counter,
+        }
+    }
+
     /// True for signals the controller writes (valves, pump commands, heartbeat).
     pub fn is_write(&self) -> bool {
         matches!(
@@ -107,6 +129,22 @@ impl SignalName {
                 | SignalName::Heartbeat
         )
     }
+}
+
+/// What a signal carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalKind {
+    /// On/off: a valve (true = open), the pump run command, the e-stop, a fault. On the wire a
+    /// bool, or a register that holds exactly 0 or 1.
+    Flag,
+    /// A measured or commanded physical quantity; needs a numeric wire type (a bool would
+    /// carry only 0 or 1 of it).
+    Analogue {
+        /// Engineering unit, for messages.
+        unit: &'static str,
+    },
+    /// The heartbeat: a count the PLC watches for change.
+    Counter,
 }
 
 impl std::fmt::Display for SignalName {

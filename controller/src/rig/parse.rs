@@ -13,7 +13,14 @@
 //! - `scale` finite and non-zero, `offset` finite; `address + words ≤ 65536`; no two signals of
 //!   one table overlap; required signals `test_pressure`, `fill_valve`, `vent_valve`, `estop`.
 //! - `[connection]`: `host` and `port` (1–65535) required; `unit_id` 0–255 (default 1),
-//!   `timeout_ms` > 0 (default 500), `poll_ms` > 0 (default 100).
+//!   `timeout_ms` 1–[`MAX_TIMEOUT_MS`] (default 500), `poll_ms` 1–[`MAX_POLL_MS`] (default
+//!   100): a rig that must see an e-stop cannot be polled once an hour.
+//! - What each signal carries (`rules::kind`): analogue signals and the heartbeat numeric;
+//!   a flag in a register with scale 1 and offset 0 only. Every value the controller writes
+//!   without a recipe reaches the PLC exactly (`rules::writes`): the safe state's 0 % speed
+//!   setpoint, every heartbeat 0…32767 as a distinct raw word.
+//! - `[rig]` (optional here; a leak test refuses a map without it): plausible
+//!   (`rules::rating`), and every sensor reads beyond what it allows (`rules::against_rating`).
 //! - `[watchdog]` (optional): `timeout_ms` 100–10000 and at least 2 × `poll_ms` + `timeout_ms`;
 //!   needs a mapped `heartbeat`.
 
@@ -23,9 +30,12 @@ use std::path::Path;
 use coldtray_io::config::{self, ConfigError, Format};
 use serde::Deserialize;
 
-use crate::rig::map::{Connection, RegisterMap, Signal, Table, ValueType, Watchdog, WordOrder};
+use crate::rig::map::{
+    Connection, RegisterMap, RigRating, Signal, Table, ValueType, Watchdog, WordOrder,
+};
 use crate::rig::names::SignalName;
 use crate::rig::number::{Integer, Number};
+use crate::rig::rules::{self, Problem, MAX_POLL_MS, MAX_TIMEOUT_MS};
 
 /// How register maps are named in messages.
 pub const MAP_FORMAT: Format = Format {
@@ -42,8 +52,6 @@ const VALID_TYPES: &str = "bool, u16, i16, u32, i32, f32";
 /// controller died.
 const MIN_WATCHDOG_MS: i64 = 100;
 const MAX_WATCHDOG_MS: i64 = 10_000;
-/// Longest per-request timeout and poll period accepted, ms (one hour).
-const MAX_PERIOD_MS: i64 = 3_600_000;
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -52,6 +60,18 @@ struct MapFile {
     connection: ConnectionFile,
     watchdog: Option<WatchdogFile>,
     signals: BTreeMap<String, SignalFile>,
+    rig: Option<RigFile>,
+}
+
+/// `[rig]` as written: every field required (a rating has no safe default).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RigFile {
+    max_pressure_kpa: Number,
+    volume_ml_min: Number,
+    volume_ml_max: Number,
+    max_flow_lpm: Number,
+    max_pump_speed_pct: Number,
 }
 
 /// `[watchdog]` as written.
@@ -129,9 +149,11 @@ pub fn parse_map(text: &str, source: &Path) -> Result<RegisterMap, ConfigError> 
         Some(w) => Some(check.watchdog(w, &connection, &signals)?),
         None => None,
     };
-    Ok(RegisterMap::from_parts(
-        source, connection, watchdog, signals,
-    ))
+    let rig = match &file.rig {
+        Some(r) => Some(check.rig(r, &signals)?),
+        None => None,
+    };
+    Ok(RegisterMap::from_parts(source, connection, watchdog, signals).with_rig(rig))
 }
 
 /// The validation pass over one file.
@@ -142,6 +164,50 @@ struct Check<'a> {
 impl Check<'_> {
     fn err(&self, field: &str, problem: String) -> ConfigError {
         ConfigError::field(self.file, field, problem)
+    }
+
+    /// A rule's rejection, located in this file.
+    fn rule(&self, (field, problem): Problem) -> ConfigError {
+        self.err(&field, problem)
+    }
+
+    /// `[rig]`: plausible by itself, and every mapped sensor can read beyond what it allows.
+    fn rig(
+        &self,
+        r: &RigFile,
+        signals: &BTreeMap<SignalName, Signal>,
+    ) -> Result<RigRating, ConfigError> {
+        let rating = RigRating {
+            max_pressure_kpa: r.max_pressure_kpa.0,
+            volume_ml_min: r.volume_ml_min.0,
+            volume_ml_max: r.volume_ml_max.0,
+            max_flow_lpm: r.max_flow_lpm.0,
+            max_pump_speed_pct: r.max_pump_speed_pct.0,
+        };
+        rules::rating(&rating).map_err(|p| self.rule(p))?;
+        for s in signals.values() {
+            rules::against_rating(s, &rating).map_err(|p| self.rule(p))?;
+        }
+        Ok(rating)
+    }
+
+    /// `value` in `1..=hi` ms (`default` when absent); above `hi` the message says `why`.
+    fn period(
+        &self,
+        field: &str,
+        value: Option<Integer>,
+        hi: u64,
+        default: i64,
+        why: &str,
+    ) -> Result<i64, ConfigError> {
+        let hi = hi as i64;
+        match value {
+            Some(Integer(i)) if i > hi => Err(self.err(
+                field,
+                format!("{i} ms is too long: {why}; valid: an integer in 1..={hi}"),
+            )),
+            _ => self.int(field, value, 1, hi, default),
+        }
     }
 
     /// `value` (or `default` when absent) in `lo..=hi`.
@@ -219,8 +285,22 @@ impl Check<'_> {
         }
         let port = self.int("connection.port", Some(c.port), 1, 65535, 0)?;
         let unit_id = self.int("connection.unit_id", c.unit_id, 0, 255, 1)?;
-        let timeout_ms = self.int("connection.timeout_ms", c.timeout_ms, 1, MAX_PERIOD_MS, 500)?;
-        let poll_ms = self.int("connection.poll_ms", c.poll_ms, 1, MAX_PERIOD_MS, 100)?;
+        let timeout_ms = self.period(
+            "connection.timeout_ms",
+            c.timeout_ms,
+            MAX_TIMEOUT_MS,
+            500,
+            "a silent link is noticed only after it, and a pressurised rig must not go \
+             unsupervised (e-stop unseen) for longer than a few seconds",
+        )?;
+        let poll_ms = self.period(
+            "connection.poll_ms",
+            c.poll_ms,
+            MAX_POLL_MS,
+            100,
+            "the e-stop and the pressure limits are seen only once per poll, and a rig must \
+             see an e-stop within a second",
+        )?;
         // The ranges above make every conversion lossless.
         Ok(Connection {
             host: c.host.clone(),
@@ -356,6 +436,8 @@ impl Check<'_> {
                 ),
             ));
         }
+        rules::kind(&sig).map_err(|p| self.rule(p))?;
+        rules::writes(&sig).map_err(|p| self.rule(p))?;
         Ok(sig)
     }
 

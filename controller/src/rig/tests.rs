@@ -207,3 +207,36 @@ fn watchdog_is_optional_and_needs_a_heartbeat_and_time_to_write_it() {
     let e = map_with(&format!("[watchdog]\ntimeout_ms = 60000\n{heartbeat}")).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("watchdog.timeout_ms"), "{e}");
 }
+
+#[test]
+fn encodable_range_is_the_raw_range_scaled() {
+    let i16c = sig(ValueType::I16, WordOrder::Big, 0.01, 0.0);
+    let (lo, hi) = i16c.encodable_range();
+    assert!(
+        (lo + 327.68).abs() < 1e-9 && (hi - 327.67).abs() < 1e-9,
+        "{lo} {hi}"
+    );
+    // A negative scale swaps the ends; an offset shifts both.
+    let (lo, hi) = sig(ValueType::U16, WordOrder::Big, -0.1, 10.0).encodable_range();
+    assert!(
+        (lo + 6543.5).abs() < 1e-9 && (hi - 10.0).abs() < 1e-9,
+        "{lo} {hi}"
+    );
+    assert!(
+        sig(ValueType::F32, WordOrder::Big, 1.0, 0.0)
+            .encodable_range()
+            .1
+            > 1e38
+    );
+}
+
+#[test]
+fn resolution_is_one_count_or_one_f32_step() {
+    assert_eq!(
+        sig(ValueType::U16, WordOrder::Big, 0.1, 0.0).resolution_at(525.0),
+        0.1
+    );
+    // 525 lies in [512, 1024): one f32 step is 2^(9 − 23) = 2^−14.
+    let f = sig(ValueType::F32, WordOrder::Big, 1.0, 0.0).resolution_at(525.0);
+    assert_eq!(f, 2f64.powi(-14));
+}

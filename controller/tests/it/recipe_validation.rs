@@ -206,6 +206,12 @@ type = "bool"
 table = "discrete"
 address = 0
 type = "bool"
+[rig]
+max_pressure_kpa = 1000.0
+volume_ml_min = 100.0
+volume_ml_max = 1500.0
+max_flow_lpm = 30.0
+max_pump_speed_pct = 100.0
 "#;
 
 #[test]
@@ -230,13 +236,185 @@ fn flow_recipe_needs_flow_signals_in_the_map() {
     validate_against_map(&recipe, &map).unwrap();
 }
 
+/// The shipped map (`examples/rig/map.toml`, rated 1000 kPa, 100–1500 mL, 30 L/min, 100 %).
+fn shipped_map() -> coldtray_controller::RegisterMap {
+    coldtray_controller::rig::parse::load_map(&repo("examples/rig/map.toml")).unwrap()
+}
+
 #[test]
-fn shipped_recipe_fits_the_shipped_map() {
-    let map_path = repo("examples/rig/map.toml");
-    if !map_path.exists() {
-        return; // emu's map not committed yet
+fn every_shipped_recipe_and_scenario_fits_the_shipped_map() {
+    let map = shipped_map();
+    let rig = map.rig.unwrap();
+    let mut recipes = 0;
+    for entry in std::fs::read_dir(repo("examples/rig")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") && !path.ends_with("map.toml") {
+            let r = load_recipe(&path).unwrap();
+            validate_against_map(&r, &map).unwrap();
+            recipes += 1;
+        }
     }
-    let map = coldtray_controller::rig::parse::load_map(&map_path).unwrap();
-    let r = load_recipe(&repo("examples/rig/l10-vr200.toml")).unwrap();
+    assert_eq!(recipes, 2);
+    let mut scenarios = 0;
+    for entry in std::fs::read_dir(repo("examples/rig/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let sc = coldtray_controller::emulator::scenario::load_scenario(&path).unwrap();
+        if let Some(params) = sc.rig {
+            let v = params.volume_ml;
+            assert!(
+                (rig.volume_ml_min..=rig.volume_ml_max).contains(&v),
+                "{}: rig.volume_ml {v} outside the shipped map's fixtures",
+                path.display()
+            );
+        }
+        scenarios += 1;
+    }
+    assert!(scenarios >= 6, "{scenarios}");
+}
+
+/// Parses `text` and checks it against the shipped map; returns the one-line rejection,
+/// asserting it starts with the recipe file and `field`.
+fn rejected_on_the_rig(text: &str, field: &str) -> String {
+    let map = shipped_map();
+    let e = parse_recipe(text, src())
+        .and_then(|r| validate_against_map(&r, &map))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("recipes/test.toml: {field}: ")),
+        "wrong file or field in: {e}"
+    );
+    assert!(!e.contains('\n'), "not one line: {e}");
+    e
+}
+
+#[test]
+fn recipes_that_validated_but_lied_are_rejected() {
+    let cases: &[(&str, String, &str, &[&str])] = &[
+        (
+            "test pressure of 1 kPa (a leaker passes)",
+            with("test_pressure_kpa", "test_pressure_kpa = 1.0"),
+            "leak.test_pressure_kpa",
+            &["≥ 20 kPa", "did you give bar? 1 bar = 100 kPa"],
+        ),
+        (
+            "test pressure in MPa",
+            with("test_pressure_kpa", "test_pressure_kpa = 0.15"),
+            "leak.test_pressure_kpa",
+            &[
+                "0.15 kPa is too low",
+                "did you give MPa? 0.15 MPa = 150 kPa",
+            ],
+        ),
+        (
+            "volume of 0.4 mL (litres typed as mL)",
+            with("volume_ml", "volume_ml = 0.4"),
+            "leak.volume_ml",
+            &["≥ 10 mL", "did you give litres? 0.4 litres = 400 mL"],
+        ),
+        (
+            "volume outside the fixtures",
+            with("volume_ml", "volume_ml = 5000.0"),
+            "leak.volume_ml",
+            &[
+                "outside the rig's fixtures",
+                "100…1500 mL",
+                "examples/rig/map.toml",
+            ],
+        ),
+        (
+            "pressure limit of 100,000 kPa",
+            with("max_pressure_kpa", "max_pressure_kpa = 100000.0"),
+            "limits.max_pressure_kpa",
+            &[
+                "exceeds the rig's rating rig.max_pressure_kpa = 1000 kPa",
+                "did you give Pa? 100000 Pa = 100 kPa",
+            ],
+        ),
+        (
+            "flow limit above the loop's rating",
+            with("max_flow_lpm = 30.0", "max_flow_lpm = 45.0"),
+            "limits.max_flow_lpm",
+            &["rig.max_flow_lpm = 30 L/min", "valid: ≤ 30"],
+        ),
+        (
+            "flow step speed between two setpoint counts",
+            with("speed_pct", "speed_pct = 60.004"),
+            "flow.steps[0].speed_pct",
+            &[
+                "not a whole number of setpoint counts",
+                "sent as 60 %",
+                "multiple of 0.01 %",
+            ],
+        ),
+    ];
+    for (what, text, field, needles) in cases {
+        eprintln!("case: {what}");
+        let e = rejected_on_the_rig(text, field);
+        eprintln!("  {e}");
+        for n in *needles {
+            assert!(e.contains(n), "missing {n:?} in: {e}");
+        }
+    }
+}
+
+#[test]
+fn pump_limit_above_the_drive_rating_is_rejected() {
+    let mut map_text = std::fs::read_to_string(repo("examples/rig/map.toml")).unwrap();
+    map_text = map_text.replacen("max_pump_speed_pct = 100.0", "max_pump_speed_pct = 80.0", 1);
+    let map = parse_map(&map_text, Path::new("maps/rig.toml")).unwrap();
+    let r = parse_recipe(GOOD, src()).unwrap();
+    let e = validate_against_map(&r, &map).unwrap_err().to_string();
+    assert!(
+        e.starts_with("recipes/test.toml: limits.max_pump_speed_pct: 100 % exceeds the rig's rating rig.max_pump_speed_pct = 80 % in maps/rig.toml"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_map_without_a_rating_is_refused_for_a_leak_test() {
+    let map = parse_map(
+        MAP_NO_FLOW.split("[rig]").next().unwrap(),
+        Path::new("maps/rig.toml"),
+    )
+    .unwrap();
+    let leak_only = GOOD.split("[flow]").next().unwrap();
+    let r = parse_recipe(leak_only, src()).unwrap();
+    let e = validate_against_map(&r, &map).unwrap_err().to_string();
+    assert!(e.starts_with("maps/rig.toml: rig: missing"), "{e}");
+    assert!(e.contains("recipes/test.toml"), "{e}");
+}
+
+#[test]
+fn a_pressure_sensor_too_coarse_for_the_threshold_is_rejected() {
+    // u16 × 0.1 kPa: a 0.5 sccm leak in 400 mL drops 0.068 kPa in 30 s, under one count.
+    let text = std::fs::read_to_string(repo("examples/rig/map.toml")).unwrap();
+    let coarse = text.replacen(
+        "[signals.test_pressure]\ntable = \"input\"\naddress = 0\ntype = \"f32\"",
+        "[signals.test_pressure]\ntable = \"input\"\naddress = 0\ntype = \"u16\"\nscale = 0.1",
+        1,
+    );
+    let map = parse_map(&coarse, Path::new("maps/rig.toml")).unwrap();
+    let r = parse_recipe(GOOD, src()).unwrap();
+    let e = validate_against_map(&r, &map).unwrap_err().to_string();
+    assert!(
+        e.starts_with("recipes/test.toml: leak.max_leak_sccm: "),
+        "{e}"
+    );
+    for n in [
+        "0.068",
+        "0.1 kPa per count",
+        "measure_s ≥ 442 s",
+        "maps/rig.toml",
+    ] {
+        assert!(e.contains(n), "missing {n:?} in: {e}");
+    }
+    // i32 × 0.001 kPa per count resolves it (68 counts).
+    let fine_i32 = coarse.replacen(
+        "type = \"u16\"\nscale = 0.1",
+        "type = \"i32\"\nscale = 0.001",
+        1,
+    );
+    let map = parse_map(&fine_i32, Path::new("maps/rig.toml")).unwrap();
     validate_against_map(&r, &map).unwrap();
 }
