@@ -30,7 +30,7 @@ pub(crate) fn layer(name: &str, thickness_mm: f64, material: Material, cells: us
         name: name.into(),
         thickness_mm,
         material,
-        cells,
+        cells: Some(cells),
         channels: vec![],
     }
 }
