@@ -7,6 +7,7 @@ mod sides;
 mod spreading;
 mod symmetry;
 mod transient;
+mod z_cells;
 
 use std::path::PathBuf;
 
