@@ -40,11 +40,6 @@ impl Design {
     /// Thicknesses of the z cells of every layer, bottom to top, mm: `cells` equal cells where
     /// the design gives them, one cell for a channel layer, else [`DEFAULT_Z_GRADING`].
     pub fn layer_z_cells_mm(&self) -> Vec<Vec<f64>> {
-        // EXPERIMENT-ONLY
-        if let Ok(v) = std::env::var("COLDTRAY_ZGRADING") {
-            let p: Vec<f64> = v.split(',').map(|x| x.parse().unwrap()).collect();
-            return self.layer_z_cells_mm_graded(ZGrading { face_ratio: p[0], growth: p[1] });
-        }
         self.layer_z_cells_mm_graded(DEFAULT_Z_GRADING)
     }
 
