@@ -155,7 +155,11 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
             acc += dz;
             cell_layer.push(li);
             // The top edge is the layer's own (no rounding drift between layers).
-            let z = if s + 1 == cells_mm.len() { t } else { acc * 1e-3 };
+            let z = if s + 1 == cells_mm.len() {
+                t
+            } else {
+                acc * 1e-3
+            };
             z_edges_m.push(z0 + z);
         }
     }

@@ -143,5 +143,8 @@ fn default_z_cells_resolve_spreading_that_one_cell_misses() {
     let one = fv_plate_cells(Some(1));
     let default = fv_plate_cells(None);
     assert!(rel(one) > 0.025, "one cell {one} vs exact {exact}");
-    assert!(rel(default).abs() < 0.01, "default {default} vs exact {exact}");
+    assert!(
+        rel(default).abs() < 0.01,
+        "default {default} vs exact {exact}"
+    );
 }

@@ -81,7 +81,10 @@ fn explicit_cells_win_and_channel_layers_stay_one_cell() {
     let d = hotspot_like();
     let default: Vec<usize> = d.layer_z_cells_mm().iter().map(Vec::len).collect();
     assert!(default[3] > 1, "the sink is graded: {default:?}");
-    assert_eq!(default[0], 1, "a die thinner than its face cell is one cell");
+    assert_eq!(
+        default[0], 1,
+        "a die thinner than its face cell is one cell"
+    );
     let mut e = d.clone();
     e.layers[3].cells = Some(3);
     let cells = e.layer_z_cells_mm();
