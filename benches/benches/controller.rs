@@ -7,7 +7,7 @@
 //! read plan turns into one Modbus request per table. Criterion's throughput (elements/s) is
 //! samples/s. `read_test_pressure` (one signal, one request) is there for comparison.
 //!
-//! Run: `cargo bench -p benches --bench controller`.
+//! Run: `cargo bench -p coldtray-benches --bench controller`.
 use std::sync::Arc;
 use std::time::Duration;
 

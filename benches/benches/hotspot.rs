@@ -6,9 +6,9 @@
 //! - `hotspot/solve_512`: `Design::solve` with default options (assemble, BiCGSTAB
 //!   preconditioned by one (1,1) multigrid cycle, to a 1e-8 relative residual, results): what
 //!   `coldtray simulate` pays;
-//! - `hotspot/assemble_512`: only `grid::assemble`, to split the above.
+//! - `hotspot/assemble_512`: only `assembly::assemble`, to split the above.
 //!
-//! Run: `cargo bench -p benches --bench hotspot`.
+//! Run: `cargo bench -p coldtray-benches --bench hotspot`.
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -23,7 +23,7 @@
 //! its own (shortest of 5 runs of each kernel, same process) with the bandwidth of each kernel
 //! and its ratio to the memcpy of the same thread count.
 //!
-//! Run: `cargo bench -p benches --bench kernel`.
+//! Run: `cargo bench -p coldtray-benches --bench kernel`.
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -19,7 +19,7 @@
 //! then criterion times one cycle (`rubin-2300w/{vcycle,wcycle}_<cell>mm`, throughput =
 //! unknowns).
 //!
-//! Run: `cargo bench -p benches --bench multigrid`.
+//! Run: `cargo bench -p coldtray-benches --bench multigrid`.
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,8 @@ use coldtray_benches::load_example;
 use coldtray_solver::numerics::coarsen::coarsen;
 use coldtray_solver::numerics::krylov::{self, KrylovParams, Method};
 use coldtray_solver::numerics::multigrid::Multigrid;
-use coldtray_solver::numerics::operator::{norm, Operator};
+use coldtray_solver::numerics::operator::Operator;
+use coldtray_solver::numerics::vector::norm;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 
 const CELLS_MM: [f64; 4] = [1.0, 0.5, 0.25, 0.125];

@@ -8,7 +8,7 @@
 //!   usual plotters way of drawing a heat map (one filled `Rectangle` per cell) into a buffer
 //!   of the same size, with nothing else drawn.
 //!
-//! Run: `cargo bench -p benches --bench render`.
+//! Run: `cargo bench -p coldtray-benches --bench render`.
 use std::hint::black_box;
 
 use coldtray_maps::render::canvas::Canvas;

@@ -7,14 +7,14 @@
 //! heap bytes the solve added, per unknown (unknowns = the
 //! solver's count in `results.json`: cells + coolant cells; `state_len` is the state vector's
 //! length, which also holds the identity rows of columns without coolant), with the cycles and
-//! the final residual, and a breakdown: the bytes the assembly (`grid::assemble`) keeps and the
+//! the final residual, and a breakdown: the bytes the assembly (`assembly::assemble`) keeps and the
 //! bytes the multigrid hierarchy stores (`Multigrid::stored_values`: operators + work vectors),
 //! per unknown. The rest of the peak is the Krylov vectors and the results.
 //!
 //! Note: that allocator zero-fills `alloc_zeroed` by hand (no lazy calloc pages), which costs
 //! one memset of every zeroed vector in the timings (well under 1 % of a solve).
 //!
-//! Run: `cargo bench -p benches --bench solve`.
+//! Run: `cargo bench -p coldtray-benches --bench solve`.
 use std::time::{Duration, Instant};
 
 use coldtray_benches::{load_example, measure_peak, PeakAlloc};

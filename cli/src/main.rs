@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Solve a design to steady state; write results.json and thermal maps.
+    /// Solve a design (steady, or its transient run); write results.json and thermal maps.
     Simulate(simulate::Args),
     /// Re-render maps from a saved result directory without solving again.
     Plot(plot::Args),

@@ -8,7 +8,8 @@ use super::grid::{centre_range, BoundaryFaces, Grid};
 use super::layer_maps::LayerMaps;
 use super::GridError;
 use crate::model::{Design, FlowDirection};
-use crate::numerics::operator::{zeros, FluidGroup, Operator, MAX_FLUID_GROUPS};
+use crate::numerics::operator::{FluidGroup, Operator, MAX_FLUID_GROUPS};
+use crate::numerics::vector::zeros;
 
 /// The operator, right-hand side and per-cell bookkeeping of a rasterised design.
 pub(super) struct Conductances {

@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use crate::numerics::operator::{norm, zeros};
+use crate::numerics::vector::{norm, zeros};
 
 /// A square linear operator A acting on vectors of its state layout.
 pub trait LinearOperator {
@@ -67,14 +67,14 @@ pub struct NotConverged {
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    crate::numerics::operator::dot(a, b)
+    crate::numerics::vector::dot(a, b)
 }
 
 /// The fused vector passes of BiCGSTAB: each updates and reduces in one pass over memory what
 /// would otherwise be two to four passes (the vectors are far larger than the caches, so the
 /// passes cost memory bandwidth). Sums use `stencil::dot`'s fixed chunks and order, so every
 /// value is bit-identical to the unfused sequence of axpy / dot calls.
-const CH: usize = crate::numerics::operator::DOT_CHUNK;
+const CH: usize = crate::numerics::vector::DOT_CHUNK;
 
 /// r += a·v and x += b·w, returning (‖r‖², r·s) of the updated r (`s` = the shadow vector).
 fn update_pair(

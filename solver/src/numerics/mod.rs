@@ -8,3 +8,4 @@ pub mod multigrid;
 pub mod operator;
 pub mod reference;
 pub mod smoother;
+pub mod vector;

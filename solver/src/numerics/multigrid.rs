@@ -29,8 +29,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::numerics::coarsen::{coarsen, Interp};
 use crate::numerics::krylov::Preconditioner;
-use crate::numerics::operator::{norm, zeros, Operator};
+use crate::numerics::operator::Operator;
 use crate::numerics::smoother::ColumnFactors;
+use crate::numerics::vector::{norm, zeros};
 
 /// coarse_b = R (b − A x): the fine residual summed over each aggregate. It is computed one
 /// fine line at a time into a line of scratch and summed at once, so the fine residual is never

@@ -30,7 +30,7 @@ pub(crate) fn compute(
     let tref = asm.t_ref_c;
     let a_cell = g.dx_m * g.dy_m;
     // θ (state layout) to °C in field layout, one (k, j) row per task.
-    let mut solid_c = crate::numerics::operator::zeros(nx * ny * nz);
+    let mut solid_c = crate::numerics::vector::zeros(nx * ny * nz);
     let mut fluid_c = vec![f64::NAN; nx * ny * nz];
     solid_c
         .par_chunks_mut(nx)

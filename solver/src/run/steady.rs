@@ -7,7 +7,7 @@ use crate::assembly::{self, Assembly, ZGrid};
 use crate::model::Design;
 use crate::numerics::krylov::{self, Info, KrylovParams, NotConverged};
 use crate::numerics::multigrid::Multigrid;
-use crate::numerics::operator::zeros;
+use crate::numerics::vector::zeros;
 use crate::results::{self, RunInfo};
 
 /// Solve an assembled system; returns θ and the outer iteration's outcome.

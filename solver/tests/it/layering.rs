@@ -52,14 +52,19 @@ fn code_only(text: &str) -> String {
 
 /// Every module named by a `crate::` path: `crate::a::…` and `crate::{a, b::c}`.
 fn crate_refs(code: &str) -> BTreeSet<String> {
+    refs_after(code, "crate::")
+}
+
+/// Every module named right after `prefix` (`crate::`, `crate::numerics::`).
+fn refs_after(code: &str, prefix: &str) -> BTreeSet<String> {
     let mut refs = BTreeSet::new();
     let ident = |s: &str| -> String {
         s.chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     };
-    for (at, _) in code.match_indices("crate::") {
-        let rest = &code[at + "crate::".len()..];
+    for (at, _) in code.match_indices(prefix) {
+        let rest = &code[at + prefix.len()..];
         if let Some(group) = rest.strip_prefix('{') {
             let mut depth = 0usize;
             let mut item = String::new();
@@ -107,6 +112,36 @@ fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
     let modules: BTreeSet<String> = graph.keys().cloned().collect();
     for deps in graph.values_mut() {
         deps.retain(|d| modules.contains(d)); // root re-exports such as `crate::Design`
+    }
+    graph
+}
+
+/// The import graph between the sub-modules of `numerics` (`numerics/krylov.rs` → `krylov`).
+fn numerics_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let root = src_dir().join("numerics");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let rel = file.strip_prefix(&root).expect("under numerics");
+        let first = rel.components().next().expect("a file").as_os_str();
+        let module = first.to_string_lossy().trim_end_matches(".rs").to_string();
+        if module == "mod" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("source is UTF-8");
+        let code = code_only(&text);
+        let mut deps = refs_after(&code, "crate::numerics::");
+        // `super::x` inside a first-level file of numerics names a sibling.
+        if rel.components().count() == 1 {
+            deps.extend(refs_after(&code, "super::"));
+        }
+        deps.remove(&module);
+        graph.entry(module).or_default().extend(deps);
+    }
+    let modules: BTreeSet<String> = graph.keys().cloned().collect();
+    for deps in graph.values_mut() {
+        deps.retain(|d| modules.contains(d));
     }
     graph
 }
@@ -185,4 +220,16 @@ fn numerics_imports_nothing_above_it() {
         .filter(|d| NUMERICS_MUST_NOT_USE.contains(&d.as_str()))
         .collect();
     assert!(bad.is_empty(), "numerics imports {bad:?}");
+}
+
+#[test]
+fn numerics_submodules_import_each_other_without_a_cycle() {
+    let graph = numerics_graph();
+    assert!(
+        graph.contains_key("krylov") && graph.contains_key("operator"),
+        "{graph:?}"
+    );
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle inside numerics: {}", cycle.join(" → "));
+    }
 }

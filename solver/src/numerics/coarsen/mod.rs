@@ -25,7 +25,8 @@
 
 use rayon::prelude::*;
 
-use crate::numerics::operator::{zeros, FluidGroup, Operator};
+use crate::numerics::operator::{FluidGroup, Operator};
+use crate::numerics::vector::zeros;
 
 /// One coarse line's output slices of gu, gv, gz, gb in [`coarsen`].
 type CoarseLine<'a> = (

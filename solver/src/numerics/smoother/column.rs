@@ -6,7 +6,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::ColumnFactors;
-use crate::numerics::operator::{Operator, MAX_FLUID_GROUPS, PAR_MIN_LEN};
+use crate::numerics::operator::{Operator, MAX_FLUID_GROUPS};
+use crate::numerics::vector::PAR_MIN_LEN;
 
 /// Scratch space for one column.
 pub(crate) struct ColumnWork {

@@ -2,7 +2,7 @@
 //!
 //! Lines of columns (fixed v) are relaxed in red-black order (even v, then odd v; `sweep`
 //! runs the two colours as one wavefront, in parallel with rayon on large levels and
-//! sequentially on small ones, below [`PAR_MIN_LEN`](crate::numerics::operator::PAR_MIN_LEN) values, where a fork-join costs more than
+//! sequentially on small ones, below [`PAR_MIN_LEN`](crate::numerics::vector::PAR_MIN_LEN) values, where a fork-join costs more than
 //! the work); inside a line the columns are visited along +u, the main
 //! flow direction, so the upstream coolant temperature is always the freshly updated one (exact
 //! for the upwind advection). Each column is solved **exactly** for its `nz` solid temperatures

@@ -6,7 +6,7 @@ use crate::assembly::{self, Assembly, ZGrid};
 use crate::model::Design;
 use crate::numerics::krylov::{self, Info, KrylovParams};
 use crate::numerics::multigrid::Multigrid;
-use crate::numerics::operator::norm;
+use crate::numerics::vector::norm;
 use crate::run::SolveError;
 
 /// The state of a transient run: θ = T − T_ref per unknown and the cached multigrid
