@@ -1,6 +1,6 @@
 //! The z cells of each layer: the design's `cells` when it gives them, else a grading chosen
 //! so that the solution is converged in z (the rule and its derivation are in
-//! `docs/physics.md`, "z cells").
+//! `docs/physics.md`, "z cells by default").
 //!
 //! A lateral temperature variation of wavenumber κ decays into a layer over the length
 //! 1/κ′, κ′ = κ·√(k_xy/k_z), and a z cell of size Δz represents it with a relative error of
