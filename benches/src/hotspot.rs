@@ -42,7 +42,7 @@ fn layer(name: &str, thickness_mm: f64, m: Material) -> Layer {
         name: name.into(),
         thickness_mm,
         material: m,
-        cells: 1,
+        cells: Some(1),
         channels: Vec::new(),
     }
 }

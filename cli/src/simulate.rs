@@ -34,6 +34,10 @@ pub(crate) struct Args {
     /// Solve a design that has a transient section to steady state instead (design powers).
     #[arg(long)]
     pub steady: bool,
+    /// Also solve with every layer's z cells merged in pairs and report the Richardson
+    /// estimate of the z-grid error in the hottest temperature (solver.grid_error_estimate_c).
+    #[arg(long)]
+    pub check_grid: bool,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -103,6 +107,7 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         tolerance: args.tolerance,
         threads: args.threads,
         progress,
+        check_grid: args.check_grid,
         ..Default::default()
     };
     let solved = design.solve(&opts);
@@ -140,6 +145,7 @@ fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
         tolerance: args.tolerance,
         threads: args.threads,
         progress,
+        check_grid: args.check_grid,
         ..Default::default()
     };
     let solved = design.solve(&opts);
@@ -230,6 +236,12 @@ pub(crate) fn summary(r: &Results) -> String {
         _ => {}
     }
     let v = &r.solver;
+    if let Some(e) = v.grid_error_estimate_c {
+        s += &format!(
+            "  grid (z)       hottest {:.1} °C, estimated z-grid error {e:+.2} K (Richardson, z cells merged in pairs)\n",
+            r.max_c
+        );
+    }
     match &r.transient {
         None => {
             s += &format!(

@@ -68,3 +68,36 @@ fn missing_empty_and_binary_files_and_bad_flags_exit_2() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+/// `--check-grid` writes the Richardson estimate of the z-grid error into results.json and the
+/// summary; without it the field is null and the line absent. The estimate's accuracy against
+/// z-refined solves is the solver's test (`physics::z_cells`).
+#[test]
+fn check_grid_reports_the_z_error_estimate() {
+    let dir = scratch("simulate", "check-grid");
+    let design = repo("solver/tests/data/hotspot-like.toml");
+    let read = |out: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap()
+    };
+    let checked = dir.join("checked");
+    let o = simulate(&design, &checked, &["--no-png", "--check-grid"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout).into_owned();
+    let r = read(&checked);
+    let estimate = r["solver"]["grid_error_estimate_c"].as_f64().unwrap();
+    assert!(estimate.is_finite() && estimate.abs() < 0.5, "{estimate}");
+    assert!(
+        summary.contains("estimated z-grid error"),
+        "summary:\n{summary}"
+    );
+    // The sink is graded: more than one z cell, reported per layer.
+    let sink = &r["layers"][3];
+    assert_eq!(sink["name"], "sink");
+    assert!(sink["z_cells"].as_u64().unwrap() > 1, "{sink}");
+
+    let plain = dir.join("plain");
+    let o = simulate(&design, &plain, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(read(&plain)["solver"]["grid_error_estimate_c"].is_null());
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("z-grid error"));
+}

@@ -11,8 +11,8 @@
 //! - Turbulent (Re > 3000): Gnielinski with the Petukhov friction factor and EES's
 //!   developing-flow factor (1 + (D_h/L)^0.7); 2300–3000 is blended linearly in Re.
 //! - Fins: single-ended, adiabatic tip, η = tanh(mH)/(mH), m = √(2h/(k_f·t_f)); base-referenced
-//!   h_eff = h(w_c + 2ηH)/(w_c + t_f). (The grid resolves the fin conduction numerically; η and
-//!   h_eff are reported and used to choose the number of z sub-cells of a channel layer.)
+//!   h_eff = h(w_c + 2ηH)/(w_c + t_f). The fin conduction is in η: a channel layer is one z
+//!   cell whatever its `cells`.
 //! - Pressure drop: Darcy–Weisbach Δp = f_D (L/D_h) ρu²/2 with f_D = 4·f_app (channel friction
 //!   only; no inlet/outlet K losses).
 //!

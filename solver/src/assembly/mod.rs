@@ -4,8 +4,9 @@
 //! In plane: `nx = round(width / cell)` by `ny = round(depth / cell)` cells (at least 1), with
 //! `dx = width / nx`, `dy = depth / ny` so the domain is exact (dx and dy differ from `cell_mm`,
 //! and from each other, only when the domain is not a multiple of the cell). In z: each layer is
-//! split into `cells` equal sub-cells, except a channel layer, which is always **one** z cell
-//! (its fin conduction is in the analytic fin efficiency, below).
+//! split into `cells` equal sub-cells when the design gives `cells`, else into cells graded
+//! from both faces ([`Design::layer_z_cells_mm`]), except a channel layer, which is always
+//! **one** z cell (its fin conduction is in the analytic fin efficiency, below).
 //!
 //! ## Materials and sources
 //! Blocks are rasterised by **area fraction**: a cell partly covered by a block gets
@@ -99,8 +100,28 @@ impl Assembly {
     }
 }
 
+/// Which z cells a design is assembled on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZGrid {
+    /// The design's own ([`Design::layer_z_cells_mm`]).
+    Design,
+    /// Every layer's cells merged in pairs from the bottom (an odd last cell kept): the
+    /// coarser member of a refinement pair with ratio 2, for a Richardson estimate.
+    Coarser,
+}
+
+/// Cells merged in pairs from the first (an odd last cell kept alone).
+fn merge_pairs(cells: &[f64]) -> Vec<f64> {
+    cells.chunks(2).map(|p| p.iter().sum()).collect()
+}
+
 /// Build the grid and the operator of a design.
 pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
+    assemble_on(design, ZGrid::Design)
+}
+
+/// Build the grid and the operator of a design on the z cells `z_grid` asks for.
+pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError> {
     let has_channels = design.layers.iter().any(|l| l.is_coolant());
     if has_channels && design.coolant.is_none() {
         return Err(GridError::NoCoolant(design.name.clone()));
@@ -116,23 +137,30 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
         design.width_mm * 1e-3 / nx as f64,
         design.depth_mm * 1e-3 / ny as f64,
     );
-    // z discretisation.
+    // z discretisation (a channel layer is one z cell: the fin conduction is in the analytic
+    // fin efficiency).
     let mut z_edges_m = vec![0.0];
     let mut cell_layer = Vec::new();
     let mut layer_z = Vec::new();
-    for (li, layer) in design.layers.iter().enumerate() {
-        // A channel layer is one z cell: the fin conduction is in the analytic fin efficiency.
-        let n = if layer.is_coolant() {
-            1
-        } else {
-            layer.cells.max(1)
+    for (li, cells_mm) in design.layer_z_cells_mm().into_iter().enumerate() {
+        let cells_mm = match z_grid {
+            ZGrid::Design => cells_mm,
+            ZGrid::Coarser => merge_pairs(&cells_mm),
         };
-        layer_z.push((cell_layer.len(), n));
+        layer_z.push((cell_layer.len(), cells_mm.len()));
         let z0 = *z_edges_m.last().unwrap_or(&0.0);
-        let t = layer.thickness_mm * 1e-3;
-        for s in 0..n {
+        let t = design.layers[li].thickness_mm * 1e-3;
+        let mut acc = 0.0;
+        for (s, dz) in cells_mm.iter().enumerate() {
+            acc += dz;
             cell_layer.push(li);
-            z_edges_m.push(z0 + t * (s + 1) as f64 / n as f64);
+            // The top edge is the layer's own (no rounding drift between layers).
+            let z = if s + 1 == cells_mm.len() {
+                t
+            } else {
+                acc * 1e-3
+            };
+            z_edges_m.push(z0 + z);
         }
     }
     let nz = cell_layer.len();

@@ -35,12 +35,13 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
         }
         let thickness_mm = ctx.positive(&format!("{p}.thickness_mm"), l.thickness_mm)?;
         let material = lib.get(ctx, &format!("{p}.material"), &l.material)?;
-        let cells = l.cells.unwrap_or(1);
-        if !(1..=MAX_LAYER_CELLS).contains(&cells) {
-            return Err(ctx.err(
-                format!("{p}.cells"),
-                format!("must be an integer from 1 to {MAX_LAYER_CELLS}, got {cells}"),
-            ));
+        if let Some(cells) = l.cells {
+            if !(1..=MAX_LAYER_CELLS).contains(&cells) {
+                return Err(ctx.err(
+                    format!("{p}.cells"),
+                    format!("must be an integer from 1 to {MAX_LAYER_CELLS}, got {cells}"),
+                ));
+            }
         }
         let mut channels = Vec::with_capacity(l.channels.len());
         for (c, rc) in l.channels.iter().enumerate() {
@@ -71,12 +72,10 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             name: lname,
             thickness_mm,
             material,
-            cells: cells as usize,
+            cells: l.cells.map(|c| c as usize),
             channels,
         });
     }
-    grid_size(ctx, cell_field, &plan, &layers)?;
-
     let blocks = blocks(ctx, &raw, &layers, &plan, &lib)?;
 
     let any_channels = layers.iter().any(Layer::is_coolant);
@@ -124,7 +123,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
         }
     };
 
-    Ok(Design {
+    let design = Design {
         name,
         source: ctx.file.to_path_buf(),
         width_mm,
@@ -135,7 +134,9 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
         coolant,
         boundary,
         transient,
-    })
+    };
+    grid_size(ctx, cell_field, &design)?;
+    Ok(design)
 }
 
 /// The plan of a design on cells of `cell_mm` (reported at `cell_field`): the cell is finite,
@@ -173,14 +174,24 @@ pub(super) fn cell_rules(ctx: &Ctx, cell_field: &str, cell_mm: f64, design: &Des
             flow::fits_grid(ctx, &cp, ch.direction, ch.width_mm, ch.depth_mm, &plan)?;
         }
     }
-    grid_size(ctx, cell_field, &plan, &design.layers)
+    let resized = Design {
+        cell_mm,
+        ..design.clone()
+    };
+    grid_size(ctx, cell_field, &resized)
 }
 
-/// Reject grids so large a solve cannot fit in memory.
-fn grid_size(ctx: &Ctx, cell_field: &str, plan: &Plan, layers: &[Layer]) -> Result<()> {
+/// Reject grids so large a solve cannot fit in memory (`design.cell_mm` reported at
+/// `cell_field`); the z cells include the default grading of layers without `cells`.
+fn grid_size(ctx: &Ctx, cell_field: &str, design: &Design) -> Result<()> {
+    let plan = Plan {
+        width_mm: design.width_mm,
+        depth_mm: design.depth_mm,
+        cell_mm: design.cell_mm,
+    };
     let nx = (plan.width_mm / plan.cell_mm).round().max(1.0);
     let ny = (plan.depth_mm / plan.cell_mm).round().max(1.0);
-    let nz: usize = layers.iter().map(|l| l.cells).sum();
+    let nz: usize = design.layer_z_cells_mm().iter().map(Vec::len).sum();
     let cells = nx * ny * nz as f64;
     if cells > MAX_CELLS {
         let min_cell = (plan.width_mm * plan.depth_mm * nz as f64 / MAX_CELLS).sqrt();

@@ -8,6 +8,9 @@
 //! an existing layer, and materials carry their conductivities.
 
 pub mod materials;
+mod z_cells;
+
+pub use z_cells::{ZGrading, DEFAULT_Z_GRADING};
 
 use std::path::PathBuf;
 
@@ -120,8 +123,10 @@ pub struct Layer {
     pub thickness_mm: f64,
     /// Fill material wherever no block (and no channel field) is placed.
     pub material: Material,
-    /// Number of z sub-cells (≥ 1).
-    pub cells: usize,
+    /// Number of equal z sub-cells (≥ 1) the design asks for; `None` lets the solver choose
+    /// graded cells that converge the solution in z ([`Design::layer_z_cells_mm`]). A channel
+    /// layer is always one z cell, whatever this says.
+    pub cells: Option<usize>,
     /// Channel fields of this layer; non-empty makes it a coolant layer. Fields in one layer
     /// never overlap each other or any block of the layer (validated). A tray has several
     /// (one per package) in one cold-plate layer, all fed in parallel by `Design::coolant`.

@@ -97,6 +97,7 @@ pub(crate) fn compute(
             }
             LayerResult {
                 name: l.name.clone(),
+                z_cells: nk,
                 max_c: mx,
                 mean_c: s / w,
                 min_c: mn,
@@ -143,6 +144,7 @@ pub(crate) fn compute(
             relative_residual: run.convergence.rel_residual,
             wall_s: run.wall_s,
             threads: run.threads,
+            grid_error_estimate_c: None,
         },
         transient: None,
     };

@@ -62,6 +62,9 @@ impl BlockResult {
 pub struct LayerResult {
     /// Layer name.
     pub name: String,
+    /// z cells the layer was split into (its `cells`, or the default grading's count).
+    #[serde(default)]
+    pub z_cells: usize,
     /// Hottest cell, °C.
     pub max_c: f64,
     /// Volume-weighted mean, °C.
@@ -111,6 +114,12 @@ pub struct SolverStats {
     pub wall_s: f64,
     /// Threads the solve ran on.
     pub threads: usize,
+    /// Richardson estimate of the z-discretisation error in `max_c`, K (`max_c` minus the
+    /// z-converged value; positive: the grid reads hot): (max_c on a grid with every layer's
+    /// z cells merged in pairs − max_c) / 3, for the scheme's second order. `None` unless the
+    /// solve was asked to check its grid ([`SolveOptions::check_grid`](crate::SolveOptions)).
+    #[serde(default)]
+    pub grid_error_estimate_c: Option<f64>,
 }
 
 /// The steady-state results, serialised as `results.json`.

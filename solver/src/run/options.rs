@@ -43,6 +43,11 @@ pub struct SolveOptions {
     pub progress: Option<ProgressFn>,
     /// Outer iteration (default: BiCGSTAB preconditioned by one multigrid cycle).
     pub method: Method,
+    /// Also solve on a grid with every layer's z cells merged in pairs and report the
+    /// Richardson estimate of the z error in the hottest temperature
+    /// ([`SolverStats::grid_error_estimate_c`](crate::SolverStats)); the coarser solve costs
+    /// about half the main one (default `false`).
+    pub check_grid: bool,
 }
 
 impl Default for SolveOptions {
@@ -53,6 +58,7 @@ impl Default for SolveOptions {
             threads: None,
             progress: None,
             method: Method::BiCgStab,
+            check_grid: false,
         }
     }
 }
@@ -65,6 +71,7 @@ impl std::fmt::Debug for SolveOptions {
             .field("threads", &self.threads)
             .field("progress", &self.progress.is_some())
             .field("method", &self.method)
+            .field("check_grid", &self.check_grid)
             .finish()
     }
 }

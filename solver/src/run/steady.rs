@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::options::{Progress, Solution, SolveError, SolveOptions};
-use crate::assembly::{self, Assembly};
+use crate::assembly::{self, Assembly, ZGrid};
 use crate::model::Design;
 use crate::numerics::krylov::{self, Info, KrylovParams, NotConverged};
 use crate::numerics::multigrid::Multigrid;
@@ -31,9 +31,14 @@ pub fn solve_assembly(
     (x, outcome)
 }
 
-/// Solve a design to steady state (a `[transient]` section is ignored).
-pub(super) fn solve(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveError> {
-    in_pool(opts, || solve_in_pool(design, opts))?
+/// Solve a design to steady state on the z cells `z_grid` asks for (a `[transient]` section
+/// is ignored).
+pub(super) fn solve(
+    design: &Design,
+    opts: &SolveOptions,
+    z_grid: ZGrid,
+) -> Result<Solution, SolveError> {
+    in_pool(opts, || solve_in_pool(design, opts, z_grid))?
 }
 
 /// Check `opts` (tolerance, threads) and run `f` in the thread pool they ask for.
@@ -63,9 +68,13 @@ pub(super) fn in_pool<R: Send>(
     }
 }
 
-fn solve_in_pool(design: &Design, opts: &SolveOptions) -> Result<Solution, SolveError> {
+fn solve_in_pool(
+    design: &Design,
+    opts: &SolveOptions,
+    z_grid: ZGrid,
+) -> Result<Solution, SolveError> {
     let start = Instant::now();
-    let mut asm = assembly::assemble(design)?;
+    let mut asm = assembly::assemble_on(design, z_grid)?;
     let (theta, outcome) = solve_assembly(&mut asm, opts);
     let (Ok(info) | Err(NotConverged { info })) = outcome;
     if theta.iter().any(|t| !t.is_finite()) {

@@ -53,6 +53,7 @@ pub use stepper::Stepper;
 
 use super::options::{Progress, Solution, SolveError, SolveOptions};
 use super::steady;
+use crate::assembly::ZGrid;
 use crate::model::{Design, Transient};
 use crate::numerics::krylov::{Info, KrylovParams};
 use crate::results::{self, round_sig, ProbeSeries, RunInfo, TransientResult};
@@ -110,17 +111,19 @@ pub(super) fn run(
     design: &Design,
     tr: &Transient,
     opts: &SolveOptions,
+    z_grid: ZGrid,
 ) -> Result<Solution, SolveError> {
-    steady::in_pool(opts, || run_in_pool(design, tr, opts))?
+    steady::in_pool(opts, || run_in_pool(design, tr, opts, z_grid))?
 }
 
 fn run_in_pool(
     design: &Design,
     tr: &Transient,
     opts: &SolveOptions,
+    z_grid: ZGrid,
 ) -> Result<Solution, SolveError> {
     let start = Instant::now();
-    let mut st = Stepper::new(design, tr.initial_c)?;
+    let mut st = Stepper::on(design, tr.initial_c, z_grid)?;
     let params = KrylovParams {
         method: opts.method,
         tolerance: opts.tolerance,

@@ -2,7 +2,7 @@
 //! `transient` module doc).
 
 use super::capacity::heat_capacity_j_k;
-use crate::assembly::{self, Assembly};
+use crate::assembly::{self, Assembly, ZGrid};
 use crate::model::Design;
 use crate::numerics::krylov::{self, Info, KrylovParams};
 use crate::numerics::multigrid::Multigrid;
@@ -32,7 +32,12 @@ pub struct Stepper {
 impl Stepper {
     /// Assemble `design` and start from `initial_c` everywhere (solid and coolant).
     pub fn new(design: &Design, initial_c: f64) -> Result<Self, SolveError> {
-        let asm = assembly::assemble(design)?;
+        Self::on(design, initial_c, ZGrid::Design)
+    }
+
+    /// [`Stepper::new`] on the z cells `z_grid` asks for.
+    pub fn on(design: &Design, initial_c: f64, z_grid: ZGrid) -> Result<Self, SolveError> {
+        let asm = assembly::assemble_on(design, z_grid)?;
         let cap_j_k = heat_capacity_j_k(design, &asm);
         let g = &asm.grid;
         let plane = g.nx * g.ny;

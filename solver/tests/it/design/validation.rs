@@ -6,7 +6,10 @@ use super::{base, edit, ok, parse, rejects, rejects_with};
 #[test]
 fn the_fixture_is_valid_and_defaults_apply() {
     let d = ok(&base());
-    assert_eq!(d.layers[0].cells, 1, "cells defaults to 1");
+    assert_eq!(
+        d.layers[0].cells, None,
+        "cells defaults to the solver's grading"
+    );
     assert_eq!(
         d.boundary.top.h_w_m2k, 0.0,
         "boundary defaults to adiabatic"
@@ -137,7 +140,12 @@ fn absurd_grids_are_rejected() {
         "width_mm = 10\ndepth_mm = 10.0\ncell_mm = 0.5",
         "width_mm = 1000\ndepth_mm = 1000\ncell_mm = 0.05",
     );
-    rejects(&t, "domain.cell_mm", &["8.000e8", "200 M", "at least"]);
+    // 7 z cells: the two layers without `cells` graded on 0.05 mm cells.
+    rejects(
+        &t,
+        "domain.cell_mm",
+        &["× 7 = 2.800e9", "200 M", "at least"],
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod sides;
 mod spreading;
 mod symmetry;
 mod transient;
+mod z_cells;
 
 use std::path::PathBuf;
 
@@ -30,7 +31,7 @@ pub(crate) fn layer(name: &str, thickness_mm: f64, material: Material, cells: us
         name: name.into(),
         thickness_mm,
         material,
-        cells,
+        cells: Some(cells),
         channels: vec![],
     }
 }
