@@ -90,6 +90,7 @@ pub fn design(cells: usize) -> Design {
             material: si.clone(),
             power_w,
             limit_c: None,
+            leakage: None,
         })
         .collect();
     let top_area_m2 = DIE_MM * DIE_MM * 1e-6;

@@ -84,7 +84,42 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         names.join(", "),
         args.out.display()
     );
+    if let Some(message) = runaway_message(&results) {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one-line message of a thermal runaway (exit code 1), or `None`.
+fn runaway_message(r: &Results) -> Option<String> {
+    let lk = r.leakage.as_ref().filter(|l| l.runaway)?;
+    let name = lk.runaway_block.as_deref().unwrap_or("?");
+    let b = r.blocks.iter().find(|b| b.name == name)?;
+    Some(format!(
+        "thermal runaway: block `{name}` has no steady state with its leakage power; it diverged past {:.1} W (mean {:.1} °C, last stable iterate, written to results.json)",
+        b.heat_w(),
+        b.mean_c
+    ))
+}
+
+/// A block's ΔT budget on one line, from the reference up to the hottest cell (the order a
+/// hand budget is written in).
+fn budget_line(b: &BlockResult) -> Option<String> {
+    let bg = b.budget.as_ref()?;
+    let reference = bg
+        .reference
+        .strip_prefix("coolant ")
+        .unwrap_or(&bg.reference);
+    let mut s = format!(
+        "  ΔT budget      {:<16} {reference} {:.1} °C",
+        b.name, bg.reference_c
+    );
+    for t in bg.terms.iter().rev() {
+        s += &format!(" + {} {:.1}", t.name, t.drop_k);
+    }
+    s += &format!(" = {:.1} °C\n", bg.hotspot_c);
+    Some(s)
 }
 
 fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
@@ -181,6 +216,24 @@ pub(crate) fn summary(r: &Results) -> String {
     }
     if let Some(b) = r.hottest_hbm() {
         s += &block_line("hottest HBM", b);
+    }
+    for b in [r.hottest_die(), r.hottest_hbm()].into_iter().flatten() {
+        s += &budget_line(b).unwrap_or_default();
+    }
+    if let Some(lk) = &r.leakage {
+        let leak_w: f64 = r.blocks.iter().filter_map(|b| b.leakage_w).sum();
+        s += &if lk.runaway {
+            format!(
+                "  leakage        RUNAWAY in {} after {} iterations (figures: last stable iterate, {leak_w:.1} W of leakage)\n",
+                lk.runaway_block.as_deref().unwrap_or("?"),
+                lk.iterations
+            )
+        } else {
+            format!(
+                "  leakage        {leak_w:.1} W at the fixed point ({} iterations, power change {:.1e})\n",
+                lk.iterations, lk.power_change
+            )
+        };
     }
     for b in r
         .blocks

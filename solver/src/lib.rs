@@ -59,12 +59,12 @@ pub use assembly::GridError;
 pub use coldtray_io::ConfigError;
 pub use model::{
     Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps,
-    Layer, Material, PowerTrace, Transient,
+    Layer, Leakage, Material, PowerTrace, Transient,
 };
 pub use numerics::krylov::Method;
 pub use results::{
-    BlockResult, BoundaryHeat, CoolantResult, Field, LayerResult, ProbeSeries, Results,
-    SolverStats, TransientResult,
+    BlockResult, BoundaryHeat, Budget, BudgetTerm, CoolantResult, Field, LayerResult,
+    LeakageResult, ProbeSeries, Results, SolverStats, TransientResult,
 };
 pub use run::{Progress, ProgressFn, Solution, SolveError, SolveOptions};
 

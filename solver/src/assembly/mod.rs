@@ -42,7 +42,7 @@
 mod conductance;
 pub mod coolant;
 mod grid;
-mod layer_maps;
+pub(crate) mod layer_maps;
 
 pub use coolant::CoolantState;
 pub(crate) use grid::centre_range;

@@ -82,6 +82,9 @@ pub(super) struct RawBlock {
     pub(super) material: String,
     pub(super) power_w: Option<f64>,
     pub(super) limit_c: Option<f64>,
+    pub(super) leakage_w: Option<f64>,
+    pub(super) leakage_ref_c: Option<f64>,
+    pub(super) leakage_doubling_k: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,14 +2,22 @@
 
 use super::check::{Ctx, Library, Result};
 use super::flow::{self, Plan};
-use super::raw::{RawConvection, RawDesign};
+use super::raw::{RawBlock, RawConvection, RawDesign};
 use super::transient;
-use crate::model::{Block, Boundary, Convection, Design, Layer, Material};
+use crate::model::{Block, Boundary, Convection, Design, Layer, Leakage, Material};
 
 /// Largest grid we accept (cells, solid): beyond this a solve needs tens of GB of memory.
 pub(super) const MAX_CELLS: f64 = 200.0e6;
 /// Largest number of z sub-cells in one layer.
 const MAX_LAYER_CELLS: i64 = 1000;
+/// Accepted range of `leakage_doubling_k`, K. Measured CMOS leakage doubles every 20–30 K
+/// (GPUs, HBM); 5 K would be steeper than any subthreshold slope at operating temperatures
+/// and 100 K is practically temperature-independent: outside the range is a unit mistake
+/// (a factor per K, or °F).
+const LEAKAGE_DOUBLING_K: (f64, f64) = (5.0, 100.0);
+/// Accepted range of `leakage_ref_c`, °C: the commercial-to-automotive range of junction
+/// temperatures at which leakage is characterised.
+const LEAKAGE_REF_C: (f64, f64) = (-40.0, 150.0);
 
 pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
     let name = ctx.name("name", &raw.name)?.to_string();
@@ -118,6 +126,13 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
     let transient = match &raw.transient {
         None => None,
         Some(t) => {
+            if let Some(i) = blocks.iter().position(|b| b.leakage.is_some()) {
+                return Err(ctx.err(
+                    format!("blocks[{i}].leakage_w"),
+                    "leakage power is solved to a steady fixed point only; a [transient] run \
+                     cannot use it: remove [transient] or this block's leakage fields",
+                ));
+            }
             needs_heat_capacity(ctx, &layers, &blocks)?;
             Some(transient::transient(ctx, t, &blocks)?)
         }
@@ -270,6 +285,7 @@ fn blocks(
             .limit_c
             .map(|v| ctx.temperature(&f("limit_c"), v))
             .transpose()?;
+        let leakage = leakage(ctx, &p, b)?;
         let rect = (x_mm, y_mm, width_mm, depth_mm);
         for (j, o) in blocks.iter().enumerate().filter(|(_, o)| o.layer == layer) {
             if let Some((ox, oy)) = overlap(rect, (o.x_mm, o.y_mm, o.width_mm, o.depth_mm)) {
@@ -305,9 +321,56 @@ fn blocks(
             material,
             power_w,
             limit_c,
+            leakage,
         });
     }
     Ok(blocks)
+}
+
+/// A block's leakage: `leakage_w`, `leakage_ref_c` and `leakage_doubling_k` all three or none.
+fn leakage(ctx: &Ctx, p: &str, b: &RawBlock) -> Result<Option<Leakage>> {
+    let f = |n: &str| format!("{p}.{n}");
+    let (w, r, d) = match (b.leakage_w, b.leakage_ref_c, b.leakage_doubling_k) {
+        (None, None, None) => return Ok(None),
+        (Some(w), Some(r), Some(d)) => (w, r, d),
+        (w, r, _) => {
+            let missing = if w.is_none() {
+                "leakage_w"
+            } else if r.is_none() {
+                "leakage_ref_c"
+            } else {
+                "leakage_doubling_k"
+            };
+            return Err(ctx.err(
+                f(missing),
+                "missing: leakage needs leakage_w (W at leakage_ref_c), leakage_ref_c (°C) and \
+                 leakage_doubling_k (K) together",
+            ));
+        }
+    };
+    let leakage_w = ctx.non_negative(&f("leakage_w"), w)?;
+    let in_range = |name: &str, v: f64, (lo, hi): (f64, f64), unit: &str| {
+        if v.is_finite() && (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ctx.err(
+                f(name),
+                format!("must be from {lo} to {hi} {unit}, got {v}"),
+            ))
+        }
+    };
+    let ref_c = in_range("leakage_ref_c", r, LEAKAGE_REF_C, "°C")?;
+    let doubling_k = in_range(
+        "leakage_doubling_k",
+        d,
+        LEAKAGE_DOUBLING_K,
+        "K (CMOS leakage doubles every 20–30 K)",
+    )?;
+    Ok(Some(Leakage {
+        leakage_w,
+        ref_c,
+        doubling_k,
+    }))
 }
 
 /// The overlap (dx, dy) in mm of two rectangles `(x, y, w, d)`, if they share positive area

@@ -161,6 +161,34 @@ pub struct Block {
     pub power_w: f64,
     /// Temperature limit, °C; results report the margin to it.
     pub limit_c: Option<f64>,
+    /// Temperature-dependent leakage power added to `power_w`; `None`: the power is fixed.
+    pub leakage: Option<Leakage>,
+}
+
+/// Leakage (static) power that grows exponentially with temperature: a block dissipates
+/// P(T) = power_w + leakage_w · 2^((T − ref_c) / doubling_k) at its volume-weighted mean
+/// temperature T. Subthreshold leakage of CMOS roughly doubles every 20–30 K, so the total
+/// power and the temperature must be solved together (a fixed point, or none: runaway).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Leakage {
+    /// Leakage power at `ref_c`, W.
+    pub leakage_w: f64,
+    /// Temperature at which the leakage is `leakage_w`, °C.
+    pub ref_c: f64,
+    /// Temperature rise over which the leakage doubles, K.
+    pub doubling_k: f64,
+}
+
+impl Leakage {
+    /// Leakage power at the block mean temperature `t_c`, W.
+    pub fn power_w(&self, t_c: f64) -> f64 {
+        self.leakage_w * ((t_c - self.ref_c) / self.doubling_k).exp2()
+    }
+
+    /// dP/dT at `t_c`, W/K.
+    pub fn slope_w_per_k(&self, t_c: f64) -> f64 {
+        self.power_w(t_c) * std::f64::consts::LN_2 / self.doubling_k
+    }
 }
 
 /// The coolant loop feeding every channel field. Fields are hydraulically in parallel: the
@@ -258,8 +286,13 @@ pub struct Design {
 }
 
 impl Design {
-    /// Total steady power of all blocks, W.
+    /// Total steady power of all blocks, W (without leakage).
     pub fn total_power_w(&self) -> f64 {
         self.blocks.iter().map(|b| b.power_w).sum()
+    }
+
+    /// True when some block has temperature-dependent leakage power.
+    pub fn has_leakage(&self) -> bool {
+        self.blocks.iter().any(|b| b.leakage.is_some())
     }
 }

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::budget::Column;
 use super::field::{BlockOutline, Field, FieldInfo};
 use super::{BlockResult, BoundaryHeat, CoolantResult, LayerResult, Results, SolverStats};
 use crate::assembly::Assembly;
@@ -62,7 +63,7 @@ pub(crate) fn compute(
         .fold((0.0, 0.0), |(cs, ct), &(s, c)| (cs + c, ct + c * theta[s]));
     let heat_out = absorbed + bheat.iter().sum::<f64>();
     let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let blocks = design
+    let mut blocks: Vec<BlockResult> = design
         .blocks
         .iter()
         .zip(&asm.block_cells)
@@ -76,9 +77,20 @@ pub(crate) fn compute(
                 mean_c,
                 limit_c: blk.limit_c,
                 margin_c: blk.limit_c.map(|l| l - max_c),
+                leakage_w: None,
+                total_power_w: None,
+                budget: None,
             }
         })
         .collect();
+    if design.blocks.iter().any(|b| b.power_w > 0.0) {
+        let column = Column::new(design, asm, &solid_c, &fluid_c, (bheat[0], bheat[1]));
+        for (b, r) in blocks.iter_mut().enumerate() {
+            if design.blocks[b].power_w > 0.0 {
+                r.budget = column.budget(b);
+            }
+        }
+    }
     let layers = design
         .layers
         .iter()
@@ -147,6 +159,7 @@ pub(crate) fn compute(
             grid_error_estimate_c: None,
         },
         transient: None,
+        leakage: None,
     };
     let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
     z_edges_mm[0] = 0.0;

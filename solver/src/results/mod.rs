@@ -24,6 +24,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod budget;
 mod compute;
 pub mod field;
 
@@ -47,6 +48,17 @@ pub struct BlockResult {
     pub limit_c: Option<f64>,
     /// `limit_c − max_c`, K (negative: over the limit).
     pub margin_c: Option<f64>,
+    /// Leakage power at the converged mean temperature, W; absent for a block without
+    /// leakage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leakage_w: Option<f64>,
+    /// `power_w + leakage_w`, the power the block dissipates, W; absent without leakage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_power_w: Option<f64>,
+    /// The temperature drop from the block's hottest cell down to the coolant inlet (or the
+    /// ambient), layer by layer; present for powered blocks of a steady solve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
 }
 
 impl BlockResult {
@@ -55,6 +67,59 @@ impl BlockResult {
     pub fn is_hbm(&self) -> bool {
         self.name.to_ascii_lowercase().contains("hbm")
     }
+
+    /// The power the block dissipates, W: `total_power_w` with leakage, else `power_w`.
+    pub fn heat_w(&self) -> f64 {
+        self.total_power_w.unwrap_or(self.power_w)
+    }
+}
+
+/// A block's ΔT budget: `hotspot_c − reference_c` split into drops along the vertical path
+/// from the block's hottest cell to the heat sink, which sum to `total_k` by construction.
+///
+/// Every term is a difference of temperatures of the solved field along the column of the
+/// hottest cell: the hottest cell's centre, the layer interfaces (the flux-continuous face
+/// temperature of the finite-volume scheme, (T₁/r₁ + T₂/r₂)/(1/r₁ + 1/r₂) with r the half-cell
+/// z resistances), then the fin-root (wall) node of the channel layer, the coolant in that
+/// column, and the inlet. Without coolant the path ends at the outer face (top or bottom, the
+/// one removing more heat) with a `convection` term to its ambient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Temperature of the block's hottest cell, °C (the block's `max_c`).
+    pub hotspot_c: f64,
+    /// What the path ends at: `coolant inlet`, `top ambient` or `bottom ambient`.
+    pub reference: String,
+    /// Its temperature, °C.
+    pub reference_c: f64,
+    /// `hotspot_c − reference_c`, K.
+    pub total_k: f64,
+    /// The drops from the hottest cell to the reference, in path order.
+    pub terms: Vec<BudgetTerm>,
+}
+
+/// One drop of a [`Budget`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetTerm {
+    /// A layer name (conduction across it along the path), `convection` (wall to local
+    /// coolant, or outer face to ambient) or `coolant rise` (local coolant to inlet).
+    pub name: String,
+    /// Temperature drop, K.
+    pub drop_k: f64,
+}
+
+/// How a steady solve with leakage power converged (or did not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeakageResult {
+    /// Outer iterations (linear solves with updated powers).
+    pub iterations: usize,
+    /// Largest relative change |P(T) − P| / P of a block's power in the last iteration.
+    pub power_change: f64,
+    /// True when no steady state exists (thermal runaway): the figures are those of the last
+    /// stable iterate.
+    pub runaway: bool,
+    /// The block that ran away.
+    #[serde(default)]
+    pub runaway_block: Option<String>,
 }
 
 /// One layer's temperature range.
@@ -127,7 +192,7 @@ pub struct SolverStats {
 pub struct Results {
     /// Design name.
     pub design: String,
-    /// Total block power, W.
+    /// Total block power, W (with leakage: the converged total, leakage included).
     pub total_power_w: f64,
     /// Hottest solid cell, °C.
     pub max_c: f64,
@@ -148,6 +213,9 @@ pub struct Results {
     /// Probe time series of a transient run; `null` in a steady run.
     #[serde(default)]
     pub transient: Option<TransientResult>,
+    /// The leakage fixed point; absent for a design without leakage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leakage: Option<LeakageResult>,
 }
 
 impl Results {
@@ -165,7 +233,7 @@ impl Results {
     fn hottest(&self, pick: impl Fn(&BlockResult) -> bool) -> Option<&BlockResult> {
         self.blocks
             .iter()
-            .filter(|b| b.power_w > 0.0 && pick(b))
+            .filter(|b| b.heat_w() > 0.0 && pick(b))
             .max_by(|a, b| a.max_c.total_cmp(&b.max_c))
     }
 }

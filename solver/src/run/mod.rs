@@ -2,6 +2,7 @@
 //! assembled operator, with their options, progress events and errors. Public (hidden from
 //! the docs) for the solver's tests and benches; the API is [`Design::solve`].
 
+mod leakage;
 mod options;
 pub mod steady;
 pub mod transient;
@@ -43,6 +44,11 @@ impl Design {
 
     fn solve_on(&self, opts: &SolveOptions, z_grid: ZGrid) -> Result<Solution, SolveError> {
         match &self.transient {
+            Some(_) if self.has_leakage() => Err(SolveError::Options(
+                "leakage power is solved to a steady fixed point only; clear the design's \
+                 transient run or its blocks' leakage"
+                    .into(),
+            )),
             Some(tr) => transient::run(self, tr, opts, z_grid),
             None => steady::solve(self, opts, z_grid),
         }

@@ -121,6 +121,15 @@ pub enum SolveError {
         /// The thread pool's error.
         message: String,
     },
+    /// The leakage powers did not settle to a fixed point (nor run away) within the outer
+    /// iteration limit.
+    #[error("the leakage powers did not converge: relative power change {power_change:.3e} after {iterations} outer iterations; check the blocks' leakage_doubling_k")]
+    LeakageNotConverged {
+        /// Outer iterations run.
+        iterations: usize,
+        /// Largest relative power change in the last one.
+        power_change: f64,
+    },
     /// An option is out of range (tolerance outside (0, 1), zero threads).
     #[error("invalid solver option: {0}")]
     Options(String),

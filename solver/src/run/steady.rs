@@ -17,8 +17,21 @@ pub fn solve_assembly(
     asm: &mut Assembly,
     opts: &SolveOptions,
 ) -> (Vec<f64>, Result<Info, NotConverged>) {
+    solve_assembly_from(asm, opts, None)
+}
+
+/// [`solve_assembly`] starting from `x0` (θ of a nearby system in the same state layout,
+/// e.g. the previous outer iterate of a leakage solve) instead of zero.
+pub fn solve_assembly_from(
+    asm: &mut Assembly,
+    opts: &SolveOptions,
+    x0: Option<Vec<f64>>,
+) -> (Vec<f64>, Result<Info, NotConverged>) {
     let mut mg = Multigrid::new(std::mem::take(&mut asm.op));
-    let mut x = zeros(asm.b.len());
+    let mut x = match x0 {
+        Some(x) if x.len() == asm.b.len() => x,
+        _ => zeros(asm.b.len()),
+    };
     let params = KrylovParams {
         method: opts.method,
         tolerance: opts.tolerance,
@@ -73,9 +86,30 @@ fn solve_in_pool(
     opts: &SolveOptions,
     z_grid: ZGrid,
 ) -> Result<Solution, SolveError> {
+    if design.has_leakage() {
+        return super::leakage::solve(design, opts, z_grid);
+    }
     let start = Instant::now();
+    let (asm, theta, info) = solve_linear(design, opts, z_grid, None)?;
+    let run = RunInfo {
+        convergence: info,
+        wall_s: start.elapsed().as_secs_f64(),
+        threads: rayon::current_num_threads(),
+    };
+    let (results, field) = results::compute(design, &asm, &theta, run);
+    Ok(Solution { results, field })
+}
+
+/// Assemble `design` at its blocks' `power_w` and solve the linear system (from `x0` when
+/// given): the assembly, θ and the convergence of a solve that reached the tolerance.
+pub(super) fn solve_linear(
+    design: &Design,
+    opts: &SolveOptions,
+    z_grid: ZGrid,
+    x0: Option<Vec<f64>>,
+) -> Result<(Assembly, Vec<f64>, Info), SolveError> {
     let mut asm = assembly::assemble_on(design, z_grid)?;
-    let (theta, outcome) = solve_assembly(&mut asm, opts);
+    let (theta, outcome) = solve_assembly_from(&mut asm, opts, x0);
     let (Ok(info) | Err(NotConverged { info })) = outcome;
     if theta.iter().any(|t| !t.is_finite()) {
         return Err(SolveError::NonFinite(info.rel_residual));
@@ -87,11 +121,5 @@ fn solve_in_pool(
             tolerance: opts.tolerance,
         });
     }
-    let run = RunInfo {
-        convergence: info,
-        wall_s: start.elapsed().as_secs_f64(),
-        threads: rayon::current_num_threads(),
-    };
-    let (results, field) = results::compute(design, &asm, &theta, run);
-    Ok(Solution { results, field })
+    Ok((asm, theta, info))
 }

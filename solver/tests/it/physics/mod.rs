@@ -57,6 +57,7 @@ pub(crate) fn block(
         material,
         power_w,
         limit_c: None,
+        leakage: None,
     }
 }
 
