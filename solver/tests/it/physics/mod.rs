@@ -1,7 +1,9 @@
 //! Physics against analytic solutions and conservation. The builders make designs in code
 //! (analytic tests need exact, simple geometries).
 
+mod budget;
 mod coolant;
+mod leakage;
 mod one_d;
 mod sides;
 mod spreading;
