@@ -101,3 +101,59 @@ fn check_grid_reports_the_z_error_estimate() {
     assert!(read(&plain)["solver"]["grid_error_estimate_c"].is_null());
     assert!(!String::from_utf8_lossy(&o.stdout).contains("z-grid error"));
 }
+
+/// Leakage on the first die of the 2.3 kW package: a modest leakage converges (exit 0, the
+/// block's converged power in results.json and a leakage line in the summary); a leakage whose
+/// loop gain exceeds 1 everywhere runs away: exit 1, a one-line message naming the block and
+/// its power, and results.json of the last stable iterate marked `"runaway": true`.
+#[test]
+fn leakage_converges_or_reports_runaway_with_exit_1() {
+    let dir = scratch("simulate", "leakage");
+    let text = std::fs::read_to_string(repo("examples/rubin-2300w.toml")).unwrap();
+    let with = |w: f64, d: f64| {
+        assert!(text.contains("power_w = 1030.0\n"));
+        text.replacen(
+            "power_w = 1030.0\n",
+            &format!(
+                "power_w = 1030.0\nleakage_w = {w}\nleakage_ref_c = 60.0\nleakage_doubling_k = {d}\n"
+            ),
+            1,
+        )
+    };
+    let read = |out: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap()
+    };
+    let design = dir.join("leaky.toml");
+    std::fs::write(&design, with(100.0, 25.0)).unwrap();
+    let out = dir.join("ok");
+    let o = simulate(&design, &out, &["--no-png", "--cell-mm", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        summary.contains("leakage") && summary.contains("ΔT budget"),
+        "{summary}"
+    );
+    let r = read(&out);
+    let die = &r["blocks"][1];
+    assert_eq!(die["name"], "gpu_die_0");
+    assert_eq!(die["power_w"], 1030.0);
+    let total = die["total_power_w"].as_f64().unwrap();
+    assert!(total > 1100.0 && total < 1500.0, "{die}");
+    assert_eq!(r["leakage"]["runaway"], false);
+    assert!(r["energy_balance_error"].as_f64().unwrap() < 1e-6);
+
+    std::fs::write(&design, with(1000.0, 5.0)).unwrap();
+    let out = dir.join("runaway");
+    let o = simulate(&design, &out, &["--no-png", "--cell-mm", "2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("thermal runaway") && err.contains("gpu_die_0") && err.contains(" W"),
+        "{err}"
+    );
+    let r = read(&out);
+    assert_eq!(r["leakage"]["runaway"], true);
+    assert_eq!(r["leakage"]["runaway_block"], "gpu_die_0");
+    assert!(r["max_c"].as_f64().unwrap() < 500.0);
+}

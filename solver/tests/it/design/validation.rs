@@ -427,3 +427,49 @@ fn several_channel_fields_per_layer_must_not_overlap() {
         &["overlaps layers[0].channels[0]"],
     );
 }
+
+#[test]
+fn leakage_fields_come_together_and_in_range() {
+    let leak = |w: &str, r: &str, d: &str| {
+        edit(
+            "power_w = 50.0",
+            &format!(
+                "power_w = 50.0\nleakage_w = {w}\nleakage_ref_c = {r}\nleakage_doubling_k = {d}"
+            ),
+        )
+    };
+    let d = ok(&leak("5.0", "60.0", "25.0"));
+    let l = d.blocks[0].leakage.unwrap();
+    assert_eq!((l.leakage_w, l.ref_c, l.doubling_k), (5.0, 60.0, 25.0));
+    assert!(d.blocks[1].leakage.is_none());
+    rejects(
+        &edit("power_w = 50.0", "power_w = 50.0\nleakage_w = 5.0"),
+        "blocks[0].leakage_ref_c",
+        &["missing", "together"],
+    );
+    rejects(&leak("-1", "60.0", "25.0"), "blocks[0].leakage_w", &["≥ 0"]);
+    rejects(
+        &leak("5", "200.0", "25.0"),
+        "blocks[0].leakage_ref_c",
+        &["-40", "150"],
+    );
+    rejects(
+        &leak("5", "60", "0.05"),
+        "blocks[0].leakage_doubling_k",
+        &["5", "100", "20–30 K"],
+    );
+    rejects(
+        &leak("5", "60", "nan"),
+        "blocks[0].leakage_doubling_k",
+        &["NaN"],
+    );
+    let transient = format!(
+        "{}\n[transient]\nduration_s = 1.0\ndt_s = 0.1\ninitial_c = 25.0\n",
+        leak("5.0", "60.0", "25.0")
+    );
+    rejects(
+        &transient,
+        "blocks[0].leakage_w",
+        &["steady", "[transient]"],
+    );
+}
