@@ -95,7 +95,7 @@ pub(super) fn solve(
             .filter(|&b| design.blocks[b].leakage.is_some())
             .max_by(|&a, &b| change(a).total_cmp(&change(b)))
             .unwrap_or(0);
-        if !(max_c <= T_CAP_C) || next.iter().any(|p| !p.is_finite()) {
+        if max_c.is_nan() || max_c > T_CAP_C || next.iter().any(|p| !p.is_finite()) {
             runaway = Some(worst);
             if stable.is_none() {
                 stable = Some(Iterate {
