@@ -2,8 +2,10 @@
 //!
 //! A thin binary: it parses arguments, wires the `solver` and `controller` libraries together
 //! and prints. Exit codes: 0 success (or a passing test), 1 a failing test, 2 an error or an
-//! aborted test. A closed stdout (`coldtray … | head -1`) is not an error: output stops
-//! quietly and the exit code is the command's own.
+//! aborted test. `simulate` exits 1 on a thermal runaway (leakage power with no steady state),
+//! after writing the results of the last stable iterate. A closed stdout
+//! (`coldtray … | head -1`) is not an error: output stops quietly and the exit code is the
+//! command's own.
 
 #![warn(unused_crate_dependencies)]
 
