@@ -77,6 +77,7 @@ pub(super) fn solve(
     let mut streak = 0;
     let mut runaway: Option<usize> = None;
     let mut outcome = None;
+    let mut last_worst = None;
     for iteration in 1..=MAX_OUTER {
         let mut d = design.clone();
         for (blk, &p) in d.blocks.iter_mut().zip(&powers) {
@@ -110,6 +111,7 @@ pub(super) fn solve(
             break;
         }
         let max_change = change(worst);
+        last_worst = Some(worst);
         x0 = Some(theta.clone());
         stable = Some(Iterate {
             design: d,
@@ -172,7 +174,7 @@ pub(super) fn solve(
     let converged = power_change <= tol;
     if runaway.is_none() && !converged {
         if streak >= RUNAWAY_STREAK {
-            runaway = design.blocks.iter().position(|b| b.leakage.is_some());
+            runaway = last_worst;
         } else {
             return Err(SolveError::LeakageNotConverged {
                 iterations,
