@@ -54,9 +54,34 @@ fn phase_spans(record: &TestRecord) -> Vec<(Phase, f64, f64)> {
 /// Plot width, pixels.
 const WIDTH_PX: u32 = 1000;
 
+/// What the plot needs of the recipe (kept in the record journal, so a queued record's plot
+/// can be drawn without the recipe file).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlotParams {
+    /// The tray's gas volume, mL (for the decay fit's leak rate).
+    pub volume_ml: f64,
+    /// The recipe's test pressure, kPa gauge (the pressure axis reaches at least this).
+    pub test_pressure_kpa: f64,
+}
+
+impl PlotParams {
+    /// The plot's parameters from `recipe`.
+    pub fn of(recipe: &Recipe) -> PlotParams {
+        PlotParams {
+            volume_ml: recipe.leak.volume_ml,
+            test_pressure_kpa: recipe.leak.test_pressure_kpa,
+        }
+    }
+}
+
 /// Draws the plot of `record` to `path` (PNG), atomically: the image is drawn in memory and
 /// the file appears complete or not at all (a killed process leaves no empty or half PNG).
 pub fn draw(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), RecordError> {
+    draw_with(record, &PlotParams::of(recipe), path)
+}
+
+/// As [`draw`], with the recipe's numbers given directly.
+pub fn draw_with(record: &TestRecord, recipe: &PlotParams, path: &Path) -> Result<(), RecordError> {
     let plot_err = |message: String| RecordError::Plot {
         path: path.to_path_buf(),
         message,
@@ -99,7 +124,7 @@ fn write_png(path: &Path, rgb: &[u8], height_px: u32) -> Result<(), RecordError>
 
 fn draw_inner(
     record: &TestRecord,
-    recipe: &Recipe,
+    recipe: &PlotParams,
     rgb: &mut [u8],
     height: u32,
     has_flow: bool,
@@ -125,7 +150,7 @@ fn draw_inner(
             })
         })
         .collect();
-    let fit = fit_leak(&decay, recipe.leak.volume_ml).ok();
+    let fit = fit_leak(&decay, recipe.volume_ml).ok();
     // With a fit, the right third of the top shows the measure phase zoomed in: the decay is
     // a few Pa on a 500 kPa scale.
     let (top, zoom) = match fit {
@@ -145,7 +170,7 @@ fn draw_inner(
     let p_max = pressures
         .iter()
         .map(|p| p.1)
-        .fold(recipe.leak.test_pressure_kpa, f64::max)
+        .fold(recipe.test_pressure_kpa, f64::max)
         * 1.1;
     let verdict = match record.outcome {
         Outcome::Pass => "PASS",
