@@ -1,6 +1,6 @@
-//! `coldtray records`: list the stored L10 tests (oldest first) and the first-pass yield — the
-//! share of serials whose first verdict (pass/fail; aborted tests are rig stops, not verdicts)
-//! was a pass.
+//! `coldtray records`: list the stored L10 tests (in the store's insert order, SEQ) and the
+//! first-pass yield — the share of serials whose first verdict (pass/fail; aborted tests are rig
+//! stops, not verdicts) was a pass. Opening the store first completes any queued records.
 
 use crate::output::{out, outln};
 use std::path::PathBuf;
@@ -57,17 +57,24 @@ fn table(rows: &[TestSummary]) -> String {
         .unwrap_or(0)
         .max(6);
     let mut out = format!(
-        "{:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
-        "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
+        "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
+        "SEQ", "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
     );
     for r in rows {
         let leak = r
             .leak_sccm
             .map(|l| format!("{l:.3}"))
             .unwrap_or_else(|| "—".into());
+        // `!`: the station's clock went backwards during the test (see the warning below).
+        let started = if r.clock_suspect {
+            format!("{}!", r.started_at)
+        } else {
+            r.started_at.clone()
+        };
         out += &format!(
-            "{:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
-            r.started_at,
+            "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
+            r.seq,
+            started,
             r.serial,
             r.outcome.as_str(),
             leak,
@@ -85,7 +92,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.db.display()
         );
     }
+    // Opening completes records a killed run, or a run that found the store locked, queued.
     let store = Store::open(&args.db)?;
+    crate::leak_test::print_replayed(store.replayed());
     let rows = store.list(&Filter {
         serial: args.serial.clone(),
         since,
@@ -94,6 +103,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         outln!("no tests match");
     } else {
         out!("{}", table(&rows));
+    }
+    let suspect: Vec<String> = rows
+        .iter()
+        .filter(|r| r.clock_suspect)
+        .map(|r| format!("{} (seq {})", r.serial, r.seq))
+        .collect();
+    if !suspect.is_empty() {
+        eprintln!(
+            "warning: {} test(s) marked ! finished before they started on the station's wall clock (clock set back during the test?): {}; order and yield use the store's sequence (SEQ), not these times",
+            suspect.len(),
+            suspect.join(", ")
+        );
     }
     // Yield needs each serial's whole history: its first verdict may predate --since.
     let history = store.list(&Filter {
