@@ -188,10 +188,7 @@ fn print_verdict(done: &Completed, db: &std::path::Path) -> ExitCode {
     }
     if !c.is_kept() {
         if let Err(e) = &c.json_path {
-            eprintln!(
-                "error: the verdict above was NOT recorded: {}",
-                describe(e)
-            );
+            eprintln!("error: the verdict above was NOT recorded: {}", describe(e));
         }
         return ExitCode::from(2);
     }

@@ -383,9 +383,7 @@ pub fn replay(store: &mut Store) -> ReplayReport {
             }
         }
     }
-    entries.sort_by(|a, b| {
-        (&a.1.record.started_at, &a.0).cmp(&(&b.1.record.started_at, &b.0))
-    });
+    entries.sort_by(|a, b| (&a.1.record.started_at, &a.0).cmp(&(&b.1.record.started_at, &b.0)));
     let total = entries.len();
     for (i, (path, mut entry)) in entries.into_iter().enumerate() {
         let (json, row, _plot) = apply(store, &mut entry, Some(&path), |_| {});
@@ -404,7 +402,10 @@ pub fn replay(store: &mut Store) -> ReplayReport {
             }
             _ => {
                 report.still_queued += 1;
-                for e in [json.as_ref().err(), row.as_ref().err()].into_iter().flatten() {
+                for e in [json.as_ref().err(), row.as_ref().err()]
+                    .into_iter()
+                    .flatten()
+                {
                     report
                         .problems
                         .push(format!("{}: {}", path.display(), describe(e)));

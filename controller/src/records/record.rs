@@ -176,7 +176,10 @@ pub fn check_writable_dir(dir: &Path) -> Result<(), RecordError> {
         .create_new(true)
         .open(&probe)
         .and_then(|mut f| f.write_all(b"coldtray"))
-        .map_err(io(dir, "is not writable (a test file cannot be created in it)"))?;
+        .map_err(io(
+            dir,
+            "is not writable (a test file cannot be created in it)",
+        ))?;
     std::fs::remove_file(&probe).map_err(io(
         &probe,
         "is not removable (files in this directory cannot be removed)",

@@ -85,11 +85,7 @@ async fn one_test(dir: &Path, serial: &str, faults: Vec<ScheduledFault>) -> Test
         file_record_id(json_path).as_deref(),
         Some(done.commit.record_id.as_str())
     );
-    let name = json_path
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
+    let name = json_path.file_name().unwrap().to_string_lossy().to_string();
     assert!(
         name.starts_with(&format!("{serial}-")) && name.ends_with(".json"),
         "{name}"

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+use coldtray_controller::l10::result::{Phase, TracePoint};
 use coldtray_controller::records::journal::{self, journal_dir, Entry, JournalState, FORMAT};
 use coldtray_controller::records::plot::PlotParams;
 use coldtray_controller::records::record::{file_record_id, json_bytes, record_path, write_new};
 use coldtray_controller::records::store::{first_pass_yield, Filter, StoreOptions};
 use coldtray_controller::runner::RunError;
 use coldtray_controller::{prepare, Outcome, Store, TestRecord};
-use coldtray_controller::l10::result::{Phase, TracePoint};
 
 use crate::support::leak_test::repo;
 
@@ -114,7 +114,11 @@ fn a_hundred_first_opens_of_a_new_store_at_once_all_succeed() {
         .into_iter()
         .filter_map(|t| t.join().unwrap().err())
         .collect();
-    assert!(failed.is_empty(), "{} of {N} failed: {failed:?}", failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {N} failed: {failed:?}",
+        failed.len()
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
     let tables: i64 = conn
         .query_row(
@@ -164,9 +168,24 @@ fn a_store_of_the_first_schema_is_migrated_in_place() {
         // Station B's clock is 10 minutes slow: its pass of SN-1 (inserted second) carries an
         // earlier start. Row 3 finished before it started (clock set back mid-test).
         for (serial, started, finished, outcome) in [
-            ("SN-1", "2026-11-26T12:10:00Z", "2026-11-26T12:11:00Z", "fail"),
-            ("SN-1", "2026-11-26T12:05:00Z", "2026-11-26T12:06:00Z", "pass"),
-            ("SN-2", "2026-11-26T12:20:00Z", "2026-11-26T12:19:00Z", "pass"),
+            (
+                "SN-1",
+                "2026-11-26T12:10:00Z",
+                "2026-11-26T12:11:00Z",
+                "fail",
+            ),
+            (
+                "SN-1",
+                "2026-11-26T12:05:00Z",
+                "2026-11-26T12:06:00Z",
+                "pass",
+            ),
+            (
+                "SN-2",
+                "2026-11-26T12:20:00Z",
+                "2026-11-26T12:19:00Z",
+                "pass",
+            ),
         ] {
             let mut r = record(serial, Outcome::from_name(outcome).unwrap());
             r.started_at = started.into();
@@ -194,7 +213,14 @@ fn a_store_of_the_first_schema_is_migrated_in_place() {
     let rows = store.list(&Filter::default()).unwrap();
     let seen: Vec<_> = rows
         .iter()
-        .map(|r| (r.seq, r.serial.as_str(), r.clock_suspect, r.record_id.is_none()))
+        .map(|r| {
+            (
+                r.seq,
+                r.serial.as_str(),
+                r.clock_suspect,
+                r.record_id.is_none(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
@@ -348,7 +374,10 @@ fn a_commit_that_meets_nothing_leaves_no_journal_entry() {
     let (out, db) = (dir.join("records"), dir.join("results.sqlite"));
     let mut store = Store::open(&db).unwrap();
     let c = journal::commit(&mut store, &out, &record("SN-OK", Outcome::Pass), PLOT);
-    assert!(c.is_complete() && matches!(c.journal, JournalState::Cleared), "{c:?}");
+    assert!(
+        c.is_complete() && matches!(c.journal, JournalState::Cleared),
+        "{c:?}"
+    );
     drop(store);
     assert_eq!(consistent(&out, &db), 1);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -383,7 +412,9 @@ fn a_read_only_record_directory_is_rejected_before_the_rig_is_touched() {
     assert!(matches!(e, RunError::Record(_)), "{e:?}");
     assert!(e.to_string().contains("not writable"), "{e}");
     assert!(!db.exists(), "the store was created before the check");
-    let mut perms = std::fs::metadata(dir.join("records")).unwrap().permissions();
+    let mut perms = std::fs::metadata(dir.join("records"))
+        .unwrap()
+        .permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
     std::fs::set_permissions(dir.join("records"), perms).unwrap();
