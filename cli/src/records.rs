@@ -169,4 +169,32 @@ mod tests {
         assert_eq!(clip("abc", 5), "abc");
         assert_eq!(clip("abcdef", 4), "abc…");
     }
+
+    #[test]
+    fn table_shows_seq_and_marks_a_clock_that_went_back() {
+        let row = |seq: i64, suspect: bool| TestSummary {
+            id: seq,
+            seq,
+            record_id: None,
+            serial: "SN1".into(),
+            recipe: "r".into(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            started_unix: 0,
+            finished_at: "2026-11-26T11:59:00Z".into(),
+            outcome: coldtray_controller::Outcome::Pass,
+            reason: "ok".into(),
+            leak_sccm: None,
+            clock_suspect: suspect,
+        };
+        let t = table(&[row(1, false), row(2, true)]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].trim_start().starts_with("SEQ"), "{t}");
+        assert!(
+            lines[1]
+                .trim_start()
+                .starts_with("1  2026-11-26T12:00:00Z "),
+            "{t}"
+        );
+        assert!(lines[2].contains("2026-11-26T12:00:00Z!"), "{t}");
+    }
 }
