@@ -435,3 +435,32 @@ fn an_unwritable_record_directory_is_an_error_before_the_test() {
     assert!(!err.contains("L10 test of"), "the test started: {err}");
     assert!(!dir.join("results.sqlite").exists());
 }
+
+/// Two rigs test the same serial at the same moment into one shared record directory and
+/// store: no JSON is overwritten (names are taken create-exclusively), every test has its own
+/// JSON, row and plot.
+#[test]
+fn the_same_serial_on_two_rigs_at_once_keeps_both_records() {
+    let dir = scratch("leak_test", "two-rigs");
+    let (a, b) = (Emulator::start(&[]), Emulator::start(&[]));
+    const ROUNDS: usize = 3;
+    for _ in 0..ROUNDS {
+        let outs: Vec<Output> = std::thread::scope(|s| {
+            let runs: Vec<_> = [&a, &b]
+                .into_iter()
+                .map(|emu| s.spawn(|| leak_test_with(emu, &dir, "CLI-TWIN", &[], &[])))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for o in outs {
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}{}",
+                text(&o.stdout),
+                text(&o.stderr)
+            );
+        }
+    }
+    assert_eq!(consistent(&dir), 2 * ROUNDS);
+}
