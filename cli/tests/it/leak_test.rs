@@ -331,8 +331,7 @@ fn consistent(dir: &Path) -> usize {
 /// leaves either nothing (killed before the journal entry) or one consistent record.
 #[test]
 fn a_kill_after_each_step_of_the_record_commit_leaves_nothing_or_one_whole_record() {
-    let steps = ["start", "journal", "json", "row", "plot", "cleared"];
-    for step in steps {
+    for step in coldtray_controller::records::journal::STEPS {
         let dir = scratch("leak_test", &format!("kill-{step}"));
         let emu = Emulator::start(&[]);
         let o = leak_test_with(&emu, &dir, "CLI-KILL", &[], &[("COLDTRAY_CRASH_AT", step)]);

@@ -270,8 +270,11 @@ fn write_json(entry: &mut Entry, entry_path: Option<&Path>) -> Result<PathBuf, R
     loop {
         match record::write_new(&entry.json_path, &bytes) {
             Ok(()) => return Ok(entry.json_path.clone()),
+            // Only a file at the name is a clash: `AlreadyExists` from creating the directory
+            // (a file where the directory should be) is an error like any other.
             Err(RecordError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                if source.kind() == std::io::ErrorKind::AlreadyExists
+                    && entry.json_path.is_file() =>
             {
                 if record::file_record_id(&entry.json_path).as_deref()
                     == Some(entry.record_id.as_str())

@@ -88,7 +88,7 @@ pub fn draw(record: &TestRecord, recipe: &Recipe, path: &Path) -> Result<(), Rec
 }
 
 /// As [`draw`], with the recipe's numbers given directly.
-pub fn draw_with(record: &TestRecord, recipe: &PlotParams, path: &Path) -> Result<(), RecordError> {
+pub fn draw_with(record: &TestRecord, params: &PlotParams, path: &Path) -> Result<(), RecordError> {
     let plot_err = |message: String| RecordError::Plot {
         path: path.to_path_buf(),
         message,
@@ -97,7 +97,7 @@ pub fn draw_with(record: &TestRecord, recipe: &PlotParams, path: &Path) -> Resul
     let has_flow = record.trace.iter().any(|p| p.phase == Phase::Flow);
     let height_px = if has_flow { 760 } else { 520 };
     let mut rgb = vec![0u8; (WIDTH_PX * height_px * 3) as usize];
-    draw_inner(record, recipe, &mut rgb, height_px, has_flow).map_err(plot_err)?;
+    draw_inner(record, params, &mut rgb, height_px, has_flow).map_err(plot_err)?;
     write_png(path, &rgb, height_px)
 }
 

@@ -169,8 +169,13 @@ pub fn check_writable_dir(dir: &Path) -> Result<(), RecordError> {
         }
     };
     std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the directory"))?;
-    let probe = dir.join(format!(".coldtray-write-check-{}", std::process::id()));
-    let _ = std::fs::remove_file(&probe);
+    // Unique per process and call, so concurrent checks of one directory never collide.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let probe = dir.join(format!(
+        ".coldtray-write-check-{}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -198,8 +203,9 @@ pub fn write_json(dir: &Path, record: &TestRecord) -> Result<PathBuf, RecordErro
         let path = record_path(dir, record);
         match write_new(&path, &json) {
             Ok(()) => return Ok(path),
+            // Taken by another writer since `record_path` looked: the next free name.
             Err(RecordError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                if source.kind() == std::io::ErrorKind::AlreadyExists && path.is_file() =>
             {
                 continue
             }

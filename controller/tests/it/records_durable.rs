@@ -368,6 +368,33 @@ fn every_state_a_kill_leaves_is_replayed_into_one_consistent_record() {
     }
 }
 
+/// The record directory turned unwritable between the start and the commit (here: replaced by
+/// a file; a full disk or a lost mount fails the same step): the row is stored, the JSON
+/// queued, and the next start after the directory is back writes it.
+#[test]
+fn a_json_that_cannot_be_written_is_queued_and_written_at_the_next_start() {
+    let dir = temp_dir("json-fails");
+    let (out, db) = (dir.join("records"), dir.join("results.sqlite"));
+    let mut store = Store::open(&db).unwrap();
+    std::fs::write(&out, b"not a directory").unwrap();
+    let c = journal::commit(&mut store, &out, &record("SN-NODIR", Outcome::Fail), PLOT);
+    assert!(c.json_path.is_err() && c.row.is_ok(), "{c:?}");
+    assert!(c.is_kept() && c.queued().is_some(), "{c:?}");
+    drop(store);
+    std::fs::remove_file(&out).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.replayed().completed.len(),
+        1,
+        "{:?}",
+        store.replayed()
+    );
+    assert!(!store.replayed().completed[0].row_inserted);
+    drop(store);
+    assert_eq!(consistent(&out, &db), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_commit_that_meets_nothing_leaves_no_journal_entry() {
     let dir = temp_dir("clean");
