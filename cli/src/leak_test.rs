@@ -11,7 +11,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use coldtray_controller::{prepare, Outcome, RunOptions};
+use coldtray_controller::records::journal::{describe, journal_dir, JournalState, ReplayReport};
+use coldtray_controller::records::store::StoreOptions;
+use coldtray_controller::runner::Completed;
+use coldtray_controller::{prepare_with, Outcome, RunOptions};
 use tokio::sync::watch;
 
 /// Arguments of `coldtray leak-test`.
@@ -29,6 +32,10 @@ pub(crate) struct Args {
     /// SQLite result store.
     #[arg(long, default_value = "results.sqlite")]
     db: PathBuf,
+    /// How long to wait for the result store when another program holds it locked before the
+    /// record is queued (in the journal beside the store) for the next start, milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    db_wait_ms: u64,
     /// Directory of the JSON records and trace plots.
     #[arg(long, default_value = "records")]
     out: PathBuf,
@@ -73,14 +80,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.time_scale
         );
     }
-    let prepared = prepare(
+    let store = StoreOptions {
+        busy_timeout: std::time::Duration::from_millis(args.db_wait_ms),
+    };
+    let prepared = prepare_with(
         &args.map,
         &args.recipe,
         &args.serial,
         args.connect.as_deref(),
         &args.out,
         &args.db,
+        &store,
     )?;
+    print_replayed(prepared.store.replayed());
     eprintln!(
         "L10 test of {} with \"{}\" on the rig at {}{}",
         prepared.serial,
@@ -107,27 +119,82 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         signals.abort();
         result
     })?;
+    Ok(print_verdict(&done, &args.db))
+}
+
+/// Tells the operator about records an earlier run left queued: completed now, or still queued.
+pub(crate) fn print_replayed(report: &ReplayReport) {
+    for r in &report.completed {
+        eprintln!(
+            "completed a queued record: {} {} [record {}]",
+            r.serial,
+            r.outcome.as_str(),
+            r.json_path.display()
+        );
+    }
+    if report.still_queued > 0 {
+        eprintln!(
+            "warning: {} record(s) still queued in {} (inserted at a later start): {}",
+            report.still_queued,
+            report.dir.display(),
+            report.problems.join("; ")
+        );
+    }
+}
+
+/// Prints the one-line verdict — always, whatever the commit met — then one line per step
+/// that did not complete; returns the exit code: the verdict's (0 pass, 1 fail, 2 aborted)
+/// while the record is kept (complete or queued), 2 when it could not be kept at all.
+fn print_verdict(done: &Completed, db: &std::path::Path) -> ExitCode {
     let r = &done.record;
+    let c = &done.commit;
     let verdict = match r.outcome {
         Outcome::Pass => "PASS",
         Outcome::Fail => "FAIL",
         Outcome::Aborted => "ABORTED",
     };
-    outln!(
-        "{verdict} {}: {} [record {}]",
-        r.serial,
-        r.reason,
-        done.json_path.display()
-    );
-    if let Err(e) = done.plot {
+    let place = match (&c.json_path, c.queued()) {
+        (Ok(p), _) => format!("record {}", p.display()),
+        (Err(_), Some(q)) => format!("record queued in {}", q.display()),
+        (Err(_), None) => "record NOT stored".to_string(),
+    };
+    outln!("{verdict} {}: {} [{place}]", r.serial, r.reason);
+    if let Some(entry) = c.queued() {
+        let why = match (&c.json_path, &c.row) {
+            (_, Err(e)) if e.is_busy() => format!(
+                "the result store {} is locked by another program",
+                db.display()
+            ),
+            (Err(e), _) | (_, Err(e)) => describe(e),
+            _ => "its journal entry could not be removed".to_string(),
+        };
         eprintln!(
-            "warning: {:#} (the record is stored)",
-            anyhow::Error::from(e)
+            "record queued: {why}; it is kept in {} and goes into the store at the next `coldtray leak-test` or `coldtray records --db {}`",
+            entry.display(),
+            db.display()
+        );
+    } else if let Err(e) = &c.row {
+        eprintln!("warning: {}", describe(e));
+    }
+    if let JournalState::Unwritable(e) = &c.journal {
+        eprintln!(
+            "warning: the record journal {} is not writable: {}",
+            journal_dir(db).display(),
+            describe(e)
         );
     }
-    Ok(match r.outcome {
+    if let Err(e) = &c.plot {
+        eprintln!("warning: {} (the record is stored)", describe(e));
+    }
+    if !c.is_kept() {
+        if let Err(e) = &c.json_path {
+            eprintln!("error: the verdict above was NOT recorded: {}", describe(e));
+        }
+        return ExitCode::from(2);
+    }
+    match r.outcome {
         Outcome::Pass => ExitCode::SUCCESS,
         Outcome::Fail => ExitCode::from(1),
         Outcome::Aborted => ExitCode::from(2),
-    })
+    }
 }

@@ -1,6 +1,6 @@
-//! `coldtray records`: list the stored L10 tests (oldest first) and the first-pass yield — the
-//! share of serials whose first verdict (pass/fail; aborted tests are rig stops, not verdicts)
-//! was a pass.
+//! `coldtray records`: list the stored L10 tests (in the store's insert order, SEQ) and the
+//! first-pass yield — the share of serials whose first verdict (pass/fail; aborted tests are rig
+//! stops, not verdicts) was a pass. Opening the store first completes any queued records.
 
 use crate::output::{out, outln};
 use std::path::PathBuf;
@@ -57,17 +57,24 @@ fn table(rows: &[TestSummary]) -> String {
         .unwrap_or(0)
         .max(6);
     let mut out = format!(
-        "{:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
-        "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
+        "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
+        "SEQ", "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
     );
     for r in rows {
         let leak = r
             .leak_sccm
             .map(|l| format!("{l:.3}"))
             .unwrap_or_else(|| "—".into());
+        // `!`: the station's clock went backwards during the test (see the warning below).
+        let started = if r.clock_suspect {
+            format!("{}!", r.started_at)
+        } else {
+            r.started_at.clone()
+        };
         out += &format!(
-            "{:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
-            r.started_at,
+            "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
+            r.seq,
+            started,
             r.serial,
             r.outcome.as_str(),
             leak,
@@ -85,7 +92,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.db.display()
         );
     }
+    // Opening completes records a killed run, or a run that found the store locked, queued.
     let store = Store::open(&args.db)?;
+    crate::leak_test::print_replayed(store.replayed());
     let rows = store.list(&Filter {
         serial: args.serial.clone(),
         since,
@@ -94,6 +103,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         outln!("no tests match");
     } else {
         out!("{}", table(&rows));
+    }
+    let suspect: Vec<String> = rows
+        .iter()
+        .filter(|r| r.clock_suspect)
+        .map(|r| format!("{} (seq {})", r.serial, r.seq))
+        .collect();
+    if !suspect.is_empty() {
+        eprintln!(
+            "warning: {} test(s) marked ! finished before they started on the station's wall clock (clock set back during the test?): {}; order and yield use the store's sequence (SEQ), not these times",
+            suspect.len(),
+            suspect.join(", ")
+        );
     }
     // Yield needs each serial's whole history: its first verdict may predate --since.
     let history = store.list(&Filter {
@@ -147,5 +168,33 @@ mod tests {
     fn clip_keeps_short_text() {
         assert_eq!(clip("abc", 5), "abc");
         assert_eq!(clip("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn table_shows_seq_and_marks_a_clock_that_went_back() {
+        let row = |seq: i64, suspect: bool| TestSummary {
+            id: seq,
+            seq,
+            record_id: None,
+            serial: "SN1".into(),
+            recipe: "r".into(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            started_unix: 0,
+            finished_at: "2026-11-26T11:59:00Z".into(),
+            outcome: coldtray_controller::Outcome::Pass,
+            reason: "ok".into(),
+            leak_sccm: None,
+            clock_suspect: suspect,
+        };
+        let t = table(&[row(1, false), row(2, true)]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].trim_start().starts_with("SEQ"), "{t}");
+        assert!(
+            lines[1]
+                .trim_start()
+                .starts_with("1  2026-11-26T12:00:00Z "),
+            "{t}"
+        );
+        assert!(lines[2].contains("2026-11-26T12:00:00Z!"), "{t}");
     }
 }

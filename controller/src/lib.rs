@@ -79,7 +79,7 @@ pub use link::{Link, LinkHandle};
 pub use records::store::Store;
 pub use rig::map::RegisterMap;
 pub use rig::names::SignalName;
-pub use runner::{prepare, Prepared};
+pub use runner::{prepare, prepare_with, Prepared};
 
 #[cfg(feature = "emulator")]
 pub use emulator::start as start_emulator;

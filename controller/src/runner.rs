@@ -1,7 +1,9 @@
 //! One whole L10 test as the CLI runs it: check every input before the rig is touched (map,
 //! recipe against limits and map, serial number, output directory, database), run the sequence,
-//! then commit the record — JSON file (atomic) first, SQLite row (one transaction) second, the
-//! trace plot last (a plot failure never loses a record).
+//! then commit the record through the record journal ([`crate::records::journal`]): journal
+//! entry (fsync'd) first, then JSON file, SQLite row and trace plot, each replayed at the next
+//! start if a kill or a locked store interrupts them. The verdict is returned whatever the
+//! commit met.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -16,8 +18,10 @@ use crate::l10::result::TestRecord;
 use crate::l10::sequence::{run_sequence, RunOptions};
 use crate::link::error::LinkError;
 use crate::link::{Link, LinkConfig};
-use crate::records::record::{validate_serial, write_json, RecordError};
-use crate::records::store::Store;
+use crate::records::journal::{self, Commit};
+use crate::records::plot::PlotParams;
+use crate::records::record::{check_writable_dir, validate_serial, RecordError};
+use crate::records::store::{Store, StoreOptions};
 use crate::rig::map::RegisterMap;
 use crate::rig::names::SignalName;
 use crate::rig::parse::load_map;
@@ -55,23 +59,21 @@ pub struct Prepared {
     pub serial: String,
     /// The rig's address.
     pub addr: SocketAddr,
-    /// Where the JSON record and the plot go.
+    /// Where the JSON record and the plot go (absolute: the journal names files by it).
     pub out_dir: PathBuf,
     /// The open result store.
     pub store: Store,
 }
 
-/// A finished, committed test.
+/// A finished test and what committing its record did (the JSON file, the row, the plot and
+/// the journal entry, step by step: a locked store or an unwritable directory leaves the
+/// record queued, never the verdict unknown).
 #[derive(Debug)]
 pub struct Completed {
-    /// The record, as stored.
+    /// The record.
     pub record: TestRecord,
-    /// The JSON file written.
-    pub json_path: PathBuf,
-    /// The row id in the store.
-    pub row_id: i64,
-    /// The PNG, or why it could not be drawn (the record is stored either way).
-    pub plot: Result<PathBuf, RecordError>,
+    /// The commit, step by step.
+    pub commit: Commit,
 }
 
 /// Resolves `HOST:PORT` (the first address).
@@ -109,6 +111,51 @@ pub fn prepare(
     Prepared::new(map, recipe, serial, connect, out_dir, db_path)
 }
 
+/// As [`prepare`], with the store opened with `store` (e.g. a shorter busy timeout).
+pub fn prepare_with(
+    map_path: &Path,
+    recipe_path: &Path,
+    serial: &str,
+    connect: Option<&str>,
+    out_dir: &Path,
+    db_path: &Path,
+    store: &StoreOptions,
+) -> Result<Prepared, RunError> {
+    validate_serial(serial)?;
+    let map = load_map(map_path)?;
+    let recipe = load_recipe(recipe_path)?;
+    validate_against_map(&recipe, &map)?;
+    Prepared::new_with(map, recipe, serial, connect, out_dir, db_path, store)
+}
+
+/// Creates `out_dir` and checks that it, the database's directory (and the database file, if
+/// there is one) and the record journal's directory are writable — by creating and removing a
+/// file, since a read-only directory exists too. Returns `out_dir` made absolute.
+fn check_record_paths(out_dir: &Path, db_path: &Path) -> Result<PathBuf, RecordError> {
+    check_writable_dir(out_dir)?;
+    let db_dir = match db_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    check_writable_dir(&db_dir)?;
+    if db_path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(db_path)
+            .map_err(|source| RecordError::Io {
+                path: db_path.to_path_buf(),
+                action: "is not writable (the result store cannot take a row)",
+                source,
+            })?;
+    }
+    check_writable_dir(&journal::journal_dir(db_path))?;
+    std::path::absolute(out_dir).map_err(|source| RecordError::Io {
+        path: out_dir.to_path_buf(),
+        action: "cannot be made an absolute path",
+        source,
+    })
+}
+
 impl Prepared {
     /// As [`prepare`], from an already-loaded map and recipe.
     pub fn new(
@@ -119,6 +166,27 @@ impl Prepared {
         out_dir: &Path,
         db_path: &Path,
     ) -> Result<Prepared, RunError> {
+        Prepared::new_with(
+            map,
+            recipe,
+            serial,
+            connect,
+            out_dir,
+            db_path,
+            &StoreOptions::default(),
+        )
+    }
+
+    /// As [`Prepared::new`], with the store opened with `store`.
+    pub fn new_with(
+        map: RegisterMap,
+        recipe: Recipe,
+        serial: &str,
+        connect: Option<&str>,
+        out_dir: &Path,
+        db_path: &Path,
+        store: &StoreOptions,
+    ) -> Result<Prepared, RunError> {
         validate_serial(serial)?;
         validate_against_map(&recipe, &map)?;
         let address = match connect {
@@ -126,18 +194,15 @@ impl Prepared {
             None => format!("{}:{}", map.connection.host, map.connection.port),
         };
         let addr = resolve(&address)?;
-        std::fs::create_dir_all(out_dir).map_err(|source| RecordError::Io {
-            path: out_dir.to_path_buf(),
-            action: "cannot create the record directory",
-            source,
-        })?;
-        let store = Store::open(db_path)?;
+        let out_dir = check_record_paths(out_dir, db_path)?;
+        // Opening replays records a killed or blocked earlier run left queued.
+        let store = Store::open_with(db_path, store)?;
         Ok(Prepared {
             map: Arc::new(map),
             recipe,
             serial: serial.to_string(),
             addr,
-            out_dir: out_dir.to_path_buf(),
+            out_dir,
             store,
         })
     }
@@ -157,15 +222,12 @@ impl Prepared {
             .map_err(RunError::Unreachable)?;
         let record = run_sequence(&link, &self.recipe, &self.serial, opts, cancel).await;
         drop(link);
-        let json_path = write_json(&self.out_dir, &record)?;
-        let row_id = self.store.insert(&record)?;
-        let png = json_path.with_extension("png");
-        let plot = crate::records::plot::draw(&record, &self.recipe, &png).map(|()| png);
-        Ok(Completed {
-            record,
-            json_path,
-            row_id,
-            plot,
-        })
+        let commit = journal::commit(
+            &mut self.store,
+            &self.out_dir,
+            &record,
+            PlotParams::of(&self.recipe),
+        );
+        Ok(Completed { record, commit })
     }
 }

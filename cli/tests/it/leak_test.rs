@@ -237,3 +237,229 @@ fn unreachable_rig_is_an_error_naming_the_address() {
     let err = text(&o.stderr);
     assert!(err.contains(&port.to_string()), "{err}");
 }
+
+/// `coldtray leak-test` of a sealed tray with extra arguments and environment.
+fn leak_test_with(
+    emu: &Emulator,
+    dir: &Path,
+    serial: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = Command::new(coldtray_exe());
+    cmd.arg("leak-test")
+        .arg("--map")
+        .arg(repo("examples/rig/map.toml"))
+        .arg("--recipe")
+        .arg(repo("examples/rig/l10-vr200-noflow.toml"))
+        .args(["--serial", serial, "--connect", &emu.addr])
+        .args(["--time-scale", TIME_SCALE])
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .arg("--out")
+        .arg(dir.join("records"))
+        .args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn records_cmd(dir: &Path) -> Output {
+    Command::new(coldtray_exe())
+        .arg("records")
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .output()
+        .unwrap()
+}
+
+/// (record_id, json_file) of every row.
+fn rows(dir: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(dir.join("results.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT record_id, json_file FROM tests ORDER BY seq")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows
+}
+
+fn with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == ext))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// JSON files and rows match one to one by record id and file name, each JSON has a non-empty
+/// PNG, no PNG is empty, the journal is empty; returns the number of records.
+fn consistent(dir: &Path) -> usize {
+    let rows = rows(dir);
+    let jsons = with_ext(&dir.join("records"), "json");
+    assert_eq!(rows.len(), jsons.len(), "rows {rows:?}, files {jsons:?}");
+    for j in &jsons {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(j).unwrap()).unwrap();
+        let id = v["record_id"].as_str().unwrap();
+        let hits: Vec<_> = rows.iter().filter(|r| r.0 == id).collect();
+        assert_eq!(hits.len(), 1, "{id}");
+        assert_eq!(Path::new(&hits[0].1), j.as_path());
+        assert!(j.with_extension("png").exists(), "{}", j.display());
+    }
+    for png in with_ext(&dir.join("records"), "png") {
+        assert!(
+            std::fs::metadata(&png).unwrap().len() > 0,
+            "{}",
+            png.display()
+        );
+    }
+    assert!(
+        with_ext(&dir.join("results.sqlite.queue"), "json").is_empty(),
+        "journal not empty"
+    );
+    rows.len()
+}
+
+/// A real kill (abort: no destructor, no flush) of `coldtray leak-test` after each step of the
+/// record commit (the test build's `COLDTRAY_CRASH_AT`); the next start (`coldtray records`)
+/// leaves either nothing (killed before the journal entry) or one consistent record.
+#[test]
+fn a_kill_after_each_step_of_the_record_commit_leaves_nothing_or_one_whole_record() {
+    for step in coldtray_controller::records::journal::STEPS {
+        let dir = scratch("leak_test", &format!("kill-{step}"));
+        let emu = Emulator::start(&[]);
+        let o = leak_test_with(&emu, &dir, "CLI-KILL", &[], &[("COLDTRAY_CRASH_AT", step)]);
+        assert_eq!(
+            o.status.code(),
+            None,
+            "{step}: not killed: {}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+        let queued = with_ext(&dir.join("results.sqlite.queue"), "json").len();
+        assert_eq!(
+            queued,
+            usize::from(step != "start" && step != "cleared"),
+            "{step}"
+        );
+        // JSON and row may disagree now; the next start makes them agree.
+        let r = records_cmd(&dir);
+        assert_eq!(r.status.code(), Some(0), "{step}: {}", text(&r.stderr));
+        let n = consistent(&dir);
+        assert_eq!(n, usize::from(step != "start"), "{step}");
+        if queued == 1 {
+            assert!(
+                text(&r.stderr).contains("completed a queued record: CLI-KILL pass"),
+                "{step}: {}",
+                text(&r.stderr)
+            );
+        }
+        assert!(
+            text(&r.stdout).contains(&format!("{n} test(s)")),
+            "{}",
+            text(&r.stdout)
+        );
+        // A second start changes nothing.
+        records_cmd(&dir);
+        assert_eq!(consistent(&dir), n, "{step}");
+    }
+}
+
+/// The store write-locked by another program for the whole test and beyond the busy timeout:
+/// the verdict is printed with its exit code, the operator told the record is queued and
+/// where; after the lock is released the next start inserts the row, once.
+///
+/// The case is a 20 s lock against the 10 s default timeout; what matters is that
+/// the lock outlasts the timeout, so here the timeout is 300 ms (`--db-wait-ms`) and the lock
+/// is held for the whole run (≈ 2 s).
+#[test]
+fn a_locked_store_still_prints_the_verdict_and_inserts_the_row_later() {
+    let dir = scratch("leak_test", "locked-store");
+    let db = dir.join("results.sqlite");
+    drop(coldtray_controller::Store::open(&db).unwrap());
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let emu = Emulator::start(&[]);
+    let o = leak_test_with(&emu, &dir, "CLI-LOCKED", &["--db-wait-ms", "300"], &[]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.starts_with("PASS CLI-LOCKED"), "{out}");
+    assert!(err.contains("record queued: the result store"), "{err}");
+    assert!(err.contains("is locked by another program"), "{err}");
+    assert!(err.contains("results.sqlite.queue"), "{err}");
+    assert_eq!(with_ext(&dir.join("records"), "json").len(), 1);
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    assert!(rows(&dir).is_empty());
+    let r = records_cmd(&dir);
+    assert!(
+        text(&r.stderr).contains("completed a queued record: CLI-LOCKED pass"),
+        "{}",
+        text(&r.stderr)
+    );
+    assert!(text(&r.stdout).contains("1 test(s)"), "{}", text(&r.stdout));
+    records_cmd(&dir);
+    assert_eq!(consistent(&dir), 1);
+}
+
+#[test]
+fn an_unwritable_record_directory_is_an_error_before_the_test() {
+    let dir = scratch("leak_test", "unwritable-out");
+    let emu = Emulator::start(&[]);
+    // A directory no one (root included) can create a file in.
+    let o = Command::new(coldtray_exe())
+        .arg("leak-test")
+        .arg("--map")
+        .arg(repo("examples/rig/map.toml"))
+        .arg("--recipe")
+        .arg(repo("examples/rig/l10-vr200-noflow.toml"))
+        .args(["--serial", "CLI-RO", "--connect", &emu.addr])
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .args(["--out", "/proc/self"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("/proc/self") && err.contains("not writable"),
+        "{err}"
+    );
+    assert!(!err.contains("L10 test of"), "the test started: {err}");
+    assert!(!dir.join("results.sqlite").exists());
+}
+
+/// Two rigs test the same serial at the same moment into one shared record directory and
+/// store: no JSON is overwritten (names are taken create-exclusively), every test has its own
+/// JSON, row and plot.
+#[test]
+fn the_same_serial_on_two_rigs_at_once_keeps_both_records() {
+    let dir = scratch("leak_test", "two-rigs");
+    let (a, b) = (Emulator::start(&[]), Emulator::start(&[]));
+    const ROUNDS: usize = 3;
+    for _ in 0..ROUNDS {
+        let outs: Vec<Output> = std::thread::scope(|s| {
+            let runs: Vec<_> = [&a, &b]
+                .into_iter()
+                .map(|emu| s.spawn(|| leak_test_with(emu, &dir, "CLI-TWIN", &[], &[])))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for o in outs {
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}{}",
+                text(&o.stdout),
+                text(&o.stderr)
+            );
+        }
+    }
+    assert_eq!(consistent(&dir), 2 * ROUNDS);
+}

@@ -1,6 +1,8 @@
 //! The `coldtray` binary end to end, as its users run it: one integration-test binary for the
 //! CLI crate, one module per command, plus the workspace's own habits (MSRV, closed pipes).
-#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+// Helpers outside #[test] functions unwrap too (clippy.toml allows it only inside them); a
+// panic in a test binary is the failure report.
+#![allow(clippy::unwrap_used)]
 
 mod leak_test;
 mod leak_test_inputs;

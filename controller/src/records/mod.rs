@@ -1,9 +1,11 @@
 //! What is kept of every test: the JSON [`record`] file (atomic, durable, never replaced), the
-//! SQLite [`store`] (one row per test, first-pass yield), and the trace [`plot`] (PNG).
+//! SQLite [`store`] (one row per test, first-pass yield), and the trace [`plot`] (PNG), made
+//! consistent by the record [`journal`] (written first, replayed at the next start).
 //!
 //! Depends on [`crate::l10`] for the record's types and, for the plot, the recipe and the
 //! leak fit.
 
+pub mod journal;
 pub mod plot;
 pub mod record;
 pub mod store;

@@ -64,6 +64,13 @@ pub enum RecordError {
     },
 }
 
+impl RecordError {
+    /// The store was locked by another connection beyond the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, RecordError::Sqlite { source, .. } if crate::records::store::is_busy(source))
+    }
+}
+
 /// Serial numbers become file names: 1–64 characters of `[A-Za-z0-9._-]`, not `.`/`..`.
 pub fn validate_serial(serial: &str) -> Result<(), RecordError> {
     let bad = |problem: &str| {
@@ -93,12 +100,7 @@ pub fn validate_serial(serial: &str) -> Result<(), RecordError> {
 /// `DIR/<serial>-<YYYYMMDDTHHMMSSZ>[-n].json`: compact UTC stamp (no `:` so the name is valid
 /// on every file system); `-2`, `-3`… when a record of the same serial and second exists.
 pub fn record_path(dir: &Path, record: &TestRecord) -> PathBuf {
-    let stamp: String = record
-        .started_at
-        .chars()
-        .filter(|c| *c != '-' && *c != ':')
-        .collect();
-    let base = format!("{}-{}", record.serial, stamp);
+    let base = format!("{}-{}", record.serial, compact_stamp(&record.started_at));
     let mut path = dir.join(format!("{base}.json"));
     let mut n = 2;
     while path.exists() {
@@ -108,28 +110,106 @@ pub fn record_path(dir: &Path, record: &TestRecord) -> PathBuf {
     path
 }
 
-/// Serialises the record and writes it to [`record_path`] atomically and durably (fsync of the
-/// file and its directory); returns the path. Never replaces a file: when another writer takes
-/// the name first, the next free name is used.
+/// `2026-11-26T12:00:00Z` → `20261126T120000Z` (no `:`, valid in every file system's names).
+pub fn compact_stamp(started_at: &str) -> String {
+    started_at
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect()
+}
+
+/// The JSON record file's bytes: `record_id` first, then the record's fields (the contract's
+/// fields are unchanged; `record_id` is an extra field the contract allows).
+pub fn json_bytes(record: &TestRecord, record_id: &str) -> Result<Vec<u8>, RecordError> {
+    #[derive(serde::Serialize)]
+    struct WithId<'a> {
+        record_id: &'a str,
+        #[serde(flatten)]
+        record: &'a TestRecord,
+    }
+    Ok(serde_json::to_vec_pretty(&WithId { record_id, record })?)
+}
+
+/// The `record_id` of the JSON record file at `path`, if it is readable and has one.
+pub fn file_record_id(path: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        record_id: Option<String>,
+    }
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice::<IdOnly>(&bytes).ok()?.record_id
+}
+
+/// Writes `bytes` to `path` atomically and durably, only if nothing is there: an existing
+/// file is an `Io` error of kind `AlreadyExists` and is left untouched (create-exclusive:
+/// the name is taken by a no-replace rename, so two writers can never both get it).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    let io = |action: &'static str| {
+        move |source| RecordError::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let mut file = AtomicFile::create(path).map_err(io("cannot create"))?;
+    file.write_all(bytes).map_err(io("cannot write"))?;
+    file.commit_new(Durability::Durable)
+        .map_err(io("cannot commit"))
+}
+
+/// Checks that files can be created in `dir` (created if missing) by creating and removing a
+/// probe file — "exists" is not enough: a read-only directory exists too.
+pub fn check_writable_dir(dir: &Path) -> Result<(), RecordError> {
+    let io = |path: &Path, action: &'static str| {
+        let path = path.to_path_buf();
+        move |source| RecordError::Io {
+            path,
+            action,
+            source,
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir, "cannot create the directory"))?;
+    // Unique per process and call, so concurrent checks of one directory never collide.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let probe = dir.join(format!(
+        ".coldtray-write-check-{}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(b"coldtray"))
+        .map_err(io(
+            dir,
+            "is not writable (a test file cannot be created in it)",
+        ))?;
+    std::fs::remove_file(&probe).map_err(io(
+        &probe,
+        "is not removable (files in this directory cannot be removed)",
+    ))
+}
+
+/// Serialises the record (under a fresh record id) and writes it to [`record_path`]
+/// atomically and durably (fsync of the file and its directory); returns the path. Never
+/// replaces a file: when another writer takes the name first, the next free name is used.
+/// (A test's commit goes through [`crate::records::journal::commit`], which also keeps the
+/// name chosen in its journal entry.)
 pub fn write_json(dir: &Path, record: &TestRecord) -> Result<PathBuf, RecordError> {
     validate_serial(&record.serial)?;
-    let json = serde_json::to_vec_pretty(record)?;
+    let json = json_bytes(record, &crate::records::journal::new_record_id(record))?;
     loop {
         let path = record_path(dir, record);
-        let io = |action: &'static str| {
-            let path = path.clone();
-            move |source| RecordError::Io {
-                path,
-                action,
-                source,
-            }
-        };
-        let mut file = AtomicFile::create(&path).map_err(io("cannot create"))?;
-        file.write_all(&json).map_err(io("cannot write"))?;
-        match file.commit_new(Durability::Durable) {
+        match write_new(&path, &json) {
             Ok(()) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io("cannot commit")(e)),
+            // Taken by another writer since `record_path` looked: the next free name.
+            Err(RecordError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists && path.is_file() =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
         }
     }
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::support::leak_test::*;
 use coldtray_controller::emulator::faults::{Fault, ScheduledFault};
+use coldtray_controller::records::journal::JournalState;
+use coldtray_controller::records::record::file_record_id;
 use coldtray_controller::records::store::{first_pass_yield, Filter};
 use coldtray_controller::runner::RunError;
 use coldtray_controller::Store;
@@ -73,27 +75,33 @@ async fn one_test(dir: &Path, serial: &str, faults: Vec<ScheduledFault>) -> Test
     .unwrap();
     let (_tx, rx) = watch::channel(false);
     let done = prepared.run(&options(SCALE), rx).await.unwrap();
-    // JSON on disk equals the record returned.
-    let on_disk: TestRecord =
-        serde_json::from_slice(&std::fs::read(&done.json_path).unwrap()).unwrap();
+    assert!(done.commit.is_complete(), "{:?}", done.commit);
+    assert!(matches!(done.commit.journal, JournalState::Cleared));
+    let json_path = done.commit.json_path.as_ref().unwrap();
+    // JSON on disk equals the record returned, and carries the record id.
+    let on_disk: TestRecord = serde_json::from_slice(&std::fs::read(json_path).unwrap()).unwrap();
     same(&on_disk, &done.record);
-    let name = done
-        .json_path
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
+    assert_eq!(
+        file_record_id(json_path).as_deref(),
+        Some(done.commit.record_id.as_str())
+    );
+    let name = json_path.file_name().unwrap().to_string_lossy().to_string();
     assert!(
         name.starts_with(&format!("{serial}-")) && name.ends_with(".json"),
         "{name}"
     );
     // The plot sits next to it.
-    let png = done.plot.as_ref().unwrap();
-    assert_eq!(png, &done.json_path.with_extension("png"));
+    let png = done.commit.plot.as_ref().unwrap();
+    assert_eq!(png, &json_path.with_extension("png"));
     assert!(std::fs::read(png).unwrap().starts_with(b"\x89PNG"));
-    // The row holds the same record, trace included.
+    // The row holds the same record, trace included, under the same record id and file.
     let store = Store::open(&dir.join("results.sqlite")).unwrap();
-    same(&store.record(done.row_id).unwrap(), &done.record);
+    let row = done.commit.row.as_ref().unwrap();
+    assert!(row.new);
+    same(&store.record(row.id).unwrap(), &done.record);
+    let (id, file) = store.find(&done.commit.record_id).unwrap().unwrap();
+    assert_eq!(id, row.id);
+    assert_eq!(file.as_deref(), Some(json_path.to_str().unwrap()));
     done.record
 }
 

@@ -17,3 +17,4 @@ mod leak_test_records;
 mod leak_test_verdicts;
 mod map_parse;
 mod recipe_validation;
+mod records_durable;
