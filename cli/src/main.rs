@@ -7,7 +7,7 @@
 //! (`coldtray … | head -1`) is not an error: output stops quietly and the exit code is the
 //! command's own.
 
-#![warn(unused_crate_dependencies)]
+#![cfg_attr(not(test), warn(unused_crate_dependencies))] // dev-dependencies serve tests/it
 
 mod emulate;
 mod leak_test;
