@@ -2,13 +2,16 @@
 //! one-line verdict, store the record. Exit codes: 0 pass, 1 fail, 2 aborted or error.
 //!
 //! Everything is checked before the rig is touched: the map, the recipe (against its limits and
-//! the map), the serial number, the record directory and the database. Ctrl-C or SIGTERM
-//! during the test aborts it: the rig is driven to its safe state and the test is recorded as
-//! aborted.
+//! the map), the serial number, the record directory and the database. Ctrl-C, SIGTERM, SIGHUP
+//! (the terminal or SSH session closed) or SIGQUIT during the test aborts it: the rig is driven
+//! to its safe state and the test is recorded as aborted. A second signal ends the safe-state
+//! retries, but only after every safe-state write has been attempted once.
 
 use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use coldtray_controller::{prepare, Outcome, RunOptions};
@@ -41,29 +44,71 @@ pub(crate) struct Args {
     time_scale: f64,
 }
 
-/// Sets the cancel flag on Ctrl-C or SIGTERM.
-async fn stop_on_signal(tx: watch::Sender<bool>) {
-    #[cfg(unix)]
-    {
+/// The next stop signal: Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT. Installing the handlers
+/// replaces the default action (die at once, rig as it is) for the whole test.
+#[cfg(unix)]
+struct StopSignals(Vec<tokio::signal::unix::Signal>);
+
+#[cfg(unix)]
+impl StopSignals {
+    fn install() -> StopSignals {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            let _ = tx.send(true);
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let kinds = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::quit(),
+        ];
+        StopSignals(kinds.into_iter().filter_map(|k| signal(k).ok()).collect())
+    }
+
+    async fn recv(&mut self) {
+        let futures = self.0.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures_select_all(futures).await;
+    }
+}
+
+/// Waits for the first of several signal futures.
+#[cfg(unix)]
+async fn futures_select_all<F: std::future::Future + Unpin>(futures: impl Iterator<Item = F>) {
+    let mut futures: Vec<F> = futures.collect();
+    if futures.is_empty() {
+        return std::future::pending().await;
+    }
+    std::future::poll_fn(|cx| {
+        for f in futures.iter_mut() {
+            if std::pin::Pin::new(f).poll(cx).is_ready() {
+                return std::task::Poll::Ready(());
+            }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Sets the cancel flag on the first stop signal and `hurry` on the second.
+#[cfg(unix)]
+async fn stop_on_signal(mut signals: StopSignals, tx: watch::Sender<bool>, hurry: Arc<AtomicBool>) {
+    signals.recv().await;
     eprintln!(
         "stop requested: driving the rig to its safe state and recording the test as aborted…"
     );
     let _ = tx.send(true);
+    signals.recv().await;
+    eprintln!("second stop: ending once every safe-state write has been attempted…");
+    hurry.store(true, Ordering::SeqCst);
+}
+
+/// Sets the cancel flag on Ctrl-C and `hurry` on the second.
+#[cfg(not(unix))]
+async fn stop_on_signal(tx: watch::Sender<bool>, hurry: Arc<AtomicBool>) {
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!(
+        "stop requested: driving the rig to its safe state and recording the test as aborted…"
+    );
+    let _ = tx.send(true);
+    let _ = tokio::signal::ctrl_c().await;
+    hurry.store(true, Ordering::SeqCst);
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -92,8 +137,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
+    let hurry = Arc::new(AtomicBool::new(false));
     let opts = RunOptions {
         time_scale: args.time_scale,
+        hurry: Some(hurry.clone()),
         ..RunOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -102,7 +149,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let done = runtime.block_on(async {
         let (tx, rx) = watch::channel(false);
-        let signals = tokio::spawn(stop_on_signal(tx));
+        #[cfg(unix)]
+        let signals = tokio::spawn(stop_on_signal(StopSignals::install(), tx, hurry));
+        #[cfg(not(unix))]
+        let signals = tokio::spawn(stop_on_signal(tx, hurry));
         let result = prepared.run(&opts, rx).await;
         signals.abort();
         result

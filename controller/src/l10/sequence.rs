@@ -8,6 +8,8 @@
 //! is an abort (the rig, not the tray, is at fault); flow and ΔP are averaged over the recipe's
 //! `flow.average_s` after `flow.settle_s`.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -52,6 +54,9 @@ pub struct RunOptions {
     /// How long the link may fail before the test aborts, wall clock; `None` = the map's
     /// request timeout.
     pub link_loss: Option<Duration>,
+    /// Set when the operator insists on stopping (a second Ctrl-C): the safe-state drive ends
+    /// its retries once every write has been attempted.
+    pub hurry: Option<Arc<AtomicBool>>,
 }
 
 impl Default for RunOptions {
@@ -60,6 +65,7 @@ impl Default for RunOptions {
             time_scale: 1.0,
             safe_state_grace: Duration::from_secs(30),
             link_loss: None,
+            hurry: None,
         }
     }
 }
@@ -111,7 +117,7 @@ pub async fn run_sequence(
         run.s.phase = Phase::Safe;
     }
     // Every test ends in the safe state; after an abort this is the first thing done.
-    let safe = drive_safe_state(link, opts.safe_state_grace).await;
+    let safe = drive_safe_state(link, opts.safe_state_grace, opts.hurry.as_deref()).await;
     let (outcome, reason) = match (result, safe.confirmed()) {
         (Ok(v), true) => (v.outcome, v.reason),
         (Ok(v), false) => (
@@ -206,6 +212,7 @@ impl Run<'_> {
     /// plausible (the supervisor), pressure near 0.
     async fn precheck(&mut self) -> Result<(), AbortReason> {
         self.s.phase = Phase::Precheck;
+        self.s.set_deadline(None);
         self.set(PumpRun, 0.0).await?;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
@@ -224,6 +231,7 @@ impl Run<'_> {
         self.set(VentValve, 0.0).await?;
         self.set(IsolationValve, 1.0).await?;
         self.set(FillValve, 1.0).await?;
+        self.s.set_deadline(Some(k.fill_timeout_s));
         let start = self.s.now_s();
         let mut highest = f64::NEG_INFINITY;
         loop {
@@ -255,6 +263,7 @@ impl Run<'_> {
         self.s.phase = Phase::Stabilize;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
+        self.s.set_deadline(Some(self.recipe.leak.stabilize_s));
         let start = self.s.now_s();
         self.s.ctx.closed_min_kpa = None;
         while self.s.now_s() - start < self.recipe.leak.stabilize_s {
@@ -282,6 +291,7 @@ impl Run<'_> {
         } else {
             self.s.now_s()
         };
+        self.s.set_deadline(Some(k.measure_s));
         let start = self.s.now_s();
         let has_temperature = self.s.link.map().get(GasTemperature).is_some();
         let mut points = Vec::new();
@@ -322,6 +332,7 @@ impl Run<'_> {
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
         self.set(VentValve, 1.0).await?;
+        self.s.set_deadline(Some(self.recipe.leak.vent_timeout_s));
         let start = self.s.now_s();
         loop {
             let p = Self::pressure(&self.s.poll().await?);
@@ -345,6 +356,7 @@ impl Run<'_> {
             let speed = step.speed_pct.clamp(0.0, limits.max_pump_speed_pct);
             self.set(PumpSpeedSetpoint, speed).await?;
             self.set(PumpRun, 1.0).await?;
+            self.s.set_deadline(Some(spec.settle_s + spec.average_s));
             let start = self.s.now_s();
             while self.s.now_s() - start < spec.settle_s {
                 self.s.poll().await?;

@@ -10,6 +10,10 @@
 //! proper answer: the context is kept and the caller gets [`LinkError::Exception`] naming the
 //! signals and addresses.
 //!
+//! Write replies are checked: FC5/FC6 must echo the address and value, FC15/FC16 the address
+//! and count (tokio-modbus only `debug_assert`s this, so a release build would accept a lying
+//! echo); a mismatch is [`LinkError::Echo`].
+//!
 //! Writes are never re-sent by the link: a write that failed or timed out is reported to the
 //! caller, who decides (the safe-state routine issues a *new* write after a reconnect).
 
@@ -20,8 +24,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_modbus::client::{tcp, Context, Reader, Writer};
-use tokio_modbus::{ExceptionCode, Slave};
+use tokio_modbus::client::{tcp, Client, Context, Reader};
+use tokio_modbus::{ExceptionCode, Request as MbRequest, Response, Slave};
 
 use crate::link::error::{LinkError, Op};
 use crate::link::sample::Sample;
@@ -357,29 +361,31 @@ impl Link {
             address,
             count,
         };
-        match (table, words) {
-            (Table::Coil, [w]) => {
-                let on = *w != 0;
-                self.transact(target(1), deadline, |c| {
-                    Box::pin(c.write_single_coil(address, on))
-                })
-                .await
-            }
-            (Table::Holding, [w]) => {
-                let w = *w;
-                self.transact(target(1), deadline, |c| {
-                    Box::pin(c.write_single_register(address, w))
-                })
-                .await
-            }
+        let request = match (table, words) {
+            (Table::Coil, [w]) => MbRequest::WriteSingleCoil(address, *w != 0),
+            (Table::Holding, [w]) => MbRequest::WriteSingleRegister(address, *w),
             (Table::Holding, ws) => {
-                let ws = ws.to_vec();
-                self.transact(target(count), deadline, move |c| {
-                    Box::pin(async move { c.write_multiple_registers(address, &ws).await })
-                })
-                .await
+                MbRequest::WriteMultipleRegisters(address, std::borrow::Cow::Owned(ws.to_vec()))
             }
-            _ => Err(LinkError::ReadOnly(name, table)),
+            _ => return Err(LinkError::ReadOnly(name, table)),
+        };
+        let expected = match &request {
+            MbRequest::WriteSingleCoil(a, v) => Response::WriteSingleCoil(*a, *v),
+            MbRequest::WriteSingleRegister(a, w) => Response::WriteSingleRegister(*a, *w),
+            _ => Response::WriteMultipleRegisters(address, count),
+        };
+        let echo = self
+            .transact(target(count), deadline, move |c| Box::pin(c.call(request)))
+            .await?;
+        if echo == expected {
+            Ok(())
+        } else {
+            Err(LinkError::Echo {
+                addr: self.cfg.addr,
+                signal: name,
+                sent: format!("{expected:?}"),
+                echoed: format!("{echo:?}"),
+            })
         }
     }
 }
