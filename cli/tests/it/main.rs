@@ -6,6 +6,7 @@ mod msrv;
 mod output;
 mod plot;
 mod plot_simulated;
+mod rig_safety;
 mod simulate;
 
 use std::path::{Path, PathBuf};

@@ -131,6 +131,10 @@ pub struct TrueState {
     pub watchdog_trips: u64,
     /// Write requests served successfully.
     pub writes: u64,
+    /// Client connections that have written at least once (a controller that only watches
+    /// never counts).
+    #[serde(default)]
+    pub writer_connections: u64,
     /// Requests received (any kind, any outcome).
     pub requests: u64,
 }

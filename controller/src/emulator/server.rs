@@ -23,6 +23,8 @@ use super::{service, Shared};
 /// One connection's service: every request goes to the shared rig.
 pub(crate) struct RigService {
     shared: Arc<Shared>,
+    /// This connection has written (counted once in `Sim::writer_connections`).
+    wrote: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl tokio_modbus::server::Service for RigService {
@@ -33,12 +35,13 @@ impl tokio_modbus::server::Service for RigService {
 
     fn call(&self, req: Self::Request) -> Self::Future {
         let shared = Arc::clone(&self.shared);
+        let wrote = Arc::clone(&self.wrote);
         Box::pin(async move {
             let delay_ms = shared.lock_advanced().faults.slow_ms;
             if delay_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(delay_ms)).await;
             }
-            service::handle(&shared, req)
+            service::handle(&shared, req, &wrote)
         })
     }
 }
@@ -84,6 +87,7 @@ pub(crate) async fn run(
             let on_connected = move |stream, _peer: SocketAddr| {
                 let svc = RigService {
                     shared: Arc::clone(&sh),
+                    wrote: Arc::default(),
                 };
                 async move { Ok(Some((svc, stream))) }
             };

@@ -64,6 +64,8 @@ pub(crate) struct Sim {
     /// A PLC restart in progress: outputs at their power-on state until this emulated time.
     restart_until_s: Option<f64>,
     pub(crate) writes: u64,
+    /// Connections that have written at least once.
+    pub(crate) writer_connections: u64,
     pub(crate) requests: u64,
     pending: VecDeque<ScheduledFault>,
     noise: Noise,
@@ -91,6 +93,7 @@ impl Sim {
             },
             restart_until_s: None,
             writes: 0,
+            writer_connections: 0,
             requests: 0,
             pending: pending.into(),
             noise: Noise::new(config.seed),
@@ -294,6 +297,7 @@ impl Sim {
             watchdog_tripped: self.watchdog.tripped,
             watchdog_trips: self.watchdog.trips,
             writes: self.writes,
+            writer_connections: self.writer_connections,
             requests: self.requests,
         }
     }

@@ -24,7 +24,9 @@ use crate::rig::names::SignalName;
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerError {
     /// Another controller owns the rig.
-    #[error("rig in use: {addr} (unit {unit_id}) {by}; no command was sent and nothing was recorded")]
+    #[error(
+        "rig in use: {addr} (unit {unit_id}) {by}; no command was sent and nothing was recorded"
+    )]
     InUse {
         /// The rig's address.
         addr: SocketAddr,
@@ -104,7 +106,10 @@ pub fn lock_rig(addr: SocketAddr, unit_id: u8) -> Result<RigLock, OwnerError> {
                 addr,
                 unit_id,
                 by: if pid.is_empty() {
-                    format!("is locked by another process on this host ({})", path.display())
+                    format!(
+                        "is locked by another process on this host ({})",
+                        path.display()
+                    )
                 } else {
                     format!(
                         "is locked by process {pid} on this host ({})",

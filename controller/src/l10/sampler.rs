@@ -145,8 +145,9 @@ impl Sampler {
     pub fn set_deadline(&mut self, limit_s: Option<f64>) {
         self.started_phase_s = self.now_s();
         self.deadline = limit_s.map(|limit_s| {
-            let wall = Duration::from_secs_f64((limit_s.max(0.0) + 2.0 * self.period_s()) / self.time_scale)
-                + self.link_watch.limit();
+            let wall = Duration::from_secs_f64(
+                (limit_s.max(0.0) + 2.0 * self.period_s()) / self.time_scale,
+            ) + self.link_watch.limit();
             (Instant::now() + wall, limit_s)
         });
     }
@@ -265,7 +266,11 @@ impl Sampler {
                 self.heartbeat = Some(next);
                 Ok(())
             }
-            Err(e) => Err(Self::write_refused(SignalName::Heartbeat, f64::from(next), &e)),
+            Err(e) => Err(Self::write_refused(
+                SignalName::Heartbeat,
+                f64::from(next),
+                &e,
+            )),
         }
     }
 
@@ -306,7 +311,11 @@ impl Sampler {
     fn write_refused(signal: SignalName, value: f64, e: &LinkError) -> AbortReason {
         match e {
             LinkError::Echo { .. } => AbortReason::CommandFailed {
-                error: format!("rig fault: command {} = {value}: {}", signal.as_str(), e.detail()),
+                error: format!(
+                    "rig fault: command {} = {value}: {}",
+                    signal.as_str(),
+                    e.detail()
+                ),
             },
             _ => AbortReason::LinkRefused { error: e.detail() },
         }

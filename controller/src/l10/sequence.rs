@@ -150,6 +150,12 @@ impl Run<'_> {
         sample.get(TestPressure).unwrap_or(f64::NAN)
     }
 
+    /// Starts a phase (logged at info level: `-v` shows the phases as they begin).
+    fn enter(&mut self, phase: Phase) {
+        tracing::info!("phase {}", phase.as_str());
+        self.s.phase = phase;
+    }
+
     async fn set(&mut self, signal: SignalName, value: f64) -> Result<(), AbortReason> {
         self.s.command(signal, value).await
     }
@@ -211,7 +217,7 @@ impl Run<'_> {
     /// Known starting state (pump off, fill and isolation closed), e-stop clear, sensors
     /// plausible (the supervisor), pressure near 0.
     async fn precheck(&mut self) -> Result<(), AbortReason> {
-        self.s.phase = Phase::Precheck;
+        self.enter(Phase::Precheck);
         self.s.set_deadline(None);
         self.set(PumpRun, 0.0).await?;
         self.set(FillValve, 0.0).await?;
@@ -226,7 +232,7 @@ impl Run<'_> {
     /// Fill until the target: the pressure reached, kPa, or a gross-leak failure when the
     /// target is not reached within `fill_timeout_s`.
     async fn fill(&mut self) -> Result<Step<f64>, AbortReason> {
-        self.s.phase = Phase::Fill;
+        self.enter(Phase::Fill);
         let k = &self.recipe.leak;
         self.set(VentValve, 0.0).await?;
         self.set(IsolationValve, 1.0).await?;
@@ -260,7 +266,7 @@ impl Run<'_> {
     /// Valves closed while the compression heat decays; a gross-leak failure on a fall of more
     /// than [`GROSS_DROP_FRACTION`] of the fill pressure.
     async fn stabilise(&mut self, fill_kpa: f64) -> Result<Step<()>, AbortReason> {
-        self.s.phase = Phase::Stabilize;
+        self.enter(Phase::Stabilize);
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
         self.s.set_deadline(Some(self.recipe.leak.stabilize_s));
@@ -281,7 +287,7 @@ impl Run<'_> {
 
     /// Pressure decay with every valve closed; least-squares, temperature-compensated leak.
     async fn measure(&mut self, fill_kpa: f64) -> Result<LeakResult, AbortReason> {
-        self.s.phase = Phase::Measure;
+        self.enter(Phase::Measure);
         let k = &self.recipe.leak;
         // With stabilize_s = 0 the valves close here.
         self.set(FillValve, 0.0).await?;
@@ -327,7 +333,7 @@ impl Run<'_> {
 
     /// Vent until below 5 kPa; not in time → abort (the vent path is faulty).
     async fn vent(&mut self) -> Result<(), AbortReason> {
-        self.s.phase = Phase::Vent;
+        self.enter(Phase::Vent);
         self.s.ctx.closed_min_kpa = None;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
@@ -348,7 +354,7 @@ impl Run<'_> {
 
     /// Pump speed steps; returns a failure sentence when a step is out of band.
     async fn flow_test(&mut self, spec: &FlowSpec) -> Result<Option<String>, AbortReason> {
-        self.s.phase = Phase::Flow;
+        self.enter(Phase::Flow);
         let limits = &self.recipe.limits;
         let mut failures = Vec::new();
         for step in &spec.steps {
