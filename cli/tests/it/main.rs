@@ -1,5 +1,6 @@
 //! The `coldtray` binary end to end, as its users run it: one integration-test binary for the
 //! CLI crate, one module per command, plus the workspace's own habits (MSRV, closed pipes).
+#![allow(clippy::unwrap_used)]
 
 mod leak_test;
 mod msrv;

@@ -284,7 +284,9 @@ impl Sampler {
         for (signal, commanded) in &self.commanded {
             let Some(read) = s.get(*signal) else { continue };
             let tolerance = 1e-9 * commanded.abs().max(1.0);
-            if !((read - commanded).abs() <= tolerance) {
+            // NaN (an unreadable output) counts as a mismatch.
+            let same = (read - commanded).abs() <= tolerance;
+            if !same {
                 return Err(AbortReason::OutputMismatch {
                     signal: *signal,
                     commanded: *commanded,
