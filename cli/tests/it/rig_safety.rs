@@ -341,3 +341,62 @@ fn a_second_controller_refuses_without_a_write() {
         "only the first controller wrote: {s}"
     );
 }
+
+/// One raw Modbus TCP read of holding registers 0–2 (pump_speed_setpoint, heartbeat) over `s`.
+fn modbus_read(s: &mut std::net::TcpStream) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    s.write_all(&[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 3])?;
+    let mut reply = [0u8; 9 + 6];
+    s.read_exact(&mut reply)?;
+    Ok(reply.to_vec())
+}
+
+/// At the file-descriptor limit the emulator logs the accept error, backs off, and keeps
+/// serving the clients it has (`ulimit -n 64`, then 100 more connections than it can take).
+#[test]
+fn accept_errors_never_drop_the_open_clients() {
+    let dir = scratch("rig_safety", "emfile");
+    let map = repo("examples/rig/map.toml");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" emulate --map \"$1\" --listen 127.0.0.1:0")
+        .arg(coldtray_exe())
+        .arg(&map)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_string();
+    let mut first = std::net::TcpStream::connect(&addr).unwrap();
+    first
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let ok = modbus_read(&mut first).unwrap();
+    assert_eq!(&ok[7..9], &[3, 6], "{ok:?}");
+    let flood: Vec<_> = (0..100)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    // Give the accept loop time to run out of descriptors and back off at least once.
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..5 {
+        let r = modbus_read(&mut first).expect("the first client was dropped");
+        assert_eq!(&r[7..9], &[3, 6], "{r:?}");
+    }
+    drop(flood);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("accept failed"), "{err}");
+    assert!(err.contains("connection(s) are kept"), "{err}");
+    let _ = dir;
+}

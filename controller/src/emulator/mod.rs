@@ -24,6 +24,7 @@ pub mod scenario;
 mod server;
 mod service;
 mod sim;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
