@@ -63,6 +63,9 @@ fn word(b: &[u8], at: usize) -> Option<u16> {
 /// Decodes a request PDU; a malformed or unsupported one is answered with the exception.
 pub(crate) fn decode_request(pdu: &[u8]) -> Result<Request<'static>, ExceptionCode> {
     let fc = *pdu.first().ok_or(ExceptionCode::IllegalFunction)?;
+    if !matches!(fc, 1..=6 | 15 | 16) {
+        return Err(ExceptionCode::IllegalFunction);
+    }
     let bad = ExceptionCode::IllegalDataValue;
     let a = word(pdu, 1).ok_or(bad)?;
     let b = word(pdu, 3).ok_or(bad)?;

@@ -271,3 +271,26 @@ async fn emulated_watchdog_trips_latches_and_rearms() {
     );
     assert_eq!(emu.state().watchdog_trips, 1);
 }
+
+/// The operator's second stop during a safe-state drive against a dead link ends the retries
+/// only after every write was attempted once (instead of retrying for the 30 s grace).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_stop_ends_the_safe_state_retries_after_one_round() {
+    use coldtray_controller::l10::safe_state::drive_safe_state;
+    use std::sync::atomic::AtomicBool;
+    let map = map_no_watchdog();
+    // A port nothing listens on: every write fails on the transport.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let link = Link::spawn(Arc::new(map.clone()), LinkConfig::from_map(&map, dead));
+    let hurry = AtomicBool::new(true);
+    let t0 = std::time::Instant::now();
+    let report = drive_safe_state(&link, Duration::from_secs(30), Some(&hurry)).await;
+    assert_eq!(report.rounds, 1, "{report:?}");
+    assert_eq!(report.failed.len(), 5, "every write attempted: {report:?}");
+    // Five writes against a refused port (each at most a 0.5 s connect timeout or an
+    // immediate backoff error): far below the 30 s grace.
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+}
