@@ -71,7 +71,7 @@ pub(crate) fn decode_request(pdu: &[u8]) -> Result<Request<'static>, ExceptionCo
     let b = word(pdu, 3).ok_or(bad)?;
     let exact = |n: usize| if pdu.len() == n { Ok(()) } else { Err(bad) };
     match fc {
-        1 | 2 | 3 | 4 => {
+        1..=4 => {
             exact(5)?;
             Ok(match fc {
                 1 => Request::ReadCoils(a, b),
