@@ -78,8 +78,8 @@ pub struct Sampler {
     reads: Vec<SignalName>,
     /// What each output was last commanded to, as the PLC will hold it (after the codec).
     commanded: Vec<(SignalName, f64)>,
-    /// The phase's own deadline (wall) and the recipe seconds it stands for.
-    deadline: Option<(Instant, f64)>,
+    /// The phase's own deadline (wall clock).
+    deadline: Option<Instant>,
     started_phase_s: f64,
     /// Frozen-sensor check of an f32 `test_pressure`: last bits and repeat count.
     frozen_check: bool,
@@ -148,13 +148,13 @@ impl Sampler {
             let wall = Duration::from_secs_f64(
                 (limit_s.max(0.0) + 2.0 * self.period_s()) / self.time_scale,
             ) + self.link_watch.limit();
-            (Instant::now() + wall, limit_s)
+            Instant::now() + wall
         });
     }
 
     fn check_deadline(&self) -> Result<(), AbortReason> {
         match self.deadline {
-            Some((at, _)) if Instant::now() >= at => Err(AbortReason::PhaseDeadline {
+            Some(at) if Instant::now() >= at => Err(AbortReason::PhaseDeadline {
                 phase: self.phase.as_str(),
                 after_s: self.now_s() - self.started_phase_s,
             }),
@@ -224,6 +224,8 @@ impl Sampler {
             };
             // A complete read that decoded: the only proof the link (and the rig) is alive.
             self.link_watch.ok();
+            // A sample that comes after the phase's deadline is too late to judge it by.
+            self.check_deadline()?;
             self.push_trace(&sample);
             self.supervisor.check(&sample, &self.ctx)?;
             self.check_frozen(&sample)?;

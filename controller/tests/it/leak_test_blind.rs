@@ -294,3 +294,23 @@ async fn a_second_stop_ends_the_safe_state_retries_after_one_round() {
     // immediate backoff error): far below the 30 s grace.
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
 }
+
+/// Valid samples that come too slowly (every reply 300 ms late, under the 500 ms timeout, so
+/// the link never counts as lost): a phase's own deadline still fires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_valid_samples_hit_the_phase_deadline() {
+    let map = map_no_watchdog();
+    let fault = ScheduledFault {
+        at_s: 0.0,
+        fault: Fault::SlowReplies { delay_ms: 300 },
+    };
+    let emu = emulator(&map, SCALE, vec![fault]).await;
+    let rec = run(&map, &quick_recipe(), &emu, &options(SCALE)).await;
+    assert_eq!(rec.outcome, Outcome::Aborted, "{}", rec.reason);
+    assert!(
+        rec.reason.contains("phase's own deadline"),
+        "{}",
+        rec.reason
+    );
+    assert!(is_safe(&emu.state()), "{:?}", emu.state());
+}
