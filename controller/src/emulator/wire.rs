@@ -162,3 +162,46 @@ pub(crate) fn encode_response(r: &Response) -> Vec<u8> {
 pub(crate) fn exception(fc: u8, code: ExceptionCode) -> Vec<u8> {
     vec![fc | 0x80, u8::from(code)]
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_decode_and_malformed_ones_are_answered() {
+        assert_eq!(
+            decode_request(&[15, 0, 0, 0, 3, 1, 0b101]).unwrap(),
+            Request::WriteMultipleCoils(0, Cow::Owned(vec![true, false, true]))
+        );
+        assert_eq!(
+            decode_request(&[16, 0, 1, 0, 2, 4, 0, 7, 0, 0]).unwrap(),
+            Request::WriteMultipleRegisters(1, Cow::Owned(vec![7, 0]))
+        );
+        assert_eq!(
+            decode_request(&[5, 0, 1, 0xFF, 0]).unwrap(),
+            Request::WriteSingleCoil(1, true)
+        );
+        let bad = ExceptionCode::IllegalDataValue;
+        assert_eq!(decode_request(&[5, 0, 1, 0x12, 0x34]), Err(bad));
+        assert_eq!(decode_request(&[16, 0, 1, 0, 2, 3, 0, 7, 0]), Err(bad));
+        assert_eq!(decode_request(&[4, 0, 0]), Err(bad));
+        assert_eq!(decode_request(&[0x64]), Err(ExceptionCode::IllegalFunction));
+    }
+
+    #[test]
+    fn responses_encode_as_the_spec_says() {
+        let coils = Response::ReadCoils(vec![
+            true, false, true, true, false, false, false, false, true,
+        ]);
+        assert_eq!(encode_response(&coils), [1, 2, 0b0000_1101, 0b1]);
+        let regs = Response::ReadInputRegisters(vec![0x1234, 0xABCD]);
+        assert_eq!(encode_response(&regs), [4, 4, 0x12, 0x34, 0xAB, 0xCD]);
+        let echo = Response::WriteSingleCoil(3, true);
+        assert_eq!(encode_response(&echo), [5, 0, 3, 0xFF, 0]);
+        assert_eq!(
+            exception(3, ExceptionCode::IllegalDataAddress),
+            [0x83, 0x02]
+        );
+    }
+}

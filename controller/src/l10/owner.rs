@@ -76,7 +76,15 @@ pub fn lock_dir() -> PathBuf {
 
 /// Takes the host-local lock of the rig at `addr`, unit `unit_id`, without waiting.
 pub fn lock_rig(addr: SocketAddr, unit_id: u8) -> Result<RigLock, OwnerError> {
-    let dir = lock_dir();
+    lock_rig_in(&lock_dir(), addr, unit_id)
+}
+
+/// As [`lock_rig`], with the lock file in `dir`.
+fn lock_rig_in(
+    dir: &std::path::Path,
+    addr: SocketAddr,
+    unit_id: u8,
+) -> Result<RigLock, OwnerError> {
     let host: String = addr
         .ip()
         .to_string()
@@ -88,7 +96,7 @@ pub fn lock_rig(addr: SocketAddr, unit_id: u8) -> Result<RigLock, OwnerError> {
         path: path.clone(),
         source,
     };
-    std::fs::create_dir_all(&dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(io)?;
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -160,4 +168,33 @@ pub async fn watch_heartbeat(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_lock_per_rig_released_on_drop() {
+        let dir = std::env::temp_dir().join(format!("coldtray-lock-test-{}", std::process::id()));
+        let rig: SocketAddr = "127.0.0.1:5020".parse().unwrap();
+        let first = lock_rig_in(&dir, rig, 1).unwrap();
+        let e = lock_rig_in(&dir, rig, 1).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("rig in use: 127.0.0.1:5020 (unit 1)"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("process {}", std::process::id())),
+            "{msg}"
+        );
+        // Another unit behind the same gateway is another rig.
+        let other = lock_rig_in(&dir, rig, 2).unwrap();
+        drop(first);
+        let again = lock_rig_in(&dir, rig, 1).unwrap();
+        drop((other, again));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
