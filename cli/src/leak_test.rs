@@ -44,46 +44,38 @@ pub(crate) struct Args {
     time_scale: f64,
 }
 
-/// The next stop signal: Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT. Installing the handlers
-/// replaces the default action (die at once, rig as it is) for the whole test.
+/// The stop signals: Ctrl-C (SIGINT), SIGTERM, SIGHUP and SIGQUIT. Installing the handlers
+/// replaces their default action (die at once, rig as it is) for the whole test.
 #[cfg(unix)]
-struct StopSignals(Vec<tokio::signal::unix::Signal>);
+struct StopSignals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
 
 #[cfg(unix)]
 impl StopSignals {
-    fn install() -> StopSignals {
+    /// Must run inside the runtime.
+    fn install() -> std::io::Result<StopSignals> {
         use tokio::signal::unix::{signal, SignalKind};
-        let kinds = [
-            SignalKind::interrupt(),
-            SignalKind::terminate(),
-            SignalKind::hangup(),
-            SignalKind::quit(),
-        ];
-        StopSignals(kinds.into_iter().filter_map(|k| signal(k).ok()).collect())
+        Ok(StopSignals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+        })
     }
 
+    /// The next stop signal, whichever it is.
     async fn recv(&mut self) {
-        let futures = self.0.iter_mut().map(|s| Box::pin(s.recv()));
-        let _ = futures_select_all(futures).await;
-    }
-}
-
-/// Waits for the first of several signal futures.
-#[cfg(unix)]
-async fn futures_select_all<F: std::future::Future + Unpin>(futures: impl Iterator<Item = F>) {
-    let mut futures: Vec<F> = futures.collect();
-    if futures.is_empty() {
-        return std::future::pending().await;
-    }
-    std::future::poll_fn(|cx| {
-        for f in futures.iter_mut() {
-            if std::pin::Pin::new(f).poll(cx).is_ready() {
-                return std::task::Poll::Ready(());
-            }
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.quit.recv() => {}
         }
-        std::task::Poll::Pending
-    })
-    .await
+    }
 }
 
 /// Sets the cancel flag on the first stop signal and `hurry` on the second.
@@ -149,13 +141,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let done = runtime.block_on(async {
         let (tx, rx) = watch::channel(false);
+        // No test without the stop handlers: a signal must never kill the process mid-test.
         #[cfg(unix)]
-        let signals = tokio::spawn(stop_on_signal(StopSignals::install(), tx, hurry));
+        let signals = tokio::spawn(stop_on_signal(
+            StopSignals::install().context("cannot install the stop-signal handlers")?,
+            tx,
+            hurry,
+        ));
         #[cfg(not(unix))]
         let signals = tokio::spawn(stop_on_signal(tx, hurry));
         let result = prepared.run(&opts, rx).await;
         signals.abort();
-        result
+        result.map_err(anyhow::Error::from)
     })?;
     let r = &done.record;
     let verdict = match r.outcome {
