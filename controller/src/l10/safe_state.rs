@@ -2,7 +2,7 @@
 //! Every write is attempted even when an earlier one failed. Writes that fail
 //! are attempted again — as explicit new writes, never a silent re-send by the link — until they
 //! succeed or the grace period ends, so a link that comes back within the grace period still
-//! gets the rig safe. An operator who insists (a second Ctrl-C) ends the retries, but only
+//! gets the rig safe. Safe-state writes do not wait for the link's reconnect backoff. An operator who insists (a second Ctrl-C) ends the retries, but only
 //! after every write has been attempted at least once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,7 +83,7 @@ pub async fn drive_safe_state(
                 continue; // given up: the PLC keeps refusing
             }
             *attempts += 1;
-            match link.write(*signal, *value).await {
+            match link.write_now(*signal, *value).await {
                 Ok(()) => *last = None,
                 Err(e) => {
                     tracing::warn!("safe state: {} = {value}: {}", signal.as_str(), e.detail());

@@ -80,6 +80,8 @@ pub struct Sampler {
     commanded: Vec<(SignalName, f64)>,
     /// The phase's own deadline (wall clock).
     deadline: Option<Instant>,
+    /// The last link error, for the link-loss reason.
+    last_error: Option<String>,
     started_phase_s: f64,
     /// Frozen-sensor check of an f32 `test_pressure`: last bits and repeat count.
     frozen_check: bool,
@@ -135,6 +137,7 @@ impl Sampler {
             reads,
             commanded: Vec::new(),
             deadline: None,
+            last_error: None,
             started_phase_s: 0.0,
         }
     }
@@ -201,6 +204,7 @@ impl Sampler {
 
     /// A link error → abort now (exception / caller error) or after the link-loss time.
     fn link_failure(&mut self, e: &LinkError) -> Result<(), AbortReason> {
+        self.last_error = Some(e.detail());
         if e.is_transport() {
             self.link_watch.failed(&e.detail())
         } else {
@@ -215,10 +219,20 @@ impl Sampler {
         loop {
             self.wait_tick().await?;
             self.check_deadline()?;
-            let sample = match self.link.read(&self.reads).await {
-                Ok(s) => s,
-                Err(e) => {
+            // A read may not outlast the link-loss budget (a link in reconnect backoff would
+            // otherwise hold it): no valid sample by then is a lost link.
+            let budget = self.link_watch.remaining().max(Duration::from_millis(1));
+            let sample = match tokio::time::timeout(budget, self.link.read(&self.reads)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
                     self.link_failure(&e)?;
+                    continue;
+                }
+                Err(_) => {
+                    let error = self.last_error.clone().unwrap_or_else(|| {
+                        "no complete read within the link-loss limit".to_string()
+                    });
+                    self.link_watch.failed(&error)?;
                     continue;
                 }
             };

@@ -166,6 +166,11 @@ impl LinkWatch {
         self.last_ok = Instant::now();
     }
 
+    /// Time left before the link counts as lost (zero once it does).
+    pub fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.last_ok.elapsed())
+    }
+
     /// The link-loss limit (wall clock).
     pub fn limit(&self) -> Duration {
         self.limit
