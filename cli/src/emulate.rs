@@ -73,8 +73,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         config.faults = sc.faults;
     }
     if let Some(ts) = args.time_scale {
-        if !(ts.is_finite() && ts > 0.0) {
-            bail!("--time-scale {ts}: must be a positive number (e.g. 60 runs 1 min in 1 s)");
+        if let Err(problem) = emulator::check_time_scale(ts) {
+            bail!("--time-scale {problem}");
         }
         config.time_scale = ts;
     }

@@ -2,13 +2,16 @@
 //! one-line verdict, store the record. Exit codes: 0 pass, 1 fail, 2 aborted or error.
 //!
 //! Everything is checked before the rig is touched: the map, the recipe (against its limits and
-//! the map), the serial number, the record directory and the database. Ctrl-C or SIGTERM
-//! during the test aborts it: the rig is driven to its safe state and the test is recorded as
-//! aborted.
+//! the map), the serial number, the record directory and the database. Ctrl-C, SIGTERM, SIGHUP
+//! (the terminal or SSH session closed) or SIGQUIT during the test aborts it: the rig is driven
+//! to its safe state and the test is recorded as aborted. A second signal ends the safe-state
+//! retries, but only after every safe-state write has been attempted once.
 
 use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use coldtray_controller::records::journal::{describe, journal_dir, JournalState, ReplayReport};
@@ -48,29 +51,63 @@ pub(crate) struct Args {
     time_scale: f64,
 }
 
-/// Sets the cancel flag on Ctrl-C or SIGTERM.
-async fn stop_on_signal(tx: watch::Sender<bool>) {
-    #[cfg(unix)]
-    {
+/// The stop signals: Ctrl-C (SIGINT), SIGTERM, SIGHUP and SIGQUIT. Installing the handlers
+/// replaces their default action (die at once, rig as it is) for the whole test.
+#[cfg(unix)]
+struct StopSignals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl StopSignals {
+    /// Must run inside the runtime.
+    fn install() -> std::io::Result<StopSignals> {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            let _ = tx.send(true);
-            return;
-        };
+        Ok(StopSignals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// The next stop signal, whichever it is.
+    async fn recv(&mut self) {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.quit.recv() => {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+}
+
+/// Sets the cancel flag on the first stop signal and `hurry` on the second.
+#[cfg(unix)]
+async fn stop_on_signal(mut signals: StopSignals, tx: watch::Sender<bool>, hurry: Arc<AtomicBool>) {
+    signals.recv().await;
     eprintln!(
         "stop requested: driving the rig to its safe state and recording the test as aborted…"
     );
     let _ = tx.send(true);
+    signals.recv().await;
+    eprintln!("second stop: ending once every safe-state write has been attempted…");
+    hurry.store(true, Ordering::SeqCst);
+}
+
+/// Sets the cancel flag on Ctrl-C and `hurry` on the second.
+#[cfg(not(unix))]
+async fn stop_on_signal(tx: watch::Sender<bool>, hurry: Arc<AtomicBool>) {
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!(
+        "stop requested: driving the rig to its safe state and recording the test as aborted…"
+    );
+    let _ = tx.send(true);
+    let _ = tokio::signal::ctrl_c().await;
+    hurry.store(true, Ordering::SeqCst);
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -104,8 +141,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
+    let hurry = Arc::new(AtomicBool::new(false));
     let opts = RunOptions {
         time_scale: args.time_scale,
+        hurry: Some(hurry.clone()),
         ..RunOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -114,10 +153,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let done = runtime.block_on(async {
         let (tx, rx) = watch::channel(false);
-        let signals = tokio::spawn(stop_on_signal(tx));
+        // No test without the stop handlers: a signal must never kill the process mid-test.
+        #[cfg(unix)]
+        let signals = tokio::spawn(stop_on_signal(
+            StopSignals::install().context("cannot install the stop-signal handlers")?,
+            tx,
+            hurry,
+        ));
+        #[cfg(not(unix))]
+        let signals = tokio::spawn(stop_on_signal(tx, hurry));
         let result = prepared.run(&opts, rx).await;
         signals.abort();
-        result
+        result.map_err(anyhow::Error::from)
     })?;
     Ok(print_verdict(&done, &args.db))
 }

@@ -8,11 +8,14 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 use coldtray_io::config::ConfigError;
 
+use crate::l10::guard::run_guarded;
+use crate::l10::owner::{lock_rig, watch_heartbeat, OwnerError};
 use crate::l10::recipe::{load_recipe, validate_against_map, Recipe};
 use crate::l10::result::TestRecord;
 use crate::l10::sequence::{run_sequence, RunOptions};
@@ -44,6 +47,10 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// Another controller owns the rig (host lock or a live heartbeat): nothing was sent to the
+    /// rig and nothing recorded.
+    #[error(transparent)]
+    Owner(#[from] OwnerError),
     /// The first read failed: nothing was sent to the rig and nothing recorded.
     #[error("the rig does not answer, so no test was started and nothing was recorded; check --connect / the map's [connection] (host, port, unit_id) and that the PLC (or `coldtray emulate`) is running")]
     Unreachable(#[source] LinkError),
@@ -214,13 +221,33 @@ impl Prepared {
         opts: &RunOptions,
         cancel: watch::Receiver<bool>,
     ) -> Result<Completed, RunError> {
+        // One owner per rig: the host lock (held until the record is committed), then a look
+        // at the heartbeat — both before the first write.
+        let _lock = lock_rig(self.addr, self.map.connection.unit_id)?;
         let link = Link::spawn(self.map.clone(), LinkConfig::from_map(&self.map, self.addr));
         // A read touches nothing: if the rig cannot even be read, this is a setup error, not a
         // test (no record, and no safe-state retries against a rig that is not there).
         link.read(&[SignalName::TestPressure])
             .await
             .map_err(RunError::Unreachable)?;
-        let record = run_sequence(&link, &self.recipe, &self.serial, opts, cancel).await;
+        let scale = if opts.time_scale.is_finite() && opts.time_scale >= 1.0 {
+            opts.time_scale
+        } else {
+            1.0
+        };
+        let period = Duration::from_secs_f64(self.map.connection.poll_ms as f64 / 1000.0 / scale);
+        let polls = (Duration::from_millis(100).as_secs_f64() / period.as_secs_f64()).ceil();
+        watch_heartbeat(&link, self.addr, period, (polls as u32).clamp(4, 100)).await?;
+        let sequence = {
+            let (link, recipe, serial, opts) = (
+                link.clone(),
+                self.recipe.clone(),
+                self.serial.clone(),
+                opts.clone(),
+            );
+            async move { run_sequence(&link, &recipe, &serial, &opts, cancel).await }
+        };
+        let record = run_guarded(&link, sequence, &self.serial, &self.recipe.name, opts).await;
         drop(link);
         let commit = journal::commit(
             &mut self.store,

@@ -10,6 +10,7 @@ mod msrv;
 mod output;
 mod plot;
 mod plot_simulated;
+mod rig_safety;
 mod simulate;
 
 use std::path::{Path, PathBuf};

@@ -46,6 +46,14 @@ pub enum Fault {
         /// Delay, wall ms.
         delay_ms: u64,
     },
+    /// The PLC restarts: for `duration_s` emulated seconds its outputs are at their power-on
+    /// state (de-energised: the normally-open vent open, fill and isolation closed, pump off,
+    /// setpoint 0) and read back as such; then the retained commands apply again. Requests are
+    /// answered throughout (a fast restart between two polls).
+    PlcRestart {
+        /// How long the outputs stay at their power-on state, emulated seconds.
+        duration_s: f64,
+    },
     /// Every request touching `signal` is answered with exception `code`.
     Exception {
         /// The signal whose requests are refused.
@@ -70,6 +78,7 @@ impl Fault {
             Fault::EStop => "estop",
             Fault::LinkDrop { .. } => "link_drop",
             Fault::SlowReplies { .. } => "slow_replies",
+            Fault::PlcRestart { .. } => "plc_restart",
             Fault::Exception { .. } => "exception",
         }
     }
@@ -147,6 +156,8 @@ impl ActiveFaults {
             Fault::EStop => self.estop = true,
             Fault::LinkDrop { refuse_s } => return Some(refuse_s.max(0.0)),
             Fault::SlowReplies { delay_ms } => self.slow_ms = *delay_ms,
+            // Handled by the simulation (it acts on the outputs, not on a reading).
+            Fault::PlcRestart { .. } => {}
             Fault::Exception { signal, code } => {
                 self.exceptions.retain(|(s, _)| s != signal);
                 self.exceptions.push((*signal, *code));

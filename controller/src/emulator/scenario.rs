@@ -18,8 +18,8 @@
 //! ```
 //! Kinds and their fields: `leak` (sccm), `gross_leak`, `over_pressure`, `pressure_stuck`,
 //! `pressure_nan`, `pressure_drift` (kpa_per_s), `pump_fault`, `blocked_flow`, `estop`,
-//! `link_drop` (refuse_s, wall seconds), `slow_replies` (delay_ms, wall), `exception` (signal,
-//! code 1–255).
+//! `link_drop` (refuse_s, wall seconds), `slow_replies` (delay_ms, wall), `plc_restart`
+//! (duration_s, emulated), `exception` (signal, code 1–255).
 
 use std::path::Path;
 
@@ -39,7 +39,7 @@ pub const SCENARIO_FORMAT: Format = Format {
 };
 
 const KINDS: &str = "leak, gross_leak, over_pressure, pressure_stuck, pressure_nan, \
-pressure_drift, pump_fault, blocked_flow, estop, link_drop, slow_replies, exception";
+pressure_drift, pump_fault, blocked_flow, estop, link_drop, slow_replies, plc_restart, exception";
 
 /// A parsed and validated scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,6 +74,7 @@ struct FaultFile {
     sccm: Option<Number>,
     kpa_per_s: Option<Number>,
     refuse_s: Option<Number>,
+    duration_s: Option<Number>,
     delay_ms: Option<Integer>,
     signal: Option<String>,
     code: Option<Integer>,
@@ -98,13 +99,10 @@ pub fn parse_scenario(text: &str, source: &Path) -> Result<Scenario, ConfigError
     };
     let time_scale = match file.time_scale {
         None => None,
-        Some(Number(x)) if x.is_finite() && x > 0.0 => Some(x),
-        Some(Number(x)) => {
-            return Err(err((
-                "time_scale".into(),
-                format!("{x}: must be a positive number (emulated seconds per wall second)"),
-            )))
-        }
+        Some(Number(x)) => match crate::emulator::check_time_scale(x) {
+            Ok(()) => Some(x),
+            Err(problem) => return Err(err(("time_scale".into(), problem))),
+        },
     };
     if let Some(rig) = &file.rig {
         rig.validate()
@@ -169,6 +167,12 @@ fn parse_fault(t: &FaultFile, path: &str) -> Result<ScheduledFault, FieldErr> {
             },
             &["refuse_s"],
         ),
+        "plc_restart" => (
+            Fault::PlcRestart {
+                duration_s: num("duration_s", t.duration_s, 0.0)?,
+            },
+            &["duration_s"],
+        ),
         "slow_replies" => match t.delay_ms {
             Some(Integer(ms)) if ms >= 0 => (
                 Fault::SlowReplies {
@@ -218,6 +222,7 @@ fn parse_fault(t: &FaultFile, path: &str) -> Result<ScheduledFault, FieldErr> {
         ("sccm", t.sccm.is_some()),
         ("kpa_per_s", t.kpa_per_s.is_some()),
         ("refuse_s", t.refuse_s.is_some()),
+        ("duration_s", t.duration_s.is_some()),
         ("delay_ms", t.delay_ms.is_some()),
         ("signal", t.signal.is_some()),
         ("code", t.code.is_some()),

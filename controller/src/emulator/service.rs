@@ -18,6 +18,7 @@
 //!   a NaN reading in an integer type reads the raw maximum (sensor-fault sentinel).
 //! - An injected `Exception { signal, code }` answers every request touching `signal`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio_modbus::{ExceptionCode, Request, Response, SlaveRequest};
@@ -31,43 +32,55 @@ use crate::rig::names::SignalName;
 pub(crate) fn handle(
     shared: &Arc<Shared>,
     req: SlaveRequest<'static>,
+    wrote: &AtomicBool,
 ) -> Result<Response, ExceptionCode> {
     let mut sim = shared.lock_advanced();
+    let writes = sim.writes;
+    let response = dispatch(shared, &mut sim, req);
+    if sim.writes > writes && !wrote.swap(true, Ordering::Relaxed) {
+        sim.writer_connections += 1;
+    }
+    response
+}
+
+fn dispatch(
+    shared: &Arc<Shared>,
+    sim: &mut Sim,
+    req: SlaveRequest<'static>,
+) -> Result<Response, ExceptionCode> {
     sim.requests += 1;
     if req.slave != shared.map.connection.unit_id {
         return Err(ExceptionCode::GatewayTargetDevice);
     }
     let map = &shared.map;
     match req.request {
-        Request::ReadCoils(a, n) => {
-            read_bits(map, &mut sim, Table::Coil, a, n).map(Response::ReadCoils)
-        }
+        Request::ReadCoils(a, n) => read_bits(map, sim, Table::Coil, a, n).map(Response::ReadCoils),
         Request::ReadDiscreteInputs(a, n) => {
-            read_bits(map, &mut sim, Table::Discrete, a, n).map(Response::ReadDiscreteInputs)
+            read_bits(map, sim, Table::Discrete, a, n).map(Response::ReadDiscreteInputs)
         }
         Request::ReadHoldingRegisters(a, n) => {
-            read_words(map, &mut sim, Table::Holding, a, n).map(Response::ReadHoldingRegisters)
+            read_words(map, sim, Table::Holding, a, n).map(Response::ReadHoldingRegisters)
         }
         Request::ReadInputRegisters(a, n) => {
-            read_words(map, &mut sim, Table::Input, a, n).map(Response::ReadInputRegisters)
+            read_words(map, sim, Table::Input, a, n).map(Response::ReadInputRegisters)
         }
         Request::WriteSingleCoil(a, v) => {
-            write(map, &mut sim, Table::Coil, a, &[u16::from(v)])?;
+            write(map, sim, Table::Coil, a, &[u16::from(v)])?;
             Ok(Response::WriteSingleCoil(a, v))
         }
         Request::WriteMultipleCoils(a, ref bits) => {
             check_qty(bits.len(), 1968)?;
             let words: Vec<u16> = bits.iter().map(|b| u16::from(*b)).collect();
-            write(map, &mut sim, Table::Coil, a, &words)?;
+            write(map, sim, Table::Coil, a, &words)?;
             Ok(Response::WriteMultipleCoils(a, words.len() as u16))
         }
         Request::WriteSingleRegister(a, w) => {
-            write(map, &mut sim, Table::Holding, a, &[w])?;
+            write(map, sim, Table::Holding, a, &[w])?;
             Ok(Response::WriteSingleRegister(a, w))
         }
         Request::WriteMultipleRegisters(a, ref words) => {
             check_qty(words.len(), 123)?;
-            write(map, &mut sim, Table::Holding, a, words)?;
+            write(map, sim, Table::Holding, a, words)?;
             Ok(Response::WriteMultipleRegisters(a, words.len() as u16))
         }
         _ => Err(ExceptionCode::IllegalFunction),

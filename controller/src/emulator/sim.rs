@@ -20,6 +20,36 @@ pub(crate) struct Commands {
     pub(crate) heartbeat: u32,
 }
 
+impl Commands {
+    /// The outputs as the PLC holds them in its own safe state (watchdog trip) and at power-on
+    /// (de-energised: the normally-open vent open, everything else off).
+    fn safe(heartbeat: u32) -> Commands {
+        Commands {
+            fill: false,
+            vent: true,
+            isolation: false,
+            pump_run: false,
+            speed_setpoint_pct: 0.0,
+            heartbeat,
+        }
+    }
+}
+
+/// The PLC's heartbeat watchdog (docs/guide/plc-setup.md): armed by the first heartbeat write,
+/// trips when the heartbeat has not changed for `timeout_s` emulated seconds, holds the outputs
+/// in the safe state while tripped, and re-arms (clearing the latch) when the heartbeat changes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Watchdog {
+    /// `[watchdog] timeout_ms` of the map, emulated seconds; `None` = no watchdog.
+    timeout_s: Option<f64>,
+    armed: bool,
+    last_change_s: f64,
+    /// Latched trip, visible as `watchdog_tripped`.
+    pub(crate) tripped: bool,
+    /// Trips so far.
+    pub(crate) trips: u64,
+}
+
 /// A rejected write, answered with IllegalDataValue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BadValue;
@@ -30,7 +60,12 @@ pub(crate) struct Sim {
     pub(crate) rig: Rig,
     pub(crate) faults: ActiveFaults,
     pub(crate) cmd: Commands,
+    pub(crate) watchdog: Watchdog,
+    /// A PLC restart in progress: outputs at their power-on state until this emulated time.
+    restart_until_s: Option<f64>,
     pub(crate) writes: u64,
+    /// Connections that have written at least once.
+    pub(crate) writer_connections: u64,
     pub(crate) requests: u64,
     pending: VecDeque<ScheduledFault>,
     noise: Noise,
@@ -40,14 +75,25 @@ pub(crate) struct Sim {
 }
 
 impl Sim {
-    pub(crate) fn new(config: &EmulatorConfig, has_isolation: bool) -> Self {
+    /// `watchdog_ms`: the map's `[watchdog] timeout_ms`, if any (emulated milliseconds).
+    pub(crate) fn new(
+        config: &EmulatorConfig,
+        has_isolation: bool,
+        watchdog_ms: Option<u64>,
+    ) -> Self {
         let mut pending: Vec<ScheduledFault> = config.faults.clone();
         pending.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
         Sim {
             rig: Rig::new(config.rig.clone()),
             faults: ActiveFaults::default(),
             cmd: Commands::default(),
+            watchdog: Watchdog {
+                timeout_s: watchdog_ms.map(|ms| ms as f64 / 1000.0),
+                ..Watchdog::default()
+            },
+            restart_until_s: None,
             writes: 0,
+            writer_connections: 0,
             requests: 0,
             pending: pending.into(),
             noise: Noise::new(config.seed),
@@ -69,6 +115,7 @@ impl Sim {
         let target_steps = (target_s / dt).floor().max(0.0) as u64;
         loop {
             self.apply_due();
+            self.scan_watchdog();
             if self.steps >= target_steps {
                 break;
             }
@@ -87,9 +134,57 @@ impl Sim {
         }
     }
 
+    /// One PLC scan of the watchdog at the current step: trip after `timeout_s` without a
+    /// heartbeat change, and hold the outputs safe while tripped.
+    fn scan_watchdog(&mut self) {
+        let t = self.t_s();
+        let wd = &mut self.watchdog;
+        let Some(timeout_s) = wd.timeout_s else {
+            return;
+        };
+        if wd.armed && !wd.tripped && t - wd.last_change_s >= timeout_s - 1e-9 {
+            wd.tripped = true;
+            wd.trips += 1;
+            let safe = Commands::safe(self.cmd.heartbeat);
+            let c = &self.cmd;
+            let changes = c.fill != safe.fill
+                || c.vent != safe.vent
+                || c.isolation != safe.isolation
+                || c.pump_run != safe.pump_run
+                || c.speed_setpoint_pct != safe.speed_setpoint_pct;
+            // After every finished test the heartbeat stops with the rig already safe: that
+            // trip is routine; one that has to move an output is what an operator must see.
+            if changes {
+                tracing::warn!(
+                    "emulator: PLC watchdog tripped at {t:.2} s (heartbeat unchanged for {timeout_s} s): outputs driven to the safe state"
+                );
+            } else {
+                tracing::info!(
+                    "emulator: PLC watchdog tripped at {t:.2} s; the outputs were already safe"
+                );
+            }
+        }
+        if wd.tripped {
+            self.cmd = Commands::safe(self.cmd.heartbeat);
+        }
+    }
+
+    /// The outputs in effect: the commands, or the power-on state during a PLC restart.
+    fn outputs(&self) -> Commands {
+        match self.restart_until_s {
+            Some(until) if self.t_s() < until => Commands::safe(self.cmd.heartbeat),
+            _ => self.cmd.clone(),
+        }
+    }
+
     /// Applies a fault now.
     pub(crate) fn inject(&mut self, fault: &Fault) {
         let t = self.t_s();
+        if let Fault::PlcRestart { duration_s } = fault {
+            tracing::warn!("emulator: PLC restart at {t:.2} s for {duration_s} s");
+            self.restart_until_s = Some(t + duration_s.max(0.0));
+            return;
+        }
         let now = self.faults.pressure_reading(self.rig.pressure_kpa(), t);
         if let Some(refuse_s) = self.faults.apply(fault, t, now) {
             self.link_drops.push(refuse_s);
@@ -103,7 +198,7 @@ impl Sim {
 
     fn inputs(&self) -> Inputs {
         let f = &self.faults;
-        let c = &self.cmd;
+        let c = &self.outputs();
         Inputs {
             fill_path_open: c.fill && (c.isolation || !self.has_isolation) && !f.estop,
             vent_open: c.vent || f.estop,
@@ -149,12 +244,13 @@ impl Sim {
                     + self.rig.dp_kpa(blocked)
                     + p.loop_pressure_noise_kpa * self.noise.gaussian()
             }
-            SignalName::FillValve => b(self.cmd.fill),
-            SignalName::VentValve => b(self.cmd.vent),
-            SignalName::IsolationValve => b(self.cmd.isolation),
-            SignalName::PumpRun => b(self.cmd.pump_run),
-            SignalName::PumpSpeedSetpoint => self.cmd.speed_setpoint_pct,
+            SignalName::FillValve => b(self.outputs().fill),
+            SignalName::VentValve => b(self.outputs().vent),
+            SignalName::IsolationValve => b(self.outputs().isolation),
+            SignalName::PumpRun => b(self.outputs().pump_run),
+            SignalName::PumpSpeedSetpoint => self.outputs().speed_setpoint_pct,
             SignalName::Heartbeat => f64::from(self.cmd.heartbeat),
+            SignalName::WatchdogTripped => b(self.watchdog.tripped),
         }
     }
 
@@ -177,7 +273,16 @@ impl Sim {
             SignalName::PumpRun => self.cmd.pump_run = on,
             SignalName::PumpSpeedSetpoint => self.cmd.speed_setpoint_pct = value,
             SignalName::Heartbeat => {
-                self.cmd.heartbeat = value.round().clamp(0.0, f64::from(u32::MAX)) as u32
+                let hb = value.round().clamp(0.0, f64::from(u32::MAX)) as u32;
+                let wd = &mut self.watchdog;
+                if !wd.armed || hb != self.cmd.heartbeat {
+                    // Armed by the first write; every change restarts the timer and re-arms a
+                    // tripped watchdog.
+                    wd.armed = true;
+                    wd.tripped = false;
+                    wd.last_change_s = self.steps as f64 * self.rig.params.step_s;
+                }
+                self.cmd.heartbeat = hb;
             }
             _ => {}
         }
@@ -186,24 +291,28 @@ impl Sim {
     /// The true, noise-free state.
     pub(crate) fn true_state(&self) -> TrueState {
         let blocked = self.faults.blocked_flow;
+        let out = self.outputs();
         TrueState {
             t_s: self.t_s(),
             pressure_kpa: self.rig.pressure_kpa(),
             gas_temperature_c: self.rig.gas_c(),
             sensor_temperature_c: self.rig.sensor_c(),
             true_leak_sccm: self.rig.true_leak_sccm,
-            fill_open: self.cmd.fill,
-            vent_open: self.cmd.vent,
-            isolation_open: self.cmd.isolation,
-            pump_run: self.cmd.pump_run,
-            pump_speed_setpoint_pct: self.cmd.speed_setpoint_pct,
+            fill_open: out.fill,
+            vent_open: out.vent,
+            isolation_open: out.isolation,
+            pump_run: out.pump_run,
+            pump_speed_setpoint_pct: out.speed_setpoint_pct,
             pump_speed_pct: self.rig.pump_speed_pct,
             flow_lpm: self.rig.flow_lpm(blocked),
             dp_kpa: self.rig.dp_kpa(blocked),
             estop: self.faults.estop,
             pump_fault: self.faults.pump_fault,
             heartbeat: self.cmd.heartbeat,
+            watchdog_tripped: self.watchdog.tripped,
+            watchdog_trips: self.watchdog.trips,
             writes: self.writes,
+            writer_connections: self.writer_connections,
             requests: self.requests,
         }
     }

@@ -79,7 +79,7 @@ pub enum AbortReason {
         /// Time spent venting, recipe seconds.
         after_s: f64,
     },
-    /// The link failed for longer than the link-loss time.
+    /// No valid sample arrived for longer than the link-loss time (whatever writes succeeded).
     LinkLost {
         /// How long it had been failing, wall ms.
         for_ms: u64,
@@ -100,6 +100,27 @@ pub enum AbortReason {
     NoMeasurement {
         /// Why.
         detail: String,
+    },
+    /// An output read back differs from what the controller commanded: a PLC restart, a manual
+    /// override or a second master changed it. A rig fault, never a tray verdict.
+    OutputMismatch {
+        /// The output (valve, pump command, setpoint or heartbeat).
+        signal: SignalName,
+        /// What the controller last commanded, engineering units.
+        commanded: f64,
+        /// What the PLC reports, engineering units.
+        read: f64,
+    },
+    /// The PLC's heartbeat watchdog tripped during the test and drove the rig to its own safe
+    /// state: the controller's heartbeat stalled for the map's `[watchdog] timeout_ms`.
+    WatchdogTripped,
+    /// A phase ran past its own deadline (its recipe time plus the link-loss allowance) without
+    /// finishing: samples stopped arriving or came too late to judge the phase.
+    PhaseDeadline {
+        /// The phase.
+        phase: &'static str,
+        /// How long it ran, recipe seconds.
+        after_s: f64,
     },
     /// The operator stopped the test.
     Cancelled,
@@ -157,12 +178,32 @@ impl fmt::Display for AbortReason {
             ),
             LinkLost { for_ms, error } => write!(
                 f,
-                "lost the link to the rig for {for_ms} ms: {error}"
+                "lost the link to the rig: no valid sample for {for_ms} ms; last error: {error}"
             ),
             LinkRefused { error } => write!(f, "the rig refused a request: {error}"),
             CommandFailed { error } => write!(f, "{error}"),
             NoMeasurement { detail } => write!(f, "no leak measurement: {detail}"),
-            Cancelled => write!(f, "stopped by the operator (Ctrl-C / SIGTERM)"),
+            OutputMismatch { signal: SignalName::Heartbeat, commanded, read } => write!(
+                f,
+                "rig fault: heartbeat reads {read} but this controller wrote {commanded}: another controller is writing to this rig"
+            ),
+            OutputMismatch { signal, commanded, read } => write!(
+                f,
+                "rig fault: {} reads {read} but was commanded {commanded} (a PLC restart, a manual override or a second master changed it); no tray verdict",
+                signal.as_str()
+            ),
+            WatchdogTripped => write!(
+                f,
+                "rig fault: the PLC's heartbeat watchdog tripped and drove the rig to its safe state (the controller's heartbeat stalled); no tray verdict"
+            ),
+            PhaseDeadline { phase, after_s } => write!(
+                f,
+                "{phase}: no result after {after_s:.1} s, past the phase's own deadline (samples stopped arriving or came too late)"
+            ),
+            Cancelled => write!(
+                f,
+                "stopped by the operator (Ctrl-C, SIGTERM, SIGHUP or SIGQUIT)"
+            ),
         }
     }
 }

@@ -2,12 +2,16 @@
 //! [`sequence`] (precheck → fill → stabilise → measure → vent → flow steps → verdict), the
 //! [`sampler`] that polls the rig on a fixed period and hands every sample to the
 //! [`supervisor`], the [`abort`] reasons, the [`safe_state`] every test ends in, the
-//! [`leak_rate`] computed from the pressure decay, and the [`result`] a test produces.
+//! [`leak_rate`] computed from the pressure decay, and the [`result`] a test produces; the
+//! [`owner`] checks (one controller per rig) and the [`guard`] that keeps a crash from leaving
+//! the rig unsafe.
 //!
 //! Depends on [`crate::rig`] and [`crate::link`]; knows nothing of files beyond the recipe.
 
 pub mod abort;
+pub mod guard;
 pub mod leak_rate;
+pub mod owner;
 pub mod recipe;
 pub mod result;
 pub mod safe_state;

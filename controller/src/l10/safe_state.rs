@@ -2,8 +2,10 @@
 //! Every write is attempted even when an earlier one failed. Writes that fail
 //! are attempted again — as explicit new writes, never a silent re-send by the link — until they
 //! succeed or the grace period ends, so a link that comes back within the grace period still
-//! gets the rig safe.
+//! gets the rig safe. Safe-state writes do not wait for the link's reconnect backoff. An operator who insists (a second Ctrl-C) ends the retries, but only
+//! after every write has been attempted at least once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -58,8 +60,13 @@ impl SafeStateReport {
     }
 }
 
-/// Writes the safe state, retrying failed writes for up to `grace` (wall clock).
-pub async fn drive_safe_state(link: &LinkHandle, grace: Duration) -> SafeStateReport {
+/// Writes the safe state, retrying failed writes for up to `grace` (wall clock), or until
+/// `hurry` is set — checked only after a whole round, so every write is attempted at least once.
+pub async fn drive_safe_state(
+    link: &LinkHandle,
+    grace: Duration,
+    hurry: Option<&AtomicBool>,
+) -> SafeStateReport {
     let end = Instant::now() + grace;
     let mut pending: Vec<(SignalName, f64, u32, Option<LinkError>)> = SAFE_STATE
         .iter()
@@ -76,7 +83,7 @@ pub async fn drive_safe_state(link: &LinkHandle, grace: Duration) -> SafeStateRe
                 continue; // given up: the PLC keeps refusing
             }
             *attempts += 1;
-            match link.write(*signal, *value).await {
+            match link.write_now(*signal, *value).await {
                 Ok(()) => *last = None,
                 Err(e) => {
                     tracing::warn!("safe state: {} = {value}: {}", signal.as_str(), e.detail());
@@ -90,7 +97,8 @@ pub async fn drive_safe_state(link: &LinkHandle, grace: Duration) -> SafeStateRe
             last.as_ref()
                 .is_some_and(|e| e.is_transport() || *attempts < EXCEPTION_ATTEMPTS)
         });
-        if pending.is_empty() || !retryable || Instant::now() + pause >= end {
+        let hurried = hurry.is_some_and(|h| h.load(Ordering::SeqCst));
+        if pending.is_empty() || !retryable || hurried || Instant::now() + pause >= end {
             break;
         }
         tokio::time::sleep(pause).await;

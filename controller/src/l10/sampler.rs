@@ -1,6 +1,14 @@
 //! The poll loop shared by every phase of the sequence: wait for the next tick (or the
-//! operator's stop), write the heartbeat, read every mapped sensor in as few requests as the map
-//! allows, append the sample to the trace and run the supervisor on it.
+//! operator's stop), read every mapped sensor and every commanded output in as few requests as
+//! the map allows, append the sample to the trace, run the supervisor on it, check the outputs
+//! read back against what was commanded, and only then write the heartbeat.
+//!
+//! Liveness is judged by outcome: the link counts as alive only while valid samples arrive (a
+//! write that succeeds says nothing about reads). No valid sample for longer than the link-loss
+//! limit aborts the test whatever else succeeds, and the heartbeat is written only right after
+//! a valid sample, so a blind controller stops the heartbeat and the PLC's watchdog trips. Each
+//! phase may also set its own deadline ([`Sampler::set_deadline`]), which fires whether or not
+//! samples arrive.
 //!
 //! Time: the sequence runs on "recipe seconds" = wall seconds × `time_scale`, so with the
 //! emulator sped up by the same factor a test takes the same number of samples.
@@ -31,6 +39,17 @@ const SENSORS: [SignalName; 8] = [
     SignalName::OutletPressure,
 ];
 
+/// Outputs read back every poll (those the map has): what the controller commands must still
+/// be what the PLC holds (a PLC restart, a manual override or a second master changes them).
+const OUTPUTS: [SignalName; 6] = [
+    SignalName::FillValve,
+    SignalName::VentValve,
+    SignalName::IsolationValve,
+    SignalName::PumpRun,
+    SignalName::PumpSpeedSetpoint,
+    SignalName::Heartbeat,
+];
+
 /// Heartbeat wraps here so it fits every integer register type (i16 included).
 const HEARTBEAT_WRAP: u32 = 32_768;
 
@@ -52,9 +71,18 @@ pub struct Sampler {
     t0: Instant,
     period: Duration,
     next_tick: Instant,
-    heartbeat: u32,
+    /// Last heartbeat value written; `None` before the first write.
+    heartbeat: Option<u32>,
     link_watch: LinkWatch,
-    sensors: Vec<SignalName>,
+    /// Sensors, outputs and `watchdog_tripped`, as far as the map has them.
+    reads: Vec<SignalName>,
+    /// What each output was last commanded to, as the PLC will hold it (after the codec).
+    commanded: Vec<(SignalName, f64)>,
+    /// The phase's own deadline (wall clock).
+    deadline: Option<Instant>,
+    /// The last link error, for the link-loss reason.
+    last_error: Option<String>,
+    started_phase_s: f64,
     /// Frozen-sensor check of an f32 `test_pressure`: last bits and repeat count.
     frozen_check: bool,
     last_pressure_bits: Option<u64>,
@@ -77,8 +105,10 @@ impl Sampler {
         };
         let poll_s = link.map().connection.poll_ms as f64 / 1000.0 / scale;
         let period = Duration::from_secs_f64(poll_s.max(0.001));
-        let sensors = SENSORS
+        let reads = SENSORS
             .iter()
+            .chain(OUTPUTS.iter())
+            .chain([SignalName::WatchdogTripped].iter())
             .copied()
             .filter(|s| link.map().get(*s).is_some())
             .collect();
@@ -102,9 +132,36 @@ impl Sampler {
             t0: now,
             period,
             next_tick: now,
-            heartbeat: 0,
+            heartbeat: None,
             link_watch: LinkWatch::new(link_loss),
-            sensors,
+            reads,
+            commanded: Vec::new(),
+            deadline: None,
+            last_error: None,
+            started_phase_s: 0.0,
+        }
+    }
+
+    /// Starts a phase with its own deadline: `limit_s` recipe seconds from now plus the
+    /// link-loss allowance (a sample may legitimately come that late). Past it, [`Sampler::poll`]
+    /// aborts whether or not samples arrive. `None` clears the deadline.
+    pub fn set_deadline(&mut self, limit_s: Option<f64>) {
+        self.started_phase_s = self.now_s();
+        self.deadline = limit_s.map(|limit_s| {
+            let wall = Duration::from_secs_f64(
+                (limit_s.max(0.0) + 2.0 * self.period_s()) / self.time_scale,
+            ) + self.link_watch.limit();
+            Instant::now() + wall
+        });
+    }
+
+    fn check_deadline(&self) -> Result<(), AbortReason> {
+        match self.deadline {
+            Some(at) if Instant::now() >= at => Err(AbortReason::PhaseDeadline {
+                phase: self.phase.as_str(),
+                after_s: self.now_s() - self.started_phase_s,
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -147,6 +204,7 @@ impl Sampler {
 
     /// A link error → abort now (exception / caller error) or after the link-loss time.
     fn link_failure(&mut self, e: &LinkError) -> Result<(), AbortReason> {
+        self.last_error = Some(e.detail());
         if e.is_transport() {
             self.link_watch.failed(&e.detail())
         } else {
@@ -155,39 +213,129 @@ impl Sampler {
     }
 
     /// The next good sample (waits for the tick; retries failed reads within the link-loss
-    /// time). The sample is in the trace and has passed the supervisor.
+    /// time and the phase's deadline). The sample is in the trace, has passed the supervisor and
+    /// the read-back, and the heartbeat has been written after it.
     pub async fn poll(&mut self) -> Result<Sample, AbortReason> {
         loop {
             self.wait_tick().await?;
-            if self.link.map().get(SignalName::Heartbeat).is_some() {
-                self.heartbeat = (self.heartbeat + 1) % HEARTBEAT_WRAP;
-                match self
-                    .link
-                    .write(SignalName::Heartbeat, f64::from(self.heartbeat))
-                    .await
-                {
-                    Ok(()) => self.link_watch.ok(),
-                    Err(e) => {
-                        self.link_failure(&e)?;
-                        continue;
-                    }
-                }
-            }
-            let sample = match self.link.read(&self.sensors).await {
-                Ok(s) => s,
-                Err(e) => {
+            self.check_deadline()?;
+            // A read may not outlast the link-loss budget (a link in reconnect backoff would
+            // otherwise hold it): no valid sample by then is a lost link.
+            let budget = self.link_watch.remaining().max(Duration::from_millis(1));
+            let sample = match tokio::time::timeout(budget, self.link.read(&self.reads)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
                     self.link_failure(&e)?;
                     continue;
                 }
+                Err(_) => {
+                    let error = self.last_error.clone().unwrap_or_else(|| {
+                        "no complete read within the link-loss limit".to_string()
+                    });
+                    self.link_watch.failed(&error)?;
+                    continue;
+                }
             };
+            // A complete read that decoded: the only proof the link (and the rig) is alive.
             self.link_watch.ok();
+            // A sample that comes after the phase's deadline is too late to judge it by.
+            self.check_deadline()?;
             self.push_trace(&sample);
             self.supervisor.check(&sample, &self.ctx)?;
             self.check_frozen(&sample)?;
+            self.check_outputs(&sample)?;
             if self.cancelled() {
                 return Err(AbortReason::Cancelled);
             }
+            self.beat(&sample).await?;
             return Ok(sample);
+        }
+    }
+
+    /// Writes the next heartbeat value: called only right after a valid sample, so the
+    /// heartbeat stops as soon as the controller cannot see the rig. The first value follows
+    /// the one read (so it always changes, which arms and re-arms the PLC's watchdog). A
+    /// transport failure is left to the link-loss check of the next samples.
+    async fn beat(&mut self, sample: &Sample) -> Result<(), AbortReason> {
+        if self.link.map().get(SignalName::Heartbeat).is_none() {
+            return Ok(());
+        }
+        let last = self
+            .heartbeat
+            .or_else(|| sample.get(SignalName::Heartbeat).map(|v| v.max(0.0) as u32))
+            .unwrap_or(0);
+        let next = (last % HEARTBEAT_WRAP + 1) % HEARTBEAT_WRAP;
+        match self
+            .link
+            .write(SignalName::Heartbeat, f64::from(next))
+            .await
+        {
+            Ok(()) => {
+                self.heartbeat = Some(next);
+                self.remember(SignalName::Heartbeat, f64::from(next));
+                Ok(())
+            }
+            Err(e) if e.is_transport() => {
+                tracing::warn!("heartbeat write failed: {}", e.detail());
+                // The PLC may or may not hold the new value: expect neither.
+                self.commanded.retain(|(s, _)| *s != SignalName::Heartbeat);
+                self.heartbeat = Some(next);
+                Ok(())
+            }
+            Err(e) => Err(Self::write_refused(
+                SignalName::Heartbeat,
+                f64::from(next),
+                &e,
+            )),
+        }
+    }
+
+    /// Read-back: every output commanded so far must read what was commanded; a watchdog trip
+    /// (once this controller has written a heartbeat: a latch left by an earlier controller is
+    /// cleared by the first beat) is a rig fault too.
+    fn check_outputs(&self, s: &Sample) -> Result<(), AbortReason> {
+        if self.heartbeat.is_some() && s.flag(SignalName::WatchdogTripped) == Some(true) {
+            return Err(AbortReason::WatchdogTripped);
+        }
+        for (signal, commanded) in &self.commanded {
+            let Some(read) = s.get(*signal) else { continue };
+            let tolerance = 1e-9 * commanded.abs().max(1.0);
+            // NaN (an unreadable output) counts as a mismatch.
+            let same = (read - commanded).abs() <= tolerance;
+            if !same {
+                return Err(AbortReason::OutputMismatch {
+                    signal: *signal,
+                    commanded: *commanded,
+                    read,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records what `signal` now holds at the PLC: `value` as the codec delivers it back.
+    fn remember(&mut self, signal: SignalName, value: f64) {
+        let Some(sig) = self.link.map().get(signal) else {
+            return;
+        };
+        let held = sig
+            .encode(value)
+            .and_then(|w| sig.decode(&w))
+            .unwrap_or(value);
+        self.commanded.retain(|(s, _)| *s != signal);
+        self.commanded.push((signal, held));
+    }
+
+    fn write_refused(signal: SignalName, value: f64, e: &LinkError) -> AbortReason {
+        match e {
+            LinkError::Echo { .. } => AbortReason::CommandFailed {
+                error: format!(
+                    "rig fault: command {} = {value}: {}",
+                    signal.as_str(),
+                    e.detail()
+                ),
+            },
+            _ => AbortReason::LinkRefused { error: e.detail() },
         }
     }
 
@@ -242,7 +390,9 @@ impl Sampler {
         }
         match self.link.write(signal, value).await {
             Ok(()) => {
-                self.link_watch.ok();
+                // A write that succeeds proves nothing about reads: liveness is judged by
+                // samples only. It does set what the read-back expects.
+                self.remember(signal, value);
                 Ok(())
             }
             Err(e) if e.is_transport() => Err(AbortReason::CommandFailed {
@@ -252,7 +402,7 @@ impl Sampler {
                     e.detail()
                 ),
             }),
-            Err(e) => Err(AbortReason::LinkRefused { error: e.detail() }),
+            Err(e) => Err(Self::write_refused(signal, value, &e)),
         }
     }
 }

@@ -8,6 +8,8 @@
 //! is an abort (the rig, not the tray, is at fault); flow and ΔP are averaged over the recipe's
 //! `flow.average_s` after `flow.settle_s`.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -52,6 +54,9 @@ pub struct RunOptions {
     /// How long the link may fail before the test aborts, wall clock; `None` = the map's
     /// request timeout.
     pub link_loss: Option<Duration>,
+    /// Set when the operator insists on stopping (a second Ctrl-C): the safe-state drive ends
+    /// its retries once every write has been attempted.
+    pub hurry: Option<Arc<AtomicBool>>,
 }
 
 impl Default for RunOptions {
@@ -60,6 +65,7 @@ impl Default for RunOptions {
             time_scale: 1.0,
             safe_state_grace: Duration::from_secs(30),
             link_loss: None,
+            hurry: None,
         }
     }
 }
@@ -111,7 +117,7 @@ pub async fn run_sequence(
         run.s.phase = Phase::Safe;
     }
     // Every test ends in the safe state; after an abort this is the first thing done.
-    let safe = drive_safe_state(link, opts.safe_state_grace).await;
+    let safe = drive_safe_state(link, opts.safe_state_grace, opts.hurry.as_deref()).await;
     let (outcome, reason) = match (result, safe.confirmed()) {
         (Ok(v), true) => (v.outcome, v.reason),
         (Ok(v), false) => (
@@ -142,6 +148,12 @@ pub async fn run_sequence(
 impl Run<'_> {
     fn pressure(sample: &Sample) -> f64 {
         sample.get(TestPressure).unwrap_or(f64::NAN)
+    }
+
+    /// Starts a phase (logged at info level: `-v` shows the phases as they begin).
+    fn enter(&mut self, phase: Phase) {
+        tracing::info!("phase {}", phase.as_str());
+        self.s.phase = phase;
     }
 
     async fn set(&mut self, signal: SignalName, value: f64) -> Result<(), AbortReason> {
@@ -205,7 +217,8 @@ impl Run<'_> {
     /// Known starting state (pump off, fill and isolation closed), e-stop clear, sensors
     /// plausible (the supervisor), pressure near 0.
     async fn precheck(&mut self) -> Result<(), AbortReason> {
-        self.s.phase = Phase::Precheck;
+        self.enter(Phase::Precheck);
+        self.s.set_deadline(None);
         self.set(PumpRun, 0.0).await?;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
@@ -219,11 +232,12 @@ impl Run<'_> {
     /// Fill until the target: the pressure reached, kPa, or a gross-leak failure when the
     /// target is not reached within `fill_timeout_s`.
     async fn fill(&mut self) -> Result<Step<f64>, AbortReason> {
-        self.s.phase = Phase::Fill;
+        self.enter(Phase::Fill);
         let k = &self.recipe.leak;
         self.set(VentValve, 0.0).await?;
         self.set(IsolationValve, 1.0).await?;
         self.set(FillValve, 1.0).await?;
+        self.s.set_deadline(Some(k.fill_timeout_s));
         let start = self.s.now_s();
         let mut highest = f64::NEG_INFINITY;
         loop {
@@ -252,9 +266,10 @@ impl Run<'_> {
     /// Valves closed while the compression heat decays; a gross-leak failure on a fall of more
     /// than [`GROSS_DROP_FRACTION`] of the fill pressure.
     async fn stabilise(&mut self, fill_kpa: f64) -> Result<Step<()>, AbortReason> {
-        self.s.phase = Phase::Stabilize;
+        self.enter(Phase::Stabilize);
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
+        self.s.set_deadline(Some(self.recipe.leak.stabilize_s));
         let start = self.s.now_s();
         self.s.ctx.closed_min_kpa = None;
         while self.s.now_s() - start < self.recipe.leak.stabilize_s {
@@ -272,7 +287,7 @@ impl Run<'_> {
 
     /// Pressure decay with every valve closed; least-squares, temperature-compensated leak.
     async fn measure(&mut self, fill_kpa: f64) -> Result<LeakResult, AbortReason> {
-        self.s.phase = Phase::Measure;
+        self.enter(Phase::Measure);
         let k = &self.recipe.leak;
         // With stabilize_s = 0 the valves close here.
         self.set(FillValve, 0.0).await?;
@@ -282,6 +297,7 @@ impl Run<'_> {
         } else {
             self.s.now_s()
         };
+        self.s.set_deadline(Some(k.measure_s));
         let start = self.s.now_s();
         let has_temperature = self.s.link.map().get(GasTemperature).is_some();
         let mut points = Vec::new();
@@ -317,11 +333,12 @@ impl Run<'_> {
 
     /// Vent until below 5 kPa; not in time → abort (the vent path is faulty).
     async fn vent(&mut self) -> Result<(), AbortReason> {
-        self.s.phase = Phase::Vent;
+        self.enter(Phase::Vent);
         self.s.ctx.closed_min_kpa = None;
         self.set(FillValve, 0.0).await?;
         self.set(IsolationValve, 0.0).await?;
         self.set(VentValve, 1.0).await?;
+        self.s.set_deadline(Some(self.recipe.leak.vent_timeout_s));
         let start = self.s.now_s();
         loop {
             let p = Self::pressure(&self.s.poll().await?);
@@ -337,7 +354,7 @@ impl Run<'_> {
 
     /// Pump speed steps; returns a failure sentence when a step is out of band.
     async fn flow_test(&mut self, spec: &FlowSpec) -> Result<Option<String>, AbortReason> {
-        self.s.phase = Phase::Flow;
+        self.enter(Phase::Flow);
         let limits = &self.recipe.limits;
         let mut failures = Vec::new();
         for step in &spec.steps {
@@ -345,6 +362,7 @@ impl Run<'_> {
             let speed = step.speed_pct.clamp(0.0, limits.max_pump_speed_pct);
             self.set(PumpSpeedSetpoint, speed).await?;
             self.set(PumpRun, 1.0).await?;
+            self.s.set_deadline(Some(spec.settle_s + spec.average_s));
             let start = self.s.now_s();
             while self.s.now_s() - start < spec.settle_s {
                 self.s.poll().await?;

@@ -143,8 +143,9 @@ impl Supervisor {
     }
 }
 
-/// Tracks link health: transport failures are tolerated until no request has succeeded for
-/// longer than `limit` (wall clock); then the link counts as lost.
+/// Tracks link health by outcome: transport failures are tolerated until no valid sample has
+/// arrived for longer than `limit` (wall clock); then the link counts as lost. Only a valid
+/// sample counts as [`LinkWatch::ok`]: a successful write says nothing about reads.
 #[derive(Debug, Clone)]
 pub struct LinkWatch {
     last_ok: Instant,
@@ -160,9 +161,19 @@ impl LinkWatch {
         }
     }
 
-    /// Records a successful exchange.
+    /// Records a valid sample.
     pub fn ok(&mut self) {
         self.last_ok = Instant::now();
+    }
+
+    /// Time left before the link counts as lost (zero once it does).
+    pub fn remaining(&self) -> Duration {
+        self.limit.saturating_sub(self.last_ok.elapsed())
+    }
+
+    /// The link-loss limit (wall clock).
+    pub fn limit(&self) -> Duration {
+        self.limit
     }
 
     /// A transport failure now: `Err` once the link has been down longer than the limit.

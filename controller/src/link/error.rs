@@ -118,6 +118,20 @@ pub enum LinkError {
         /// Words (or bits) requested.
         expected: u16,
     },
+    /// The PLC's reply to a write does not echo what was written (FC5/FC6 echo the address and
+    /// value, FC15/FC16 the address and count): the output may not be what was commanded. A
+    /// rig fault, not a transport failure; the connection is kept.
+    #[error("the PLC at {addr} answered the write of {} = {sent} with {echoed}: the output may not be what was commanded", signal.as_str())]
+    Echo {
+        /// The PLC's address.
+        addr: SocketAddr,
+        /// The signal written.
+        signal: SignalName,
+        /// What was sent (address and value or count).
+        sent: String,
+        /// What the reply echoed.
+        echoed: String,
+    },
     /// The TCP connection could not be opened.
     #[error("cannot connect to {addr}")]
     Connect {

@@ -10,6 +10,13 @@
 //! proper answer: the context is kept and the caller gets [`LinkError::Exception`] naming the
 //! signals and addresses.
 //!
+//! Write replies are checked: FC5/FC6 must echo the address and value, FC15/FC16 the address
+//! and count (tokio-modbus only `debug_assert`s this, so a release build would accept a lying
+//! echo); a mismatch is [`LinkError::Echo`].
+//!
+//! A read whose caller stopped waiting is abandoned at once (its context dropped, as after a
+//! timeout); a write always runs to its end.
+//!
 //! Writes are never re-sent by the link: a write that failed or timed out is reported to the
 //! caller, who decides (the safe-state routine issues a *new* write after a reconnect).
 
@@ -20,8 +27,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_modbus::client::{tcp, Context, Reader, Writer};
-use tokio_modbus::{ExceptionCode, Slave};
+use tokio_modbus::client::{tcp, Client, Context, Reader};
+use tokio_modbus::{ExceptionCode, Request as MbRequest, Response, Slave};
 
 use crate::link::error::{LinkError, Op};
 use crate::link::sample::Sample;
@@ -80,6 +87,8 @@ enum Request {
     Write {
         name: SignalName,
         words: Vec<u16>,
+        /// Connect at once, ignoring the reconnect backoff (the safe state).
+        urgent: bool,
         reply: oneshot::Sender<Result<(), LinkError>>,
     },
 }
@@ -114,6 +123,8 @@ pub struct Link {
     ctx: Option<Context>,
     next_connect: Instant,
     backoff: Duration,
+    /// The request being served may connect without waiting for the backoff.
+    urgent: bool,
     stats: Arc<LinkStats>,
 }
 
@@ -134,6 +145,7 @@ impl Link {
             cfg,
             ctx: None,
             next_connect: Instant::now(),
+            urgent: false,
             stats,
         };
         tokio::spawn(link.run(rx));
@@ -143,12 +155,31 @@ impl Link {
     async fn run(mut self, mut rx: mpsc::Receiver<Envelope>) {
         while let Some(env) = rx.recv().await {
             match env.request {
-                Request::Read { names, reply } => {
-                    let r = self.read(&names, env.deadline).await;
-                    let _ = reply.send(r);
+                Request::Read { names, mut reply } => {
+                    // A caller that gave up on a read (its link-loss budget ran out) must not
+                    // keep the link busy, e.g. waiting out a reconnect backoff, while its
+                    // safe-state writes queue behind. A read has no effect to finish; the
+                    // context is dropped in case a request was on the wire.
+                    tokio::select! {
+                        r = self.read(&names, env.deadline) => {
+                            let _ = reply.send(r);
+                        }
+                        () = reply.closed() => {
+                            if self.ctx.take().is_some() {
+                                self.stats.drops.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
                 }
-                Request::Write { name, words, reply } => {
+                Request::Write {
+                    name,
+                    words,
+                    urgent,
+                    reply,
+                } => {
+                    self.urgent = urgent;
                     let r = self.write(name, &words, env.deadline).await;
+                    self.urgent = false;
                     let _ = reply.send(r);
                 }
             }
@@ -170,7 +201,7 @@ impl Link {
     async fn connect(&mut self, deadline: Instant) -> Result<&mut Context, LinkError> {
         if self.ctx.is_none() {
             let addr = self.cfg.addr;
-            if self.next_connect > Instant::now() {
+            if self.next_connect > Instant::now() && !self.urgent {
                 if self.next_connect >= deadline {
                     let wait = self.next_connect - Instant::now();
                     return Err(LinkError::Backoff {
@@ -357,29 +388,31 @@ impl Link {
             address,
             count,
         };
-        match (table, words) {
-            (Table::Coil, [w]) => {
-                let on = *w != 0;
-                self.transact(target(1), deadline, |c| {
-                    Box::pin(c.write_single_coil(address, on))
-                })
-                .await
-            }
-            (Table::Holding, [w]) => {
-                let w = *w;
-                self.transact(target(1), deadline, |c| {
-                    Box::pin(c.write_single_register(address, w))
-                })
-                .await
-            }
+        let request = match (table, words) {
+            (Table::Coil, [w]) => MbRequest::WriteSingleCoil(address, *w != 0),
+            (Table::Holding, [w]) => MbRequest::WriteSingleRegister(address, *w),
             (Table::Holding, ws) => {
-                let ws = ws.to_vec();
-                self.transact(target(count), deadline, move |c| {
-                    Box::pin(async move { c.write_multiple_registers(address, &ws).await })
-                })
-                .await
+                MbRequest::WriteMultipleRegisters(address, std::borrow::Cow::Owned(ws.to_vec()))
             }
-            _ => Err(LinkError::ReadOnly(name, table)),
+            _ => return Err(LinkError::ReadOnly(name, table)),
+        };
+        let expected = match &request {
+            MbRequest::WriteSingleCoil(a, v) => Response::WriteSingleCoil(*a, *v),
+            MbRequest::WriteSingleRegister(a, w) => Response::WriteSingleRegister(*a, *w),
+            _ => Response::WriteMultipleRegisters(address, count),
+        };
+        let echo = self
+            .transact(target(count), deadline, move |c| Box::pin(c.call(request)))
+            .await?;
+        if echo == expected {
+            Ok(())
+        } else {
+            Err(LinkError::Echo {
+                addr: self.cfg.addr,
+                signal: name,
+                sent: format!("{expected:?}"),
+                echoed: format!("{echo:?}"),
+            })
         }
     }
 }
@@ -454,6 +487,21 @@ impl LinkHandle {
 
     /// Writes one signal (engineering units; bools as 0/1). Never re-sent on failure.
     pub async fn write(&self, name: SignalName, value: f64) -> Result<(), LinkError> {
+        self.write_with(name, value, false).await
+    }
+
+    /// As [`LinkHandle::write`], but a link waiting out its reconnect backoff connects at once:
+    /// for the safe state, which must not wait (its own retry loop paces the attempts).
+    pub async fn write_now(&self, name: SignalName, value: f64) -> Result<(), LinkError> {
+        self.write_with(name, value, true).await
+    }
+
+    async fn write_with(
+        &self,
+        name: SignalName,
+        value: f64,
+        urgent: bool,
+    ) -> Result<(), LinkError> {
         let sig = self.map.get(name).ok_or(LinkError::NotMapped(name))?;
         if !sig.table.is_writable() {
             return Err(LinkError::ReadOnly(name, sig.table));
@@ -463,7 +511,12 @@ impl LinkHandle {
             .map_err(|source| LinkError::Value { value, source })?;
         let deadline = Instant::now() + self.timeout * 2;
         let (reply, rx) = oneshot::channel();
-        let request = Request::Write { name, words, reply };
+        let request = Request::Write {
+            name,
+            words,
+            urgent,
+            reply,
+        };
         self.submit(deadline, request, rx).await
     }
 }

@@ -34,11 +34,14 @@ pub enum SignalName {
     OutletPressure,
     /// Controller heartbeat counter (written).
     Heartbeat,
+    /// The PLC's heartbeat watchdog has tripped (read; latched until the heartbeat changes
+    /// again). Optional: see the `[watchdog]` section of docs/formats/register-map.md.
+    WatchdogTripped,
 }
 
 impl SignalName {
     /// Every known signal, in the order of docs/formats/register-map.md.
-    pub const ALL: [SignalName; 14] = [
+    pub const ALL: [SignalName; 15] = [
         SignalName::TestPressure,
         SignalName::FillValve,
         SignalName::VentValve,
@@ -53,6 +56,7 @@ impl SignalName {
         SignalName::InletPressure,
         SignalName::OutletPressure,
         SignalName::Heartbeat,
+        SignalName::WatchdogTripped,
     ];
     /// Signals every map must have.
     pub const REQUIRED: [SignalName; 4] = [
@@ -87,6 +91,7 @@ impl SignalName {
             SignalName::InletPressure => "inlet_pressure",
             SignalName::OutletPressure => "outlet_pressure",
             SignalName::Heartbeat => "heartbeat",
+            SignalName::WatchdogTripped => "watchdog_tripped",
         }
     }
 

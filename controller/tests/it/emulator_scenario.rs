@@ -165,7 +165,10 @@ fn rejections_name_the_field() {
         "fault[0].delay_ms",
         &["integer"],
     );
-    assert_err("time_scale = 0", "time_scale", &["positive"]);
+    assert_err("time_scale = 0", "time_scale", &["(0, 1000]"]);
+    // Bounds the physics and the runtime can honour (issue 11): no spinning at 1e7× or 1e-9 s.
+    assert_err("time_scale = 1e7", "time_scale", &["(0, 1000]"]);
+    assert_err("[rig]\nstep_s = 1e-9", "rig.step_s", &["0.0001..=0.1"]);
     assert_err("seed = -3", "seed", &["integer ≥ 0"]);
     assert_err("faults = []", "faults", &["unknown field", "fault"]);
     assert_err(

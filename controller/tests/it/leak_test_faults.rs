@@ -160,7 +160,12 @@ async fn exception_reply_on_a_write() {
         signal: SignalName::Heartbeat,
         code: 2,
     };
-    let expect = ["heartbeat (holding 1, 2 word(s)) with exception 0x02"];
+    // The heartbeat is read back every poll (in the holding block with the setpoint) before it
+    // is written: whichever request meets the exception first names it.
+    let expect = [
+        "heartbeat (holding 1, 2 word(s)) with exception 0x02",
+        "pump_speed_setpoint, heartbeat (holding 0, 3 word(s)) with exception 0x02",
+    ];
     scheduled(map(500), fault, MEASURE_AT_S, &expect, 2.0 * POLL_S).await;
 }
 

@@ -11,6 +11,7 @@ mod emulator_mbpoll;
 mod emulator_modbus;
 mod emulator_robust;
 mod emulator_scenario;
+mod leak_test_blind;
 mod leak_test_faults;
 mod leak_test_link;
 mod leak_test_records;

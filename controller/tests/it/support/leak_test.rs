@@ -72,6 +72,7 @@ pub(crate) fn options(time_scale: f64) -> RunOptions {
         time_scale,
         safe_state_grace: Duration::from_secs(5),
         link_loss: None,
+        hurry: None,
     }
 }
 
