@@ -26,6 +26,7 @@ use crate::link::sample::Sample;
 use crate::link::LinkHandle;
 use crate::rig::map::ValueType;
 use crate::rig::names::SignalName;
+use crate::rig::rules::HEARTBEAT_WRAP;
 
 /// Read-direction signals sampled every poll (those the map has).
 const SENSORS: [SignalName; 8] = [
@@ -49,9 +50,6 @@ const OUTPUTS: [SignalName; 6] = [
     SignalName::PumpSpeedSetpoint,
     SignalName::Heartbeat,
 ];
-
-/// Heartbeat wraps here so it fits every integer register type (i16 included).
-const HEARTBEAT_WRAP: u32 = 32_768;
 
 /// Polls the rig for the sequence; owns the trace.
 pub struct Sampler {

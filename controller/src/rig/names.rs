@@ -109,7 +109,8 @@ impl SignalName {
             | SignalName::IsolationValve
             | SignalName::PumpRun
             | SignalName::Estop
-            | SignalName::PumpFault => SignalKind::Flag,
+            | SignalName::PumpFault
+            | SignalName::WatchdogTripped => SignalKind::Flag,
             SignalName::TestPressure | SignalName::InletPressure | SignalName::OutletPressure => {
                 SignalKind::Analogue { unit: "kPa" }
             }
