@@ -169,10 +169,55 @@ pub fn apply_overrides(
     to_toml(&table, origin)
 }
 
-/// A table as TOML text (numbers are written so they read back bit for bit).
+/// The order of a design's top-level tables in written text (as in docs/formats/design.md);
+/// other keys follow in alphabetical order.
+const SECTION_ORDER: [&str; 7] = [
+    "domain",
+    "materials",
+    "layers",
+    "blocks",
+    "coolant",
+    "boundary",
+    "transient",
+];
+
+/// A design table as TOML text: top-level keys that are plain values first (`name`), then the
+/// sections in the order of the format's documentation; numbers are written so that they read
+/// back bit for bit. (Keys inside a section come out in alphabetical order.)
 pub fn to_toml(table: &Table, origin: &Path) -> Result<String, ConfigError> {
-    toml::to_string(table)
-        .map_err(|e| ConfigError::read(origin, format!("cannot write the overridden design: {e}")))
+    let write = |t: &Table| {
+        toml::to_string(t).map_err(|e| {
+            ConfigError::read(origin, format!("cannot write the overridden design: {e}"))
+        })
+    };
+    let is_section = |v: &Value| match v {
+        Value::Table(_) => true,
+        Value::Array(a) => !a.is_empty() && a.iter().all(Value::is_table),
+        _ => false,
+    };
+    let mut head = Table::new();
+    let mut sections: Vec<(&String, &Value)> = Vec::new();
+    for (k, v) in table {
+        if is_section(v) {
+            sections.push((k, v));
+        } else {
+            head.insert(k.clone(), v.clone());
+        }
+    }
+    let rank = |k: &str| {
+        SECTION_ORDER
+            .iter()
+            .position(|s| *s == k)
+            .unwrap_or(SECTION_ORDER.len())
+    };
+    sections.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
+    let mut parts = vec![write(&head)?];
+    for (k, v) in sections {
+        let mut one = Table::new();
+        one.insert(k.clone(), v.clone());
+        parts.push(write(&one)?);
+    }
+    Ok(parts.join("\n"))
 }
 
 pub(super) fn apply(
