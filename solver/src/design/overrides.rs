@@ -412,15 +412,21 @@ pub(super) fn attribute(mut e: ConfigError, applied: &[Applied]) -> ConfigError 
             || field.starts_with(&format!("{p}["));
         let above = p.starts_with(&format!("{field}."));
         if inside || above {
-            e.problem = if field == p {
-                format!("{} (set to {})", e.problem, a.spec.raw)
+            // serde names Rust types; say what a design author writes.
+            let problem = e
+                .problem
+                .replace("expected f64", "expected a number")
+                .replace("expected i64", "expected an integer");
+            let set_to = if problem.starts_with("unknown field") {
+                String::new()
             } else {
-                format!(
-                    "{}: {} (set to {})",
-                    e.field.as_deref().unwrap_or(""),
-                    e.problem,
-                    a.spec.raw
-                )
+                format!(" (set to {})", a.spec.raw)
+            };
+            e.problem = if field == p {
+                format!("{problem}{set_to}")
+            } else {
+                let at = e.field.as_deref().unwrap_or("");
+                format!("`{at}`: {problem}{set_to}")
             };
             e.field = Some(format!("--set {}", a.spec.path));
             return e;
