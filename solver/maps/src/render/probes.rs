@@ -338,7 +338,9 @@ fn finite_runs(times: &[f64], values: &[f64]) -> Vec<Vec<(f64, f64)>> {
     let mut runs = vec![Vec::new()];
     for (&t, &v) in times.iter().zip(values) {
         if v.is_finite() && t.is_finite() {
-            runs.last_mut().map(|r| r.push((t, v)));
+            if let Some(r) = runs.last_mut() {
+                r.push((t, v));
+            }
         } else if runs.last().is_some_and(|r| !r.is_empty()) {
             runs.push(Vec::new());
         }
