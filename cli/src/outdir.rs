@@ -128,7 +128,8 @@ fn check_replaceable(dest: &Path) -> anyhow::Result<()> {
     };
     if !meta.is_dir() {
         bail!(
-            "--out {}: exists and is not a directory; give a new or result directory",
+            "--out {}: exists and is not a directory (a file or a symbolic link); give a new, empty \
+             or result directory",
             dest.display()
         );
     }

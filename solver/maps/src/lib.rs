@@ -1,7 +1,8 @@
 //! PNG thermal maps and the saved result field of a coldtray solve.
 //!
 //! The solver computes a [`Field`] (`coldtray_solver::results::Field`, re-exported here); this
-//! crate draws and stores it, and reads nothing of the solver but that type. A result directory written by
+//! crate draws and stores it, and reads nothing of the solver but that type (and, for a
+//! transient run's `probes.png`, its `Results`). A result directory written by
 //! `coldtray simulate --out DIR` holds, from here:
 //!
 //! | file | written by | for |
