@@ -237,6 +237,10 @@ pub(super) fn apply(
     Ok((table, applied))
 }
 
+/// Top-level arrays of tables whose elements are addressed by name: an override reaching
+/// into one the design lacks is an error here (creating it would give a confusing type error).
+const ELEMENT_ARRAYS: [&str; 3] = ["materials", "layers", "blocks"];
+
 /// "layers" → "layer", "channels" → "channel field": what one element of an array is called.
 fn element_noun(key: &str) -> String {
     match key {
@@ -261,6 +265,14 @@ fn set(root: &mut Table, o: &Override, origin: &Path) -> Result<String, ConfigEr
             format!("{by_name}.{key}")
         };
         push_key(&mut index_path, key);
+        if ELEMENT_ARRAYS.contains(&here.as_str()) && !table.contains_key(key) {
+            let noun = element_noun(key);
+            return Err(err(format!(
+                "the design has no [[{key}]], so there is no {noun} `{}` to set; an override \
+                 changes fields and cannot add a {noun}",
+                segs[i + 1]
+            )));
+        }
         let entry = table
             .entry(key.to_string())
             .or_insert_with(|| Value::Table(Table::new()));

@@ -120,6 +120,12 @@ fn unknown_names_list_the_valid_ones() {
         "coolant.flow_lpm.x",
         &["is a number, not a table"],
     );
+    // The minimal design has no [[materials]]: an override cannot add one.
+    rejects(
+        &["materials.my_tim.k=1"],
+        "materials.my_tim.k",
+        &["no [[materials]]", "cannot add a material"],
+    );
     rejects(
         &["layers.die=1"],
         "layers.die",
