@@ -11,6 +11,7 @@
 
 mod emulate;
 mod leak_test;
+mod outdir;
 mod output;
 mod plot;
 mod records;

@@ -1,6 +1,10 @@
 //! `coldtray simulate`: solve a design to steady state (or run its `[transient]` section),
-//! write `results.json`, thermal maps, the ParaView export (and `probes.csv` for a transient
-//! run), and print a summary a person reads at a glance.
+//! write `results.json` (with the `input` it came from), the resolved `design.toml`, thermal
+//! maps, the ParaView export (and `probes.csv` + `probes.png` for a transient run), and print
+//! a summary a person reads at a glance.
+//!
+//! The output directory is replaced as a whole ([`crate::outdir`]): no file of an earlier run
+//! survives, and a failed run leaves the earlier result untouched.
 
 use crate::output::{out, outln};
 use std::io::IsTerminal;
@@ -8,17 +12,34 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use coldtray_io::config;
+use coldtray_solver::design::{self, Override};
 use coldtray_solver::results::{probes_csv, BlockResult, Results, SolverStats, TransientResult};
 use coldtray_solver::{Design, Progress, ProgressFn, Solution, SolveOptions};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::outdir::Staging;
+
+/// The resolved design written into the result directory (re-run it to get the same results).
+const DESIGN_TOML: &str = "design.toml";
+/// The power trace copied next to [`DESIGN_TOML`] so the result directory is self-contained.
+const TRACE_CSV: &str = "power_trace.csv";
 
 /// Arguments of `coldtray simulate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Design file (design.toml).
     pub design: PathBuf,
-    /// Output directory (created if missing): results.json, one PNG per layer, field.vtr.
+    /// Output directory, replaced as a whole: results.json, design.toml, one PNG per layer,
+    /// field.vtr. An existing DIR must be a coldtray result (holds results.json) or empty.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Override a design field before validation, e.g. `--set coolant.flow_lpm=2.5` or
+    /// `--set blocks.gpu_die_0.power_w=1100` (repeatable; arrays of tables by element name;
+    /// see docs/formats/design.md).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
     /// In-plane cell size in mm (overrides the design's domain.cell_mm).
     #[arg(long, value_name = "MM")]
     pub cell_mm: Option<f64>,
@@ -41,14 +62,20 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // ConfigError already names the file, the field and what would be valid.
-    let mut design = Design::load(&args.design)?;
+    // ConfigError already names the file, the field (`--set PATH` for an override) and what
+    // would be valid; everything is checked before the solve and before DIR is touched.
+    let text = config::read_text(&args.design, &design::FORMAT)?;
+    let mut design = Design::from_toml_str_with(&text, &args.design, &args.set)?;
     if let Some(cell_mm) = args.cell_mm {
         design = design.with_cell_mm(cell_mm)?;
     }
     if args.steady {
         design.transient = None;
     }
+    let resolved = resolved_design(&text, &design, &args)?;
+    let staging = Staging::prepare(&args.out)?;
+    let dir = staging.path().to_path_buf();
+
     let transient = design.transient.is_some();
     let solved = if transient {
         run_transient(&design, &args)
@@ -57,23 +84,45 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let Solution { results, field } =
         solved.with_context(|| format!("solving {}", args.design.display()))?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let json_path = args.out.join("results.json");
-    write_atomic(&json_path, &serde_json::to_vec_pretty(&results)?)?;
-    let mut written = vec![json_path];
+
+    let input = Input::new(&text, &args, resolved.trace.as_deref());
+    let json = serde_json::to_vec_pretty(&ResultsFile {
+        input,
+        results: &results,
+    })?;
+    let mut written = vec![dir.join("results.json")];
+    write_atomic(&written[0], &json)?;
+    let design_path = dir.join(DESIGN_TOML);
+    write_atomic(&design_path, resolved.text.as_bytes())?;
+    written.push(design_path);
+    if let Some(trace) = &resolved.trace {
+        let path = dir.join(TRACE_CSV);
+        write_atomic(&path, trace)?;
+        written.push(path);
+    }
     if let Some(tr) = &results.transient {
-        let csv = args.out.join("probes.csv");
+        let csv = dir.join("probes.csv");
         write_atomic(&csv, probes_csv(tr).as_bytes())?;
         written.push(csv);
+        if !args.no_png {
+            let png = dir.join("probes.png");
+            coldtray_maps::render_probes(
+                &results,
+                coldtray_maps::MapOptions::default().width_px,
+                &png,
+            )
+            .with_context(|| format!("writing {}", png.display()))?;
+            written.push(png);
+        }
     }
     if args.no_png {
-        written.extend(coldtray_maps::write_field(&field, &args.out)?);
+        written.extend(coldtray_maps::write_field(&field, &dir)?);
     } else {
-        let maps = coldtray_maps::write_pngs(&field, &args.out)
+        let maps = coldtray_maps::write_pngs(&field, &dir)
             .with_context(|| format!("writing maps to {}", args.out.display()))?;
         written.extend(maps);
     }
+    staging.commit()?;
     out!("{}", summary(&results));
     let names: Vec<String> = written
         .iter()
@@ -120,6 +169,126 @@ fn budget_line(b: &BlockResult) -> Option<String> {
     }
     s += &format!(" = {:.1} °C\n", bg.hotspot_c);
     Some(s)
+}
+
+/// `results.json`: the `input` that produced it, then the solver's [`Results`].
+#[derive(Serialize)]
+struct ResultsFile<'a> {
+    input: Input,
+    #[serde(flatten)]
+    results: &'a Results,
+}
+
+/// Provenance: what produced a `results.json` (documented in docs/formats/results.md).
+#[derive(Serialize)]
+struct Input {
+    /// The design file as given on the command line.
+    design: String,
+    /// SHA-256 of the design file's bytes, lower-case hex.
+    design_sha256: String,
+    /// SHA-256 of the power-trace CSV (copied as `power_trace.csv`), for a transient run
+    /// that has one.
+    power_trace_sha256: Option<String>,
+    /// The `--set` overrides in order, `PATH=VALUE` as given.
+    overrides: Vec<String>,
+    /// The coldtray version that solved it.
+    coldtray_version: &'static str,
+    /// The exact command line, one element per argument.
+    command: Vec<String>,
+    /// The working directory the command ran in (relative paths in `command` start there).
+    working_dir: String,
+}
+
+impl Input {
+    fn new(text: &str, args: &Args, trace: Option<&[u8]>) -> Input {
+        Input {
+            design: args.design.display().to_string(),
+            design_sha256: sha256_hex(text.as_bytes()),
+            power_trace_sha256: trace.map(sha256_hex),
+            overrides: args.set.iter().map(ToString::to_string).collect(),
+            coldtray_version: env!("CARGO_PKG_VERSION"),
+            command: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            working_dir: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The design as solved, ready to be written as `DIR/design.toml`.
+struct Resolved {
+    /// The TOML text: the input verbatim when nothing changed it, else the overridden table.
+    text: String,
+    /// The power trace's bytes, to be written as `DIR/power_trace.csv`.
+    trace: Option<Vec<u8>>,
+}
+
+/// The design text that reproduces this run with no flags: the overrides applied,
+/// `--cell-mm` written into `domain.cell_mm`, `[transient]` dropped for `--steady`, and the
+/// power trace pointed at its copy next to the file.
+///
+/// The trace is copied rather than pointed at by an absolute path so that the result
+/// directory is self-contained (it can be moved or archived and still re-run) and records the
+/// trace as it was solved, even if the original CSV is edited later.
+fn resolved_design(text: &str, design: &Design, args: &Args) -> anyhow::Result<Resolved> {
+    let trace_file = design
+        .transient
+        .as_ref()
+        .and_then(|t| t.trace.as_ref())
+        .map(|t| t.file.clone());
+    let trace = match &trace_file {
+        Some(f) => Some(std::fs::read(f).with_context(|| format!("reading {}", f.display()))?),
+        None => None,
+    };
+    if args.set.is_empty() && args.cell_mm.is_none() && !args.steady && trace.is_none() {
+        return Ok(Resolved {
+            text: text.to_string(),
+            trace,
+        });
+    }
+    let mut table = design::apply_overrides_table(text, &args.design, &args.set)?;
+    if let Some(cell_mm) = args.cell_mm {
+        if let Some(domain) = table.get_mut("domain").and_then(|d| d.as_table_mut()) {
+            domain.insert("cell_mm".into(), cell_mm.into());
+        }
+    }
+    if args.steady {
+        table.remove("transient");
+    }
+    if trace.is_some() {
+        if let Some(t) = table.get_mut("transient").and_then(|t| t.as_table_mut()) {
+            t.insert("power_trace".into(), TRACE_CSV.into());
+        }
+    }
+    let body = design::to_toml(&table, &args.design)?;
+    let mut changes: Vec<String> = args.set.iter().map(|o| format!("--set {o}")).collect();
+    if let Some(c) = args.cell_mm {
+        changes.push(format!("--cell-mm {c}"));
+    }
+    if args.steady {
+        changes.push("--steady".into());
+    }
+    if trace.is_some() {
+        changes.push(format!("power trace copied to {TRACE_CSV}"));
+    }
+    Ok(Resolved {
+        text: format!(
+            "# The design coldtray simulate solved: {} with {}.\n\n{body}",
+            args.design.display(),
+            changes.join(", ")
+        ),
+        trace,
+    })
 }
 
 fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {

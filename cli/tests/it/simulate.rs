@@ -157,3 +157,247 @@ fn leakage_converges_or_reports_runaway_with_exit_1() {
     assert_eq!(r["leakage"]["runaway_block"], "gpu_die_0");
     assert!(r["max_c"].as_f64().unwrap() < 500.0);
 }
+
+/// results.json as JSON text without the fields that differ between identical solves: the
+/// `input` section (file, hash, command) and the wall-clock time.
+fn comparable(dir: &Path) -> String {
+    let mut r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+    let obj = r.as_object_mut().unwrap();
+    assert!(
+        obj.remove("input").is_some(),
+        "results.json has an input section"
+    );
+    obj["solver"].as_object_mut().unwrap().remove("wall_s");
+    serde_json::to_string_pretty(&r).unwrap()
+}
+
+fn input(dir: &Path) -> serde_json::Value {
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+    r["input"].clone()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `--set` gives byte-identical results to the same change made in the file (apart from
+/// `input` and timing), and results.json records the overrides, the file's SHA-256, the
+/// version and the command.
+#[test]
+fn set_override_equals_the_same_edit_in_the_file() {
+    let dir = scratch("simulate", "set-equals-edit");
+    let base = repo("solver/tests/data/hotspot-like.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let edited = text
+        .replacen("power_w = 75.0", "power_w = 90.5", 1)
+        .replacen("k = 4.0", "k = 6", 1);
+    assert_ne!(edited, text);
+    let edited_path = dir.join("edited.toml");
+    std::fs::write(&edited_path, &edited).unwrap();
+
+    let by_set = dir.join("by-set");
+    let sets = [
+        "--set",
+        "blocks.core.power_w=90.5",
+        "--set",
+        "materials.tim_hotspot.k=6",
+    ];
+    let o = simulate(&base, &by_set, &[&["--no-png"][..], &sets].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let by_file = dir.join("by-file");
+    let o = simulate(&edited_path, &by_file, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(comparable(&by_set), comparable(&by_file));
+    let plain = dir.join("plain");
+    let o = simulate(&base, &plain, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(
+        comparable(&plain),
+        comparable(&by_file),
+        "the overrides change the result"
+    );
+
+    let inp = input(&by_set);
+    assert_eq!(inp["design_sha256"], sha256_hex(text.as_bytes()));
+    assert_eq!(
+        inp["overrides"],
+        serde_json::json!(["blocks.core.power_w=90.5", "materials.tim_hotspot.k=6"])
+    );
+    assert_eq!(inp["coldtray_version"], env!("CARGO_PKG_VERSION"));
+    let command: Vec<&str> = inp["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(command[1], "simulate");
+    assert!(command.ends_with(&sets), "{command:?}");
+    assert_eq!(input(&by_file)["overrides"], serde_json::json!([]));
+    // Without changes, design.toml is the input byte for byte.
+    assert_eq!(
+        std::fs::read_to_string(plain.join("design.toml")).unwrap(),
+        text
+    );
+}
+
+/// An invalid `--set` path or value is rejected before any solve, with the field named, and
+/// nothing is written.
+#[test]
+fn invalid_set_is_rejected_before_any_solve() {
+    let dir = scratch("simulate", "set-invalid");
+    let design = repo("solver/tests/data/hotspot-like.toml");
+    for (set, words) in [
+        (
+            "blocks.cpu.power_w=10",
+            &[
+                "--set blocks.cpu.power_w",
+                "no block named `cpu`",
+                "core, cache, uncore",
+            ][..],
+        ),
+        (
+            "blocks.core.power=10",
+            &["--set blocks.core.power", "unknown field", "power_w"][..],
+        ),
+        (
+            "blocks.core.power_w=lots",
+            &["--set blocks.core.power_w", "invalid type", "lots"][..],
+        ),
+        (
+            "blocks.core.power_w=-1",
+            &["--set blocks.core.power_w", "≥ 0"][..],
+        ),
+        ("domain.cell_mm=0", &["--set domain.cell_mm", "> 0"][..]),
+        (
+            "layers.sink.material=unobtainium",
+            &["--set layers.sink.material", "unobtainium"][..],
+        ),
+        (
+            "materials.\"tim.x\".k=1",
+            &["--set", "cannot appear in a --set path"][..],
+        ),
+        ("coolant.flow_lpm", &["--set", "PATH=VALUE"][..]),
+    ] {
+        let out = dir.join("out");
+        let o = simulate(&design, &out, &["--no-png", "--set", set]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        for w in words {
+            assert!(err.contains(w), "{set}: {err:?} lacks {w:?}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(o.stdout.is_empty(), "{set}: no solve, no summary");
+        assert!(!out.exists(), "{set}: nothing written");
+    }
+}
+
+/// `DIR/design.toml` is the design that was solved: re-running it (from another place, so the
+/// copied power trace is what it reads) gives the same results; a transient run also writes
+/// probes.png at its documented size.
+#[test]
+fn resolved_design_reruns_to_the_same_results() {
+    let dir = scratch("simulate", "rerun");
+    let first = dir.join("first");
+    let o = simulate(
+        &repo("examples/rubin-2300w-step.toml"),
+        &first,
+        &[
+            "--cell-mm",
+            "2",
+            "--set",
+            "coolant.flow_lpm=2.5",
+            "--set",
+            "transient.duration_s=1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let resolved = std::fs::read_to_string(first.join("design.toml")).unwrap();
+    assert!(
+        resolved.contains("power_trace = \"power_trace.csv\""),
+        "{resolved}"
+    );
+    assert!(first.join("power_trace.csv").is_file());
+    let png = std::fs::read(first.join("probes.png")).unwrap();
+    let be = |o: usize| u32::from_be_bytes([png[o], png[o + 1], png[o + 2], png[o + 3]]);
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!((be(16), be(20)), (1600, 1010));
+    let inp = input(&first);
+    assert_eq!(
+        inp["power_trace_sha256"],
+        sha256_hex(&std::fs::read(repo("examples/rubin-2300w-step.csv")).unwrap())
+    );
+
+    let moved = dir.join("moved");
+    std::fs::rename(&first, &moved).unwrap();
+    let second = dir.join("second");
+    let o = simulate(&moved.join("design.toml"), &second, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(comparable(&moved), comparable(&second));
+    assert_eq!(input(&second)["overrides"], serde_json::json!([]));
+}
+
+/// The output directory is replaced as a whole: a `--no-png` re-run leaves no PNG of the
+/// earlier run and no temporary sibling; a directory that is not a coldtray result is refused
+/// and left as it was.
+#[test]
+fn output_directory_is_replaced_as_a_whole() {
+    let dir = scratch("simulate", "whole-dir");
+    let design = repo("solver/tests/data/hotspot-like.toml");
+    let out = dir.join("out");
+    let o = simulate(&design, &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pngs = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "png")
+            })
+            .count()
+    };
+    assert!(pngs(&out) > 0);
+    std::fs::write(out.join("stale.txt"), "from an earlier run").unwrap();
+    let o = simulate(&design, &out, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(pngs(&out), 0, "no stale PNGs");
+    assert!(!out.join("stale.txt").exists());
+    let siblings: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        siblings,
+        vec!["out".to_string()],
+        "no .tmp-/.old- left behind"
+    );
+
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("thesis.tex"), "precious").unwrap();
+    let o = simulate(&design, &mine, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a coldtray result"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("thesis.tex")).unwrap(),
+        "precious"
+    );
+    assert!(!mine.join("results.json").exists());
+    // An empty directory is fine.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = simulate(&design, &empty, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -1,12 +1,14 @@
 //! PNG thermal maps and the saved result field of a coldtray solve.
 //!
 //! The solver computes a [`Field`] (`coldtray_solver::results::Field`, re-exported here); this
-//! crate draws and stores it, and reads nothing of the solver but that type. A result directory written by
+//! crate draws and stores it, and reads nothing of the solver but that type (and, for a
+//! transient run's `probes.png`, its `Results`). A result directory written by
 //! `coldtray simulate --out DIR` holds, from here:
 //!
 //! | file | written by | for |
 //! | --- | --- | --- |
 //! | `<layer>.png`, `<layer>-coolant.png`, `section.png` | [`write_pngs`] | people |
+//! | `probes.png` (transient runs) | [`render_probes`] | people: probe temperatures and power against time |
 //! | `field.vtr` ([`FIELD_VTR`]) | [`write_field`] | ParaView (write-only) |
 //! | `field.json` ([`FIELD_JSON`]) | [`write_field`] | ParaView users: names of the vtr's ids |
 //! | `field.coldtray` ([`SAVED_FIELD`]) | [`write_field`] | [`read_field`]: `coldtray plot` re-renders from it |
@@ -66,6 +68,6 @@ pub use coldtray_assets::register_plotters_fonts;
 pub use error::{FieldFileError, RenderError};
 pub use field_files::{read_field, write_field, FIELD_JSON, FIELD_VTR, SAVED_FIELD};
 pub use render::{
-    file_stem, layer_has_coolant, render_layer, render_section, write_pngs, MapOptions, Section,
-    MAX_WIDTH_PX, MIN_WIDTH_PX,
+    file_stem, layer_has_coolant, probes_size, render_layer, render_probes, render_section,
+    write_pngs, MapOptions, Section, MAX_WIDTH_PX, MIN_WIDTH_PX,
 };

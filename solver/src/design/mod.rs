@@ -11,6 +11,7 @@
 
 mod check;
 mod flow;
+mod overrides;
 mod raw;
 mod transient;
 mod validate;
@@ -21,6 +22,8 @@ use coldtray_io::config::{self, Format};
 use coldtray_io::ConfigError;
 
 use crate::model::Design;
+
+pub use overrides::{apply_overrides, apply_overrides_table, to_toml, Override};
 
 /// How messages name a design file and what a minimal one needs.
 pub const FORMAT: Format = Format {
@@ -47,6 +50,23 @@ impl Design {
         let raw: raw::RawDesign = config::parse_toml(text, origin, &FORMAT)?;
         let ctx = check::Ctx { file: origin };
         validate::validate(raw, &ctx)
+    }
+
+    /// Validate design text with `overrides` applied first (see [`Override`] for the path
+    /// grammar): the overridden design is validated like any design, and an error about an
+    /// overridden field is reported at `--set PATH`. With no overrides this is
+    /// [`Design::from_toml_str`].
+    pub fn from_toml_str_with(
+        text: &str,
+        origin: &Path,
+        overrides: &[Override],
+    ) -> Result<Design, ConfigError> {
+        if overrides.is_empty() {
+            return Design::from_toml_str(text, origin);
+        }
+        let (table, applied) = overrides::apply(text, origin, overrides)?;
+        let resolved = to_toml(&table, origin)?;
+        Design::from_toml_str(&resolved, origin).map_err(|e| overrides::attribute(e, &applied))
     }
 
     /// The same design on in-plane cells of `cell_mm` (mm) instead of `domain.cell_mm`,

@@ -125,7 +125,7 @@ impl<'a> Painter<'a> {
     }
 
     /// Width in whole pixels of `s` drawn in `style`.
-    fn text_width(&self, s: &str, style: TextStyle) -> Result<i32, RenderError> {
+    pub(crate) fn text_width(&self, s: &str, style: TextStyle) -> Result<i32, RenderError> {
         let (w, _) =
             text::measure(s, &self.scaled(style)).map_err(|e| RenderError::Text(e.into()))?;
         Ok(w.ceil() as i32)
@@ -142,8 +142,38 @@ impl<'a> Painter<'a> {
             .map_err(RenderError::plot)
     }
 
+    /// Draws a dashed polyline: dashes of `dash_px` with gaps of `gap_px` (at this image's
+    /// size; not scaled).
+    pub(crate) fn dashed(
+        &mut self,
+        points: Vec<(i32, i32)>,
+        dash_px: u32,
+        gap_px: u32,
+        style: ShapeStyle,
+    ) -> Result<(), RenderError> {
+        area(self.canvas)?
+            .draw(&DashedPathElement::new(points, dash_px, gap_px, style))
+            .map_err(RenderError::plot)
+    }
+
+    /// Fills the polygon through `points`.
+    pub(crate) fn polygon(
+        &mut self,
+        points: Vec<(i32, i32)>,
+        style: ShapeStyle,
+    ) -> Result<(), RenderError> {
+        area(self.canvas)?
+            .draw(&plotters::element::Polygon::new(points, style))
+            .map_err(RenderError::plot)
+    }
+
     /// Draws a rectangle with corners `a` and `b`.
-    fn rect(&mut self, a: (i32, i32), b: (i32, i32), style: ShapeStyle) -> Result<(), RenderError> {
+    pub(crate) fn rect(
+        &mut self,
+        a: (i32, i32),
+        b: (i32, i32),
+        style: ShapeStyle,
+    ) -> Result<(), RenderError> {
         area(self.canvas)?
             .draw(&Rectangle::new([a, b], style))
             .map_err(RenderError::plot)

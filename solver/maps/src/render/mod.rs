@@ -10,6 +10,7 @@ pub mod colormap;
 mod draw;
 mod geometry;
 pub mod layer_map;
+pub mod probes;
 pub mod sample;
 pub mod section;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::{Field, FieldInfo, RenderError};
 
 pub use geometry::MapGeometry;
+pub use probes::{probes_size, render_probes};
 
 /// A vertical cross-section plane.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,6 +4,7 @@
 
 mod field_files;
 mod maps;
+mod probes;
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,7 @@
 
 mod examples;
 mod inputs;
+mod overrides;
 mod validation;
 
 use std::path::PathBuf;
