@@ -4,7 +4,8 @@
 //! Time scale ×10 on both sides (poll 100 ms emulated = 10 ms wall) so "within 2 polls" is
 //! 20 ms of wall time — enough margin for a loaded CI machine. The timing bound is
 //! 2 polls + 0.05 s: the watcher samples the true state every 0.5 ms wall (5 ms emulated) and the
-//! emulator's physics advances in 10 ms steps, so the observed time carries that granularity.
+//! emulator's physics advances in 10 ms steps, so the observed time carries that granularity;
+//! windows of many polls get a quarter of their length as slack instead (poll delays add up).
 //! Faults that need time to become visible have their own documented window (a frozen sensor:
 //! 10 identical samples; blocked flow: after the step's settle time; link faults: the link-loss
 //! time plus the reconnect).
