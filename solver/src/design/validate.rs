@@ -193,11 +193,13 @@ fn coolant_stays_liquid(ctx: &Ctx, c: &crate::model::Coolant, power_w: f64) -> R
             power_w * 1e-3,
             (1.5 / lpm_per_kw).round()
         )
-    } else {
+    } else if limit_c - 10.0 > c.inlet_c {
         format!(
             "; raise the flow (at least {:.2} L/min keeps the outlet 10 K below that)",
-            c.flow_lpm * (outlet_c - c.inlet_c) / (limit_c - 10.0 - c.inlet_c).max(1e-9)
+            c.flow_lpm * (outlet_c - c.inlet_c) / (limit_c - 10.0 - c.inlet_c)
         )
+    } else {
+        "; lower coolant.inlet_c and raise the flow".to_string()
     };
     Err(ctx.err(
         "coolant.flow_lpm",
