@@ -175,7 +175,13 @@ fn coolant_stays_liquid(ctx: &Ctx, c: &crate::model::Coolant, power_w: f64) -> R
     let mdot_kg_s = props.density_kg_m3 * c.flow_lpm / 60_000.0;
     let outlet_c = c.inlet_c + power_w / (mdot_kg_s * props.cp_j_kgk);
     let (limit_c, what) = match crate::model::materials::builtin_fluid_boiling_c(&c.fluid.name) {
-        Some(b) => (b, format!("past the boiling point of {} ({b} °C at 1 atm)", c.fluid.name)),
+        Some(b) => (
+            b,
+            format!(
+                "past the boiling point of {} ({b} °C at 1 atm)",
+                c.fluid.name
+            ),
+        ),
         None => (
             CUSTOM_FLUID_MAX_OUTLET_C,
             format!("above {CUSTOM_FLUID_MAX_OUTLET_C} °C, hotter than any liquid coolant runs"),

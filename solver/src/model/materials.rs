@@ -26,22 +26,57 @@ const SOLIDS: &[SolidRow] = &[
     // Silicon: k = 130 W/m·K and ρ·cp = 1.628e6 J/m³K are 3D-ICE's convention for dies at
     // operating temperature [PR §2, esl-epfl/3d-ice]; pure Si is ~148 at 300 K and falls with T
     // [PR]. ρ = 2329 [CRC]; cp = 1.628e6 / 2329 = 699 J/kg·K (so ρ·cp matches 3D-ICE).
-    ("silicon", 130.0, 130.0, 2329.0, 699.0, "3D-ICE convention (k, rho*cp) [PR §2]; rho [CRC]"),
+    (
+        "silicon",
+        130.0,
+        130.0,
+        2329.0,
+        699.0,
+        "3D-ICE convention (k, rho*cp) [PR §2]; rho [CRC]",
+    ),
     // Copper (skived / C1xxxx cold plates and lids): k = 385 [PR §2: 385–400, skived copper
     // at 385]; ρ = 8933, cp = 385 [Inc A.1, pure copper].
-    ("copper", 385.0, 385.0, 8933.0, 385.0, "k [PR §2]; rho, cp [Inc A.1]"),
+    (
+        "copper",
+        385.0,
+        385.0,
+        8933.0,
+        385.0,
+        "k [PR §2]; rho, cp [Inc A.1]",
+    ),
     // Aluminum, as the 6061-T6 alloy used for cold plates and frames: k = 167, ρ = 2700,
     // cp = 896 (ASM Handbook Vol. 2, 6061-T6). Pure Al would be 237 / 2702 / 903 [Inc A.1].
-    ("aluminum", 167.0, 167.0, 2700.0, 896.0, "ASM Handbook Vol. 2, 6061-T6"),
+    (
+        "aluminum",
+        167.0,
+        167.0,
+        2700.0,
+        896.0,
+        "ASM Handbook Vol. 2, 6061-T6",
+    ),
     // Indium (solder TIM1): k = 81.8, ρ = 7310, cp = 233 [CRC].
     ("indium", 81.8, 81.8, 7310.0, 233.0, "[CRC]"),
     // Gallium-based liquid-metal TIM: k = 73 is a vendor claim for a GB300 liquid-metal TIM
     // [PR §2, cooling-thermal.com, unverified]; Galinstan itself is ~16.5. ρ = 6440,
     // cp = 296 are Galinstan's (Geratherm datasheet). [E] for the combination.
-    ("liquid_metal", 73.0, 73.0, 6440.0, 296.0, "k vendor claim [PR §2]; rho, cp Galinstan datasheet [E]"),
+    (
+        "liquid_metal",
+        73.0,
+        73.0,
+        6440.0,
+        296.0,
+        "k vendor claim [PR §2]; rho, cp Galinstan datasheet [E]",
+    ),
     // Thermal grease: k = 5 (the middle of 3–12 W/m·K [PR §2]); ρ = 2500, cp = 800 are
     // typical of alumina/zinc-oxide filled silicone greases. [E]
-    ("tim_grease", 5.0, 5.0, 2500.0, 800.0, "k [PR §2]; rho, cp [E]"),
+    (
+        "tim_grease",
+        5.0,
+        5.0,
+        2500.0,
+        800.0,
+        "k [PR §2]; rho, cp [E]",
+    ),
     // Epoxy mold compound (silica filled): k = 0.9 (typical datasheets 0.7–1.0), ρ = 1950,
     // cp = 900. [E]
     ("mold", 0.9, 0.9, 1950.0, 900.0, "[E] typical datasheets"),
@@ -51,14 +86,35 @@ const SOLIDS: &[SolidRow] = &[
     // carry heat in plane, the dielectric blocks it through plane. k_xy = 30, k_z = 0.8,
     // ρ = 2000, cp = 900. [E] (in-plane 20–50 and through-plane 0.5–1 are the usual
     // modelling range for multilayer substrates.)
-    ("organic_substrate", 30.0, 0.8, 2000.0, 900.0, "[E] usual modelling range"),
+    (
+        "organic_substrate",
+        30.0,
+        0.8,
+        2000.0,
+        900.0,
+        "[E] usual modelling range",
+    ),
     // FR-4 laminate (no copper): k_xy = 0.81, k_z = 0.29 (Sarvar, Poole, Withey, "PCB
     // glass-fibre laminates: thermal conductivity measurements", Proc. EPTC 2006); ρ = 1850,
     // cp = 1100 (typical laminate datasheets). [E] for ρ and cp.
-    ("fr4", 0.81, 0.29, 1850.0, 1100.0, "k Sarvar et al., EPTC 2006; rho, cp [E]"),
+    (
+        "fr4",
+        0.81,
+        0.29,
+        1850.0,
+        1100.0,
+        "k Sarvar et al., EPTC 2006; rho, cp [E]",
+    ),
     // Solder, SAC305 (Sn96.5Ag3.0Cu0.5): k = 58, ρ = 7380, cp = 230 (NIST solder database,
     // "Database for Solder Properties with Emphasis on New Lead-free Solders", 2002). [E] for cp.
-    ("solder", 58.0, 58.0, 7380.0, 230.0, "NIST solder database 2002; cp [E]"),
+    (
+        "solder",
+        58.0,
+        58.0,
+        7380.0,
+        230.0,
+        "NIST solder database 2002; cp [E]",
+    ),
     // Nickel (lid plating): k = 90.7, ρ = 8900, cp = 444 [Inc A.1].
     ("nickel", 90.7, 90.7, 8900.0, 444.0, "[Inc A.1]"),
     // HBM stack, homogenised: 12–16 thinned DRAM dies (silicon) joined by bond layers of
@@ -67,10 +123,24 @@ const SOLIDS: &[SolidRow] = &[
     // Cahill, "Anisotropic thermal conductivity of high bandwidth memory", arXiv:2303.06785 —
     // a preprint since withdrawn, so treat these as [E]). ρ = 2400, cp = 720: silicon with a
     // little polymer [E]. No public HBM4 data; override with a `[[materials]]` named `hbm_stack`.
-    ("hbm_stack", 100.0, 7.0, 2400.0, 720.0, "Chalise & Cahill arXiv:2303.06785 (withdrawn) [E]"),
+    (
+        "hbm_stack",
+        100.0,
+        7.0,
+        2400.0,
+        720.0,
+        "Chalise & Cahill arXiv:2303.06785 (withdrawn) [E]",
+    ),
     // Dry air at 300 K and 1 atm: k = 0.0263, ρ = 1.1614, cp = 1007 [Inc Table A.4]. For air
     // gaps (a lid cavity, a gap between die and plate); a gap this thin does not convect.
-    ("air", 0.0263, 0.0263, 1.1614, 1007.0, "[Inc A.4], 300 K, 1 atm"),
+    (
+        "air",
+        0.0263,
+        0.0263,
+        1.1614,
+        1007.0,
+        "[Inc A.4], 300 K, 1 atm",
+    ),
 ];
 
 /// Names of the built-in solids, in library order.
@@ -208,7 +278,10 @@ mod tests {
         assert!(fr4.k_xy > fr4.k_z, "fr4 must be anisotropic");
         assert!(builtin_material("unobtainium").is_none());
         for name in builtin_material_names() {
-            assert!(builtin_material_source(name).is_some_and(|s| !s.is_empty()), "{name}");
+            assert!(
+                builtin_material_source(name).is_some_and(|s| !s.is_empty()),
+                "{name}"
+            );
         }
         for name in builtin_fluid_names() {
             assert!(builtin_fluid_source(name).is_some(), "{name}");

@@ -178,7 +178,10 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
         .as_ref()
         .map_or(hottest_fluid_c, |r| r.outlet_c.max(hottest_fluid_c));
     let (boiling_c, note) = match materials::builtin_fluid_boiling_c(&c.fluid.name) {
-        Some(b) => (b, format!("{}'s boiling point {b} °C at 1 atm", c.fluid.name)),
+        Some(b) => (
+            b,
+            format!("{}'s boiling point {b} °C at 1 atm", c.fluid.name),
+        ),
         None => (
             CUSTOM_BOILING_C,
             format!(

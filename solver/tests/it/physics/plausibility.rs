@@ -76,21 +76,25 @@ fn material_or_areal_resistance_not_both_nor_neither() {
     let e = Design::from_toml_str(&both, Path::new("r.toml"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("layers[1].r_mm2k_w") && e.contains("not both"), "{e}");
+    assert!(
+        e.contains("layers[1].r_mm2k_w") && e.contains("not both"),
+        "{e}"
+    );
     assert_eq!(e.lines().count(), 1, "{e}");
     let e = Design::from_toml_str(&stack(""), Path::new("r.toml"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("layers[1].material") && e.contains("r_mm2k_w"), "{e}");
+    assert!(
+        e.contains("layers[1].material") && e.contains("r_mm2k_w"),
+        "{e}"
+    );
     let e = Design::from_toml_str(&stack("r_mm2k_w = -1.0"), Path::new("r.toml"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("layers[1].r_mm2k_w"), "{e}");
     // A block may give one too; air is built in.
-    let blk = stack("material = \"air\"").replace(
-        "material = \"silicon\"\npower_w",
-        "r_mm2k_w = 5.0\npower_w",
-    );
+    let blk = stack("material = \"air\"")
+        .replace("material = \"silicon\"\npower_w", "r_mm2k_w = 5.0\npower_w");
     let d = Design::from_toml_str(&blk, Path::new("r.toml")).unwrap();
     assert!((d.blocks[0].material.k_z - 1000.0 * 0.5 / 5.0).abs() < 1e-9);
     assert_eq!(d.layers[1].material.k_z, 0.0263);
@@ -150,7 +154,10 @@ fn a_flow_that_boils_the_coolant_is_an_error_naming_the_field() {
         Design::from_toml_str_with(&text, Path::new("r.toml"), &[o])
     };
     let e = set("0.00345").unwrap_err().to_string();
-    assert!(e.contains("coolant.flow_lpm") && e.contains("boiling"), "{e}");
+    assert!(
+        e.contains("coolant.flow_lpm") && e.contains("boiling"),
+        "{e}"
+    );
     assert!(e.contains("1/1000") && e.contains("m³/min"), "{e}");
     // Just past boiling (2300 W at 0.6 L/min of PG25: ΔT ≈ 57 K from 45 °C): an error that
     // suggests a flow instead of a slip.
@@ -188,7 +195,9 @@ fn too_little_flow_warns_flow_per_kw_boiling_and_limits() {
 #[test]
 fn a_transitional_reynolds_number_is_flagged() {
     let mut d = rubin();
-    let re = coldtray_solver::assembly::coolant::analyse(&d).unwrap().fields[0]
+    let re = coldtray_solver::assembly::coolant::analyse(&d)
+        .unwrap()
+        .fields[0]
         .perf
         .reynolds;
     d.coolant.as_mut().unwrap().flow_lpm *= 2650.0 / re;
