@@ -222,7 +222,7 @@ pub fn builtin_fluid_source(name: &str) -> Option<&'static str> {
 /// boils higher (water at 2 bar absolute: 120 °C), so this is the conservative figure.
 /// - water: 99.97 °C (IAPWS-95, NIST Chemistry WebBook saturation table).
 /// - pg25: 102 °C, the boiling point of ≈25 % propylene glycol in water at 1 atm (Dow,
-///   *DOWFROST engineering and operating guide*, boiling-point table: 216 °F at 25 wt %). [E]
+///   *DOWFROST engineering and operating guide*, boiling-point table: 216 °F at 25 wt %). \[E\]
 ///   to ±1 K for our 25 vol % mixture.
 pub fn builtin_fluid_boiling_c(name: &str) -> Option<f64> {
     match name {
