@@ -3,7 +3,8 @@
 //! A thin binary: it parses arguments, wires the `solver` and `controller` libraries together
 //! and prints. Exit codes: 0 success (or a passing test), 1 a failing test, 2 an error or an
 //! aborted test. `simulate` exits 1 on a thermal runaway (leakage power with no steady state),
-//! after writing the results of the last stable iterate. A closed stdout
+//! after writing the results of the last stable iterate, and with `--fail-on-limit` when a
+//! block is above its `limit_c`. A closed stdout
 //! (`coldtray … | head -1`) is not an error: output stops quietly and the exit code is the
 //! command's own.
 
@@ -11,6 +12,7 @@
 
 mod emulate;
 mod leak_test;
+mod materials;
 mod outdir;
 mod output;
 mod plot;
@@ -41,6 +43,8 @@ struct Cli {
 enum Command {
     /// Solve a design (steady, or its transient run); write results.json and thermal maps.
     Simulate(simulate::Args),
+    /// List every built-in material and coolant fluid with its properties and source.
+    Materials(materials::Args),
     /// Re-render maps from a saved result directory without solving again.
     Plot(plot::Args),
     /// Run the rig emulator: a Modbus TCP server with leak-test physics and faults.
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Simulate(a) => simulate::run(a),
+        Command::Materials(a) => materials::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),

@@ -59,6 +59,10 @@ pub(crate) struct Args {
     /// estimate of the z-grid error in the hottest temperature (solver.grid_error_estimate_c).
     #[arg(long)]
     pub check_grid: bool,
+    /// Exit 1 when any block's hottest cell is above its `limit_c` (the results are still
+    /// written); without it an exceeded limit is a warning and the exit code is 0.
+    #[arg(long)]
+    pub fail_on_limit: bool,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -137,7 +141,38 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("{message}");
         return Ok(ExitCode::from(1));
     }
+    if args.fail_on_limit {
+        if let Some(message) = over_limit_message(&results) {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(1));
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one-line message of `--fail-on-limit` (exit code 1) naming every block over its limit,
+/// or `None` when all are within.
+fn over_limit_message(r: &Results) -> Option<String> {
+    let over = r.blocks_over_limit();
+    if over.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = over
+        .iter()
+        .map(|b| {
+            format!(
+                "`{}` {:.1} °C > {} °C",
+                b.name,
+                b.max_c,
+                b.limit_c.unwrap_or(f64::NAN)
+            )
+        })
+        .collect();
+    Some(format!(
+        "over limit (--fail-on-limit): {} block(s) above limit_c: {}",
+        over.len(),
+        list.join(", ")
+    ))
 }
 
 /// The one-line message of a thermal runaway (exit code 1), or `None`.
@@ -404,17 +439,6 @@ pub(crate) fn summary(r: &Results) -> String {
             )
         };
     }
-    for b in r
-        .blocks
-        .iter()
-        .filter(|b| b.margin_c.is_some_and(|m| m < 0.0))
-    {
-        s += &format!(
-            "  WARNING: {} exceeds its limit by {:.1} K\n",
-            b.name,
-            -b.margin_c.unwrap_or(0.0)
-        );
-    }
     match &r.coolant {
         Some(c) => {
             s += &format!(
@@ -472,6 +496,9 @@ pub(crate) fn summary(r: &Results) -> String {
         )
         }
         Some(tr) => s += &transient_lines(tr, v),
+    }
+    for w in &r.warnings {
+        s += &format!("warning: {} [{}]\n", w.message, w.code);
     }
     s
 }

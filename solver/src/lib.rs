@@ -64,7 +64,7 @@ pub use model::{
 pub use numerics::krylov::Method;
 pub use results::{
     BlockResult, BoundaryHeat, Budget, BudgetTerm, CoolantResult, Field, LayerResult,
-    LeakageResult, ProbeSeries, Results, SolverStats, TransientResult,
+    LeakageResult, ProbeSeries, Results, SolverStats, TransientResult, Warning,
 };
 pub use run::{Progress, ProgressFn, Solution, SolveError, SolveOptions};
 

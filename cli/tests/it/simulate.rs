@@ -401,3 +401,124 @@ fn output_directory_is_replaced_as_a_whole() {
     let o = simulate(&design, &empty, &["--no-png"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// Without `--fail-on-limit` a block over its limit is a `warning:` line and exit 0; with it,
+/// exit 1 and a message naming the blocks. 0.75 L/min for 2300 W heats the PG25 by ≈46 K, so
+/// the dies (limit 90 °C) run ≈110 °C.
+#[test]
+fn fail_on_limit_exits_1_naming_the_blocks() {
+    let dir = scratch("simulate", "fail-on-limit");
+    let design = repo("examples/rubin-2300w.toml");
+    let base = [
+        "--cell-mm",
+        "2",
+        "--no-png",
+        "--set",
+        "coolant.flow_lpm=0.75",
+    ];
+    let o = simulate(&design, &dir.join("warn"), &base);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("warning: block `gpu_die_0`"), "{out}");
+    assert!(out.contains("[block_over_limit]"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("warn/results.json")).unwrap()).unwrap();
+    let codes: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"block_over_limit"), "{codes:?}");
+
+    let mut flagged = base.to_vec();
+    flagged.push("--fail-on-limit");
+    let o = simulate(&design, &dir.join("fail"), &flagged);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--fail-on-limit") && err.contains("`gpu_die_0`"),
+        "{err}"
+    );
+    assert!(
+        dir.join("fail/results.json").is_file(),
+        "results still written"
+    );
+
+    // Within limits the flag changes nothing, and the shipped design has no warnings.
+    let o = simulate(
+        &design,
+        &dir.join("ok"),
+        &["--cell-mm", "2", "--no-png", "--fail-on-limit"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("warning:"));
+}
+
+/// A flow that would boil the coolant is an error naming the field (exit 2), not a result.
+#[test]
+fn simulate_a_boiling_flow_is_an_error() {
+    let dir = scratch("simulate", "boiling");
+    let o = simulate(
+        &repo("examples/rubin-2300w.toml"),
+        &dir.join("out"),
+        &["--no-png", "--set", "coolant.flow_lpm=0.00345"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("coolant.flow_lpm") && err.contains("m³/min"),
+        "{err}"
+    );
+    assert!(!dir.join("out/results.json").exists());
+}
+
+/// `coldtray materials` lists every built-in material and fluid (exit 0), as a table or JSON;
+/// a closed stdout ends it quietly. (Named for the `simulate` filter: designs name these.)
+#[test]
+fn simulate_materials_lists_the_library() {
+    let o = Command::new(coldtray_exe())
+        .arg("materials")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for name in ["copper", "air", "silicon", "tim_grease", "water", "pg25"] {
+        assert!(out.contains(name), "{name}: {out}");
+    }
+    assert!(out.contains("0.0263") && out.contains("[Inc A.4]"), "{out}");
+
+    let o = Command::new(coldtray_exe())
+        .args(["materials", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names = |key: &str| -> Vec<String> {
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(names("materials").contains(&"copper".to_string()));
+    assert!(names("materials").contains(&"air".to_string()));
+    assert_eq!(names("fluids"), ["water", "pg25"]);
+    assert!(json["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| !m["source"].as_str().unwrap().is_empty()));
+
+    let mut child = Command::new(coldtray_exe())
+        .arg("materials")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).trim().is_empty(), "{}", stderr(&o));
+}

@@ -73,6 +73,12 @@ impl Ctx<'_> {
     }
 }
 
+/// The conductivity, W/(m·K), of a layer `thickness_mm` thick whose areal resistance is
+/// `r_mm2k_w` mm²·K/W: k = t / R″ with t in m and R″ in m²·K/W, i.e. 1000 · t_mm / R″.
+pub(crate) fn r_to_k_w_mk(thickness_mm: f64, r_mm2k_w: f64) -> f64 {
+    (thickness_mm * 1e-3) / (r_mm2k_w * 1e-6)
+}
+
 /// Built-in materials overlaid with the design's own, by name.
 pub(super) struct Library {
     by_name: BTreeMap<String, Material>,
@@ -149,6 +155,44 @@ impl Library {
             by_name.insert(name.to_string(), material);
         }
         Ok(Library { by_name })
+    }
+
+    /// The material of a layer or block `p` (field prefix) of `thickness_mm`: exactly one of a
+    /// `material` name and an areal resistance `r_mm2k_w` (mm²·K/W, as TIM datasheets give it).
+    /// An areal resistance R″ becomes the isotropic conductivity that has that resistance
+    /// across the thickness t: k = t / R″ = (t_mm · 1e-3 m) / (R″ · 1e-6 m²·K/W)
+    /// = 1000 · t_mm / R″ W/(m·K). It has no heat capacity (a `[transient]` run rejects it).
+    pub(super) fn resolve(
+        &self,
+        ctx: &Ctx,
+        p: &str,
+        material: Option<&str>,
+        r_mm2k_w: Option<f64>,
+        thickness_mm: f64,
+    ) -> Result<Material> {
+        match (material, r_mm2k_w) {
+            (Some(name), None) => self.get(ctx, &format!("{p}.material"), name),
+            (None, Some(r)) => {
+                let r = ctx.positive(&format!("{p}.r_mm2k_w"), r)?;
+                let k = r_to_k_w_mk(thickness_mm, r);
+                Ok(Material {
+                    name: format!("r_mm2k_w = {r}"),
+                    k_xy: k,
+                    k_z: k,
+                    density_kg_m3: None,
+                    cp_j_kgk: None,
+                })
+            }
+            (Some(_), Some(_)) => Err(ctx.err(
+                format!("{p}.r_mm2k_w"),
+                "give either material or r_mm2k_w (areal resistance, mm²·K/W), not both",
+            )),
+            (None, None) => Err(ctx.err(
+                format!("{p}.material"),
+                "required field is missing: give material (a name) or r_mm2k_w (areal \
+                 resistance, mm²·K/W)",
+            )),
+        }
     }
 
     /// The material called `name`, or an error at `field` listing the valid names.

@@ -48,7 +48,10 @@ pub(super) struct RawMaterial {
 pub(super) struct RawLayer {
     pub(super) name: String,
     pub(super) thickness_mm: f64,
-    pub(super) material: String,
+    /// A material name; exactly one of `material` and `r_mm2k_w`.
+    pub(super) material: Option<String>,
+    /// Areal thermal resistance of the layer (or block) through its thickness, mm²·K/W.
+    pub(super) r_mm2k_w: Option<f64>,
     pub(super) cells: Option<i64>,
     /// `[layers.channels]` (one field) or `[[layers.channels]]` (several fields).
     #[serde(default, deserialize_with = "one_or_many")]
@@ -79,7 +82,10 @@ pub(super) struct RawBlock {
     pub(super) y_mm: f64,
     pub(super) width_mm: f64,
     pub(super) depth_mm: f64,
-    pub(super) material: String,
+    /// A material name; exactly one of `material` and `r_mm2k_w`.
+    pub(super) material: Option<String>,
+    /// Areal thermal resistance of the layer (or block) through its thickness, mm²·K/W.
+    pub(super) r_mm2k_w: Option<f64>,
     pub(super) power_w: Option<f64>,
     pub(super) limit_c: Option<f64>,
     pub(super) leakage_w: Option<f64>,

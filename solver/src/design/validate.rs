@@ -42,7 +42,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             ));
         }
         let thickness_mm = ctx.positive(&format!("{p}.thickness_mm"), l.thickness_mm)?;
-        let material = lib.get(ctx, &format!("{p}.material"), &l.material)?;
+        let material = lib.resolve(ctx, &p, l.material.as_deref(), l.r_mm2k_w, thickness_mm)?;
         if let Some(cells) = l.cells {
             if !(1..=MAX_LAYER_CELLS).contains(&cells) {
                 return Err(ctx.err(
@@ -110,6 +110,10 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
         }
     };
 
+    if let Some(c) = &coolant {
+        coolant_stays_liquid(ctx, c, blocks.iter().map(|b| b.power_w).sum())?;
+    }
+
     let boundary = match &raw.boundary {
         None => Boundary {
             top: Convection::ADIABATIC,
@@ -133,7 +137,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
                      cannot use it: remove [transient] or this block's leakage fields",
                 ));
             }
-            needs_heat_capacity(ctx, &layers, &blocks)?;
+            needs_heat_capacity(ctx, &raw, &layers, &blocks)?;
             Some(transient::transient(ctx, t, &blocks)?)
         }
     };
@@ -152,6 +156,65 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
     };
     grid_size(ctx, cell_field, &design)?;
     Ok(design)
+}
+
+/// Outlet temperature, °C, above which a coolant with no known boiling point (a custom fluid)
+/// is rejected: no single-phase liquid coolant in cold-plate service runs this hot, and a
+/// few hundred °C is what a unit slip in the flow produces.
+const CUSTOM_FLUID_MAX_OUTLET_C: f64 = 300.0;
+
+/// Reject a flow so small that the coolant would boil (or, for a custom fluid, pass
+/// [`CUSTOM_FLUID_MAX_OUTLET_C`]): the model is single-phase, so such a run has no meaningful
+/// answer (a 1000× slip in `flow_lpm` gave a 9,900 °C "coolant"). The outlet is estimated
+/// before the solve from the energy balance with every block's `power_w` going into the
+/// coolant, T_out = T_in + P / (ρ Q c_p) at the inlet's properties; boundaries that take heat
+/// make the real outlet cooler, leakage power hotter (the plausibility warnings check the
+/// solved coolant too).
+fn coolant_stays_liquid(ctx: &Ctx, c: &crate::model::Coolant, power_w: f64) -> Result<()> {
+    let props = c.fluid.props_at(c.inlet_c);
+    let mdot_kg_s = props.density_kg_m3 * c.flow_lpm / 60_000.0;
+    let outlet_c = c.inlet_c + power_w / (mdot_kg_s * props.cp_j_kgk);
+    let (limit_c, what) = match crate::model::materials::builtin_fluid_boiling_c(&c.fluid.name) {
+        Some(b) => (
+            b,
+            format!(
+                "past the boiling point of {} ({b} °C at 1 atm)",
+                c.fluid.name
+            ),
+        ),
+        None => (
+            CUSTOM_FLUID_MAX_OUTLET_C,
+            format!("above {CUSTOM_FLUID_MAX_OUTLET_C} °C, hotter than any liquid coolant runs"),
+        ),
+    };
+    if outlet_c < limit_c {
+        return Ok(());
+    }
+    let lpm_per_kw = c.flow_lpm / (power_w * 1e-3);
+    let hint = if lpm_per_kw < crate::results::warnings::SLIP_LOW_LPM_PER_KW {
+        format!(
+            "; {} L/min for {:.1} kW is about 1/{:.0} of the usual 1–2 L/min/kW: did you give \
+             the flow in m³/min, or convert mL/min to L/min twice?",
+            c.flow_lpm,
+            power_w * 1e-3,
+            (1.5 / lpm_per_kw).round()
+        )
+    } else if limit_c - 10.0 > c.inlet_c {
+        format!(
+            "; raise the flow (at least {:.2} L/min keeps the outlet 10 K below that)",
+            c.flow_lpm * (outlet_c - c.inlet_c) / (limit_c - 10.0 - c.inlet_c)
+        )
+    } else {
+        "; lower coolant.inlet_c and raise the flow".to_string()
+    };
+    Err(ctx.err(
+        "coolant.flow_lpm",
+        format!(
+            "{} L/min carrying {power_w:.0} W would heat the coolant from {} to {outlet_c:.0} °C, \
+             {what}; the model is single-phase, so this has no valid answer{hint}",
+            c.flow_lpm, c.inlet_c
+        ),
+    ))
 }
 
 /// The plan of a design on cells of `cell_mm` (reported at `cell_field`): the cell is finite,
@@ -279,7 +342,13 @@ fn blocks(
             plan.depth_mm,
             "depth_mm",
         )?;
-        let material = lib.get(ctx, &f("material"), &b.material)?;
+        let material = lib.resolve(
+            ctx,
+            &p,
+            b.material.as_deref(),
+            b.r_mm2k_w,
+            layers[layer].thickness_mm,
+        )?;
         let power_w = ctx.non_negative(&f("power_w"), b.power_w.unwrap_or(0.0))?;
         let limit_c = b
             .limit_c
@@ -393,7 +462,25 @@ fn convection(ctx: &Ctx, p: &str, raw: &Option<RawConvection>) -> Result<Convect
 }
 
 /// A transient run needs density and cp of every material in use.
-fn needs_heat_capacity(ctx: &Ctx, layers: &[Layer], blocks: &[Block]) -> Result<()> {
+fn needs_heat_capacity(
+    ctx: &Ctx,
+    raw: &RawDesign,
+    layers: &[Layer],
+    blocks: &[Block],
+) -> Result<()> {
+    let areal = |field: String| {
+        ctx.err(
+            field,
+            "an areal resistance has no heat capacity, which a [transient] run needs; define \
+             this TIM as a [[materials]] entry with k, density_kg_m3 and cp_j_kgk instead",
+        )
+    };
+    if let Some(i) = raw.layers.iter().position(|l| l.r_mm2k_w.is_some()) {
+        return Err(areal(format!("layers[{i}].r_mm2k_w")));
+    }
+    if let Some(i) = raw.blocks.iter().position(|b| b.r_mm2k_w.is_some()) {
+        return Err(areal(format!("blocks[{i}].r_mm2k_w")));
+    }
     let check = |field: String, m: &Material| -> Result<()> {
         if m.density_kg_m3.is_none() || m.cp_j_kgk.is_none() {
             return Err(ctx.err(

@@ -160,6 +160,7 @@ pub(crate) fn compute(
         },
         transient: None,
         leakage: None,
+        warnings: Vec::new(),
     };
     let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
     z_edges_mm[0] = 0.0;

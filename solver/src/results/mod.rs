@@ -27,9 +27,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod budget;
 mod compute;
 pub mod field;
+pub mod warnings;
 
 pub(crate) use compute::{block_max_mean_c, compute, heat_out_w, RunInfo};
 pub use field::{BlockOutline, Field, FieldInfo};
+pub use warnings::Warning;
 
 /// One block's temperatures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,6 +218,20 @@ pub struct Results {
     /// The leakage fixed point; absent for a design without leakage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leakage: Option<LeakageResult>,
+    /// Plausibility warnings (Reynolds range, velocity, flow per kW, boiling, block limits,
+    /// unit slips), in [`warnings`] order; empty when nothing looks off.
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
+}
+
+impl Results {
+    /// The blocks whose hottest cell is above their `limit_c` (`margin_c` < 0), in design order.
+    pub fn blocks_over_limit(&self) -> Vec<&BlockResult> {
+        self.blocks
+            .iter()
+            .filter(|b| b.margin_c.is_some_and(|m| m < 0.0))
+            .collect()
+    }
 }
 
 impl Results {

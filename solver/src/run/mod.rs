@@ -22,7 +22,8 @@ impl Design {
     /// blocks' `power_w`. With [`SolveOptions::check_grid`] the design is solved a second time
     /// on a grid with every layer's z cells merged in pairs (after the main solve, without
     /// progress events), and the main solution carries the Richardson estimate of its z error
-    /// in the hottest temperature.
+    /// in the hottest temperature. The results carry the plausibility warnings of
+    /// [`crate::results::warnings`].
     pub fn solve(&self, opts: &SolveOptions) -> Result<Solution, SolveError> {
         let mut solution = self.solve_on(opts, ZGrid::Design)?;
         if opts.check_grid {
@@ -39,6 +40,8 @@ impl Design {
             let ratio = 2f64.powi(Z_ORDER) - 1.0;
             r.solver.grid_error_estimate_c = Some((coarse.results.max_c - r.max_c) / ratio);
         }
+        solution.results.warnings =
+            crate::results::warnings::check(self, &solution.results, &solution.field);
         Ok(solution)
     }
 

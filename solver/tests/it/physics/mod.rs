@@ -5,6 +5,7 @@ mod budget;
 mod coolant;
 mod leakage;
 mod one_d;
+mod plausibility;
 mod sides;
 mod spreading;
 mod symmetry;
