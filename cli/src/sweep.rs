@@ -137,11 +137,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         job.1.threads = Some(threads);
     }
     outln!(
-        "sweeping {} variants of {}: {workers} solve{} at a time on {threads} thread{} each ({cells} cells)",
-        jobs.len(),
+        "sweeping {} of {}: {} at a time on {} each ({cells} cells)",
+        plural(jobs.len(), "variant"),
         args.design.display(),
-        if workers == 1 { "" } else { "s" },
-        if threads == 1 { "" } else { "s" },
+        plural(workers, "solve"),
+        plural(threads, "thread"),
     );
 
     let bar = indicatif::ProgressBar::new(jobs.len() as u64);
@@ -189,8 +189,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     let (failed, runaway) = (count(Status::Failed), count(Status::Runaway));
     outln!(
-        "swept {} variants in {elapsed:.1} s ({:.0} variants/h): {} ok, {runaway} runaway, {failed} failed",
-        rows.len(),
+        "swept {} in {elapsed:.1} s ({:.0} variants/h): {} ok, {runaway} runaway, {failed} failed",
+        plural(rows.len(), "variant"),
         rows.len() as f64 * 3600.0 / elapsed.max(1e-9),
         count(Status::Ok),
     );
@@ -234,6 +234,11 @@ fn cells(d: &Design) -> usize {
     let ny = (d.depth_mm / d.cell_mm).round().max(1.0) as usize;
     let nz: usize = d.layer_z_cells_mm().iter().map(Vec::len).sum();
     nx * ny * nz
+}
+
+/// `1 variant`, `2 variants`.
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// `v0007`: the directory of variant `index`.
