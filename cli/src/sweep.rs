@@ -375,9 +375,14 @@ fn read_variants(
         if h.is_empty() {
             bail!("{}: the header has an empty column name; name a design path in each (e.g. coolant.flow_lpm)", at());
         }
-        h.parse::<Override>()
-            .map(|_| ())
-            .or_else(|_| format!("{h}=0").parse::<Override>().map(|_| ()))
+        if h.contains('=') {
+            bail!(
+                "{}: column `{h}`: a header cell is a design path (no `=`)",
+                at()
+            );
+        }
+        format!("{h}=0")
+            .parse::<Override>()
             .map_err(|e| anyhow::anyhow!("{}: column `{h}`: {e}", at()))?;
         if !seen.insert(h.to_string()) {
             bail!(
@@ -397,7 +402,7 @@ fn read_variants(
                 bail!(
                     "{}: line {line} (variant {}) has no value for `{path}`",
                     at(),
-                    rows.len()
+                    variant_name(rows.len(), 4)
                 );
             }
             let o = format!("{path}={cell}")
