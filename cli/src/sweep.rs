@@ -162,7 +162,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 };
                 let row = match simulate::solve_into(&text, prepared, sim, false) {
                     Ok(solved) => Row::solved(solved.results),
-                    Err(e) => Row::failed(format!("{e:#}")),
+                    Err(e) => {
+                        // An earlier sweep's result under this name would contradict the row.
+                        if sim.out.join("results.json").is_file() {
+                            let _ = std::fs::remove_dir_all(&sim.out);
+                        }
+                        Row::failed(format!("{e:#}"))
+                    }
                 };
                 bar.suspend(|| outln!("{}", row.line(name, &variants[i].overrides)));
                 bar.inc(1);

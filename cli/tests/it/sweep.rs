@@ -278,3 +278,30 @@ fn variants_file_runs_exactly_its_rows() {
     assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
     assert_eq!(listing(&foreign), ["notes.txt"]);
 }
+
+/// A variant whose solve fails does not stop the others: its row says `failed` and why, no
+/// directory stands under its name (not even an earlier sweep's), and the exit code is 2.
+#[test]
+fn failed_variants_are_rows_with_the_reason() {
+    let dir = scratch("sweep", "failed");
+    let out = dir.join("out");
+    let o = sweep(&out, &["--set", "coolant.flow_lpm=3,4"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(listing(&out), ["sweep.csv", "v0000", "v0001"]);
+    // A residual below round-off cannot be reached: every solve fails.
+    let o = sweep(
+        &out,
+        &["--set", "coolant.flow_lpm=3,4", "--tolerance", "1e-17"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("2 of 2 variants failed"), "{err}");
+    assert_eq!(listing(&out), ["sweep.csv"]);
+    let t = table(&out);
+    assert_eq!(column(&t, "status"), ["failed", "failed"]);
+    assert!(
+        column(&t, "message")[0].contains("did not converge"),
+        "{t:?}"
+    );
+    assert_eq!(column(&t, "die_max_c"), ["", ""]);
+}
