@@ -699,6 +699,14 @@ impl Row {
             f(r.and_then(|r| r.thermal_resistance_c_per_w)),
             f(r.and_then(|r| r.energy_balance_error)),
             f(r.map(|r| r.solver.wall_s)),
+            r.map(|r| {
+                r.warnings
+                    .iter()
+                    .map(|w| w.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .unwrap_or_default(),
             self.status.as_str().to_string(),
             self.message.clone(),
         ]
@@ -716,7 +724,7 @@ fn number(v: f64) -> String {
 
 /// The columns after `index`, `variant` and the overridden paths (documented with units in
 /// docs/formats/results.md).
-const FIGURE_COLUMNS: [&str; 14] = [
+const FIGURE_COLUMNS: [&str; 15] = [
     "hottest_die",
     "die_max_c",
     "die_margin_k",
@@ -729,6 +737,7 @@ const FIGURE_COLUMNS: [&str; 14] = [
     "r_th_k_per_w",
     "energy_balance_error",
     "solve_s",
+    "warnings",
     "status",
     "message",
 ];

@@ -86,6 +86,7 @@ fn cartesian_sweep_equals_simulate_per_variant() {
         "r_th_k_per_w",
         "energy_balance_error",
         "solve_s",
+        "warnings",
         "status",
     ] {
         assert!(t.0.iter().any(|h| h == col), "sweep.csv lacks {col}");
