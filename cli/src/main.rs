@@ -18,6 +18,7 @@ mod output;
 mod plot;
 mod records;
 mod simulate;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,9 @@ struct Cli {
 enum Command {
     /// Solve a design (steady, or its transient run); write results.json and thermal maps.
     Simulate(simulate::Args),
+    /// Solve many variants of a design (--set lists and ranges, or --variants FILE.csv) on
+    /// the local cores; write sweep.csv and a result directory per variant.
+    Sweep(sweep::Args),
     /// List every built-in material and coolant fluid with its properties and source.
     Materials(materials::Args),
     /// Re-render maps from a saved result directory without solving again.
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Simulate(a) => simulate::run(a),
+        Command::Sweep(a) => sweep::run(a),
         Command::Materials(a) => materials::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Emulate(a) => emulate::run(a),

@@ -69,27 +69,93 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // ConfigError already names the file, the field (`--set PATH` for an override) and what
     // would be valid; everything is checked before the solve and before DIR is touched.
     let text = config::read_text(&args.design, &design::FORMAT)?;
-    let mut design = Design::from_toml_str_with(&text, &args.design, &args.set)?;
+    let prepared = prepare(&text, &args)?;
+    let Solved { results, written } =
+        solve_into(&text, &prepared, &args, std::io::stdout().is_terminal())?;
+    out!("{}", summary(&results));
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    outln!(
+        "  wrote          {} in {}",
+        names.join(", "),
+        args.out.display()
+    );
+    if let Some(message) = runaway_message(&results) {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(1));
+    }
+    if args.fail_on_limit {
+        if let Some(message) = over_limit_message(&results) {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A design read, overridden and validated, with the resolved text to write beside its
+/// results: everything [`solve_into`] needs, checked before any solve and before the output
+/// directory is touched.
+pub(crate) struct Prepared {
+    design: Design,
+    resolved: Resolved,
+}
+
+impl Prepared {
+    /// The validated design that will be solved.
+    pub(crate) fn design(&self) -> &Design {
+        &self.design
+    }
+}
+
+/// Validates `text` (the file `args.design`) with `args`' overrides, cell size and
+/// `--steady`; writes nothing.
+pub(crate) fn prepare(text: &str, args: &Args) -> anyhow::Result<Prepared> {
+    let mut design = Design::from_toml_str_with(text, &args.design, &args.set)?;
     if let Some(cell_mm) = args.cell_mm {
         design = design.with_cell_mm(cell_mm)?;
     }
     if args.steady {
         design.transient = None;
     }
-    let resolved = resolved_design(&text, &design, &args)?;
+    let resolved = resolved_design(text, &design, args)?;
+    Ok(Prepared { design, resolved })
+}
+
+/// What [`solve_into`] produced.
+pub(crate) struct Solved {
+    /// The solver's figures (also in `results.json`).
+    pub results: Results,
+    /// The files written into the output directory.
+    pub written: Vec<PathBuf>,
+}
+
+/// Solves a [`Prepared`] design and writes its whole result directory `args.out`
+/// (results.json with its `input`, design.toml, maps or field files) through
+/// [`Staging`]: on an error the earlier directory is untouched. `progress` shows a spinner
+/// or bar on the terminal while solving.
+pub(crate) fn solve_into(
+    text: &str,
+    prepared: &Prepared,
+    args: &Args,
+    progress: bool,
+) -> anyhow::Result<Solved> {
+    let Prepared { design, resolved } = prepared;
     let staging = Staging::prepare(&args.out)?;
     let dir = staging.path().to_path_buf();
 
     let transient = design.transient.is_some();
     let solved = if transient {
-        run_transient(&design, &args)
+        run_transient(design, args, progress)
     } else {
-        run_steady(&design, &args)
+        run_steady(design, args, progress)
     };
     let Solution { results, field } =
         solved.with_context(|| format!("solving {}", args.design.display()))?;
 
-    let input = Input::new(&text, &args, resolved.trace.as_deref());
+    let input = Input::new(text, args, resolved.trace.as_deref());
     let json = serde_json::to_vec_pretty(&ResultsFile {
         input,
         results: &results,
@@ -127,27 +193,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         written.extend(maps);
     }
     staging.commit()?;
-    out!("{}", summary(&results));
-    let names: Vec<String> = written
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    outln!(
-        "  wrote          {} in {}",
-        names.join(", "),
-        args.out.display()
-    );
-    if let Some(message) = runaway_message(&results) {
-        eprintln!("{message}");
-        return Ok(ExitCode::from(1));
-    }
-    if args.fail_on_limit {
-        if let Some(message) = over_limit_message(&results) {
-            eprintln!("{message}");
-            return Ok(ExitCode::from(1));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(Solved { results, written })
 }
 
 /// The one-line message of `--fail-on-limit` (exit code 1) naming every block over its limit,
@@ -176,7 +222,7 @@ fn over_limit_message(r: &Results) -> Option<String> {
 }
 
 /// The one-line message of a thermal runaway (exit code 1), or `None`.
-fn runaway_message(r: &Results) -> Option<String> {
+pub(crate) fn runaway_message(r: &Results) -> Option<String> {
     let lk = r.leakage.as_ref().filter(|l| l.runaway)?;
     let name = lk.runaway_block.as_deref().unwrap_or("?");
     let b = r.blocks.iter().find(|b| b.name == name)?;
@@ -326,8 +372,8 @@ fn resolved_design(text: &str, design: &Design, args: &Args) -> anyhow::Result<R
     })
 }
 
-fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
-    let bar = std::io::stdout().is_terminal().then(|| {
+fn run_steady(design: &Design, args: &Args, progress: bool) -> anyhow::Result<Solution> {
+    let bar = progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_message(format!("solving {}", design.name));
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -356,12 +402,12 @@ fn run_steady(design: &Design, args: &Args) -> anyhow::Result<Solution> {
     Ok(solved?)
 }
 
-fn run_transient(design: &Design, args: &Args) -> anyhow::Result<Solution> {
+fn run_transient(design: &Design, args: &Args, progress: bool) -> anyhow::Result<Solution> {
     let steps = design
         .transient
         .as_ref()
         .map_or(0, |t| t.step_sizes().len());
-    let bar = std::io::stdout().is_terminal().then(|| {
+    let bar = progress.then(|| {
         let pb = indicatif::ProgressBar::new(steps as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{msg} [{bar:30}] step {pos}/{len}, {elapsed} (eta {eta})",

@@ -12,6 +12,7 @@ mod plot;
 mod plot_simulated;
 mod rig_safety;
 mod simulate;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

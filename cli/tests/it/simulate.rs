@@ -5,7 +5,7 @@ use crate::{coldtray_exe, repo, scratch, stderr};
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
+pub(crate) fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
     Command::new(coldtray_exe())
         .arg("simulate")
         .arg(design)
@@ -160,7 +160,7 @@ fn leakage_converges_or_reports_runaway_with_exit_1() {
 
 /// results.json as JSON text without the fields that differ between identical solves: the
 /// `input` section (file, hash, command) and the wall-clock time.
-fn comparable(dir: &Path) -> String {
+pub(crate) fn comparable(dir: &Path) -> String {
     let mut r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
     let obj = r.as_object_mut().unwrap();
