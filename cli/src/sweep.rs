@@ -45,13 +45,22 @@ const PER_CORE_MAX_CELLS: usize = 2_000_000;
 
 /// Arguments of `coldtray sweep`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct Args {
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
     /// The base design file (design.toml).
-    pub design: PathBuf,
-    /// Output directory: sweep.csv and one result directory per variant (v0000, v0001, …).
-    /// An existing DIR must be empty or an earlier sweep's.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(required = true)]
+    pub design: Option<PathBuf>,
+    /// Output directory: sweep.csv, sweep.json and one result directory per variant (v0000,
+    /// v0001, …). An existing DIR must be empty or an earlier sweep's; finished variants of
+    /// the same sweep in it are kept, not solved again.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: Option<PathBuf>,
+    /// Run only slice I of N (0 ≤ I < N): the variants whose index mod N is I. Give each
+    /// shard its own --out; `coldtray sweep merge` joins them.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// A swept field: `PATH=v1,v2,…` (a list), `PATH=start:stop:step` (a range that includes
     /// stop when it lands on a step) or `PATH=VALUE` (the same in every variant). Repeatable;
     /// the variants are the cartesian product, the first --set varying slowest.
@@ -80,6 +89,86 @@ pub(crate) struct Args {
     pub steady: bool,
 }
 
+/// `coldtray sweep merge`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum SweepCommand {
+    /// Join the sweep.csv of shard outputs (`--shard I/N`) into one table, sorted by index;
+    /// fails on a variant missing from every shard or given differently by two.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `coldtray sweep merge`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MergeArgs {
+    /// The shard output directories (each holds sweep.json and sweep.csv).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged sweep.csv and sweep.json go (new, or holding only those two).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `--shard I/N`: slice `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole sweep as one shard.
+    const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether variant `i` is in this slice: `i mod N == I`. Round-robin, not blocks: the
+    /// slices differ in size by at most one variant, and as neighbouring indices differ in
+    /// the fastest-varying `--set` only, every slice gets the same mix of slow and fast
+    /// variants (a block split would give one shard all the low-flow, slow-to-solve ones).
+    /// It depends on the index and N alone, so it is the same on every run and machine.
+    fn contains(self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let usage = || {
+            format!("`{s}`: give I/N with 0 ≤ I < N (e.g. 0/4; Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
+        };
+        let (i, n) = s.split_once('/').ok_or_else(usage)?;
+        let (index, count) = (
+            i.trim().parse::<usize>().map_err(|_| usage())?,
+            n.trim().parse::<usize>().map_err(|_| usage())?,
+        );
+        if index >= count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The file of a sweep's metadata, in `DIR` (docs/formats/results.md#sweepjson).
+pub(crate) const SWEEP_JSON: &str = "sweep.json";
+
+/// `sweep.json`: what `coldtray sweep merge` needs to join shards and to tell a gap.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SweepMeta {
+    /// Variants in the whole sweep (all shards).
+    total: usize,
+    /// The slice this directory holds (`0/1`: all).
+    shard: Shard,
+    /// SHA-256 of the sweep's definition (see [`definition_sha256`]).
+    definition_sha256: String,
+    /// The overridden paths (the sweep.csv columns after `variant`).
+    paths: Vec<String>,
+}
+
 /// One swept field and its values, in order.
 #[derive(Debug)]
 struct Dimension {
@@ -94,21 +183,32 @@ struct Variant {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(SweepCommand::Merge(m)) = args.command {
+        return merge(&m);
+    }
+    let (Some(design_path), Some(out)) = (args.design.clone(), args.out.clone()) else {
+        bail!("give the base design and --out DIR (or `coldtray sweep merge DIR… --out DIR`)");
+    };
     if args.jobs == Some(0) {
         bail!("--jobs 0: give at least 1");
     }
-    let text = config::read_text(&args.design, &design::FORMAT)?;
-    let (paths, variants) = variants(&args)?;
-    let width = name_width(variants.len());
-    let png = png_indices(&args, variants.len())?;
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    let text = config::read_text(&design_path, &design::FORMAT)?;
+    let (paths, all) = variants(&args)?;
+    let total = all.len();
+    let width = name_width(total);
+    let png = png_indices(&args, total)?;
+    let definition = definition_sha256(&text, &args, &paths, &all);
 
-    // Validate every variant before any solve and before DIR is touched.
-    let mut jobs = Vec::with_capacity(variants.len());
-    for v in &variants {
+    // Validate every variant (not only this shard's, so that every shard of a bad sweep
+    // fails the same way) before any solve and before DIR is touched.
+    let mut jobs = Vec::new();
+    let mut variants = Vec::new();
+    for v in all {
         let name = variant_name(v.index, width);
         let sim = simulate::Args {
-            design: args.design.clone(),
-            out: args.out.join(&name),
+            design: design_path.clone(),
+            out: out.join(&name),
             set: v.overrides.clone(),
             cell_mm: args.cell_mm,
             threads: None,
@@ -120,7 +220,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let prepared = simulate::prepare(&text, &sim)
             .with_context(|| format!("variant {name} ({})", describe(&v.overrides)))?;
-        jobs.push((name, sim, prepared));
+        if shard.contains(v.index) {
+            jobs.push((name, sim, prepared));
+            variants.push(v);
+        }
     }
     if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
         bail!(
@@ -128,23 +231,65 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.tolerance
         );
     }
-    prepare_dir(&args.out, jobs.len(), width)?;
+    let earlier = prepare_dir(&out, total, width, shard)?;
+    let meta = SweepMeta {
+        total,
+        shard,
+        definition_sha256: definition.clone(),
+        paths: paths.clone(),
+    };
+    let json_path = out.join(SWEEP_JSON);
+    coldtray_io::write_atomic(
+        &json_path,
+        &serde_json::to_vec_pretty(&meta)?,
+        coldtray_io::Durability::Atomic,
+    )
+    .with_context(|| format!("writing {}", json_path.display()))?;
+
+    // Resume: a variant of the same sweep whose directory is complete is not solved again.
+    // A directory is written as a whole (renamed into place), so it is complete or absent;
+    // it counts only when its results.json parses and records this variant's overrides.
+    let design_sha = sha256_hex(text.as_bytes());
+    let done: Vec<Option<Results>> = jobs
+        .iter()
+        .map(|(_, sim, _)| {
+            if earlier.as_deref() == Some(definition.as_str()) {
+                finished(&sim.out, &design_sha, &sim.set)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let skipped = done.iter().filter(|d| d.is_some()).count();
 
     let cells = jobs.iter().map(|j| cells(j.2.design())).max().unwrap_or(0);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (workers, threads) = plan(cells, cores, jobs.len(), args.jobs);
+    let (workers, threads) = plan(cells, cores, (jobs.len() - skipped).max(1), args.jobs);
     for job in &mut jobs {
         job.1.threads = Some(threads);
     }
+    let slice = if shard == Shard::ALL {
+        String::new()
+    } else {
+        format!(" (shard {shard} of {total})")
+    };
     outln!(
-        "sweeping {} of {}: {} at a time on {} each ({cells} cells)",
+        "sweeping {}{slice} of {}: {} at a time on {} each ({cells} cells)",
         plural(jobs.len(), "variant"),
-        args.design.display(),
+        design_path.display(),
         plural(workers, "solve"),
         plural(threads, "thread"),
     );
+    if skipped > 0 {
+        outln!(
+            "  resuming: {skipped} finished {} kept in {}, {} to solve",
+            if skipped == 1 { "variant" } else { "variants" },
+            out.display(),
+            jobs.len() - skipped
+        );
+    }
 
-    let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+    let bar = indicatif::ProgressBar::new((jobs.len() - skipped) as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "[{bar:30}] {pos}/{len} variants, {elapsed} (eta {eta}) {msg}",
     ) {
@@ -152,14 +297,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let start = Instant::now();
     let next = AtomicUsize::new(0);
-    let rows: Mutex<Vec<Option<Row>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let rows: Mutex<Vec<Option<Row>>> =
+        Mutex::new(done.into_iter().map(|d| d.map(Row::solved)).collect());
+    let todo: Vec<usize> = match rows.lock() {
+        Ok(r) => (0..jobs.len()).filter(|&i| r[i].is_none()).collect(),
+        Err(_) => bail!("a sweep worker panicked"),
+    };
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, sim, prepared)) = jobs.get(i) else {
+                let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
                     break;
                 };
+                let (name, sim, prepared) = &jobs[i];
                 let row = match simulate::solve_into(&text, prepared, sim, false) {
                     Ok(solved) => Row::solved(solved.results),
                     Err(e) => {
@@ -187,24 +337,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|r| r.unwrap_or_else(|| Row::failed("not run (a worker panicked)".into())))
         .collect();
 
-    let csv_path = args.out.join(SWEEP_CSV);
+    let csv_path = out.join(SWEEP_CSV);
     let table = sweep_csv(&paths, &variants, &rows, width)?;
     coldtray_io::write_atomic(&csv_path, &table, coldtray_io::Durability::Atomic)
         .with_context(|| format!("writing {}", csv_path.display()))?;
 
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     let (failed, runaway) = (count(Status::Failed), count(Status::Runaway));
+    let solved = rows.len() - skipped;
     outln!(
-        "swept {} in {elapsed:.1} s ({:.0} variants/h): {} ok, {runaway} runaway, {failed} failed",
-        plural(rows.len(), "variant"),
-        rows.len() as f64 * 3600.0 / elapsed.max(1e-9),
+        "swept {} in {elapsed:.1} s ({:.0} variants/h, {skipped} kept from an earlier run): {} ok, {runaway} runaway, {failed} failed",
+        plural(solved, "variant"),
+        solved as f64 * 3600.0 / elapsed.max(1e-9),
         count(Status::Ok),
     );
     outln!(
         "  wrote          {} and {} variant directories in {}",
         SWEEP_CSV,
         rows.len() - failed,
-        args.out.display()
+        out.display()
     );
     if failed > 0 {
         bail!(
@@ -554,14 +705,16 @@ fn parse_range(parts: &[&str]) -> Result<Vec<Value>, String> {
 }
 
 /// Checks that `dir` is new, empty or an earlier sweep's, and removes what an earlier sweep
-/// left that this one will not rewrite (its sweep.csv, variant directories past `n`), so the
-/// directory never mixes two sweeps' tables.
-fn prepare_dir(dir: &Path, n: usize, width: usize) -> anyhow::Result<()> {
+/// left that this one will not rewrite (its sweep.csv and sweep.json, variant directories
+/// past `n` or outside `shard`, a `v0007.tmp-…`/`.old-…` left by a killed run), so the
+/// directory never mixes two sweeps' tables. Returns the earlier sweep's definition hash
+/// (from its sweep.json), whose finished variants may be kept.
+fn prepare_dir(dir: &Path, n: usize, width: usize, shard: Shard) -> anyhow::Result<Option<String>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating {}", dir.display()));
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            return Ok(None);
         }
         Err(e) => {
             return Err(e).with_context(|| {
@@ -573,7 +726,7 @@ fn prepare_dir(dir: &Path, n: usize, width: usize) -> anyhow::Result<()> {
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == SWEEP_CSV {
+        if name == SWEEP_CSV || name == SWEEP_JSON {
             stale.push(entry.path());
             continue;
         }
@@ -584,7 +737,7 @@ fn prepare_dir(dir: &Path, n: usize, width: usize) -> anyhow::Result<()> {
             .and_then(|i| i.parse::<usize>().ok());
         match index {
             Some(i) if entry.path().is_dir() => {
-                if i >= n || name != variant_name(i, width) {
+                if i >= n || name != variant_name(i, width) || !shard.contains(i) {
                     stale.push(entry.path());
                 }
             }
@@ -595,6 +748,11 @@ fn prepare_dir(dir: &Path, n: usize, width: usize) -> anyhow::Result<()> {
             ),
         }
     }
+    let earlier = std::fs::read(dir.join(SWEEP_JSON))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<SweepMeta>(&b).ok())
+        .filter(|m| m.total == n)
+        .map(|m| m.definition_sha256);
     for path in stale {
         let removed = if path.is_dir() {
             std::fs::remove_dir_all(&path)
@@ -603,7 +761,217 @@ fn prepare_dir(dir: &Path, n: usize, width: usize) -> anyhow::Result<()> {
         };
         removed.with_context(|| format!("removing the earlier sweep's {}", path.display()))?;
     }
-    Ok(())
+    Ok(earlier)
+}
+
+/// SHA-256 (lower-case hex) of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The sweep's identity, the same on every machine for the same sweep: SHA-256 of a JSON
+/// document of the base design file's SHA-256, the options that change a result
+/// (`--cell-mm`, `--tolerance`, `--steady`), the swept paths and every variant's overrides
+/// in index order. Not the design's path, `--jobs`, `--png` or `--shard`.
+fn definition_sha256(text: &str, args: &Args, paths: &[String], variants: &[Variant]) -> String {
+    let doc = serde_json::json!({
+        "design_sha256": sha256_hex(text.as_bytes()),
+        "cell_mm": args.cell_mm,
+        "tolerance": args.tolerance,
+        "steady": args.steady,
+        "paths": paths,
+        "variants": variants
+            .iter()
+            .map(|v| v.overrides.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+    });
+    sha256_hex(doc.to_string().as_bytes())
+}
+
+/// The results of a finished variant in `dir`: its results.json parses and records the base
+/// design's `design_sha256` and exactly `overrides`; else `None` (solve it).
+fn finished(dir: &Path, design_sha256: &str, overrides: &[Override]) -> Option<Results> {
+    let bytes = std::fs::read(dir.join("results.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let input = json.get("input")?;
+    if input.get("design_sha256")?.as_str()? != design_sha256 {
+        return None;
+    }
+    let want: Vec<String> = overrides.iter().map(ToString::to_string).collect();
+    if input.get("overrides")? != &serde_json::json!(want) {
+        return None;
+    }
+    serde_json::from_value(json).ok()
+}
+
+/// `coldtray sweep merge DIR… --out DIR`: the shards' sweep.csv rows in one table, sorted by
+/// index, after checking that they are shards of one sweep (same definition, total and
+/// header), that no index is given twice with different values (the `solve_s` column
+/// aside) and that every index in 0..total is present.
+fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let mut first: Option<(PathBuf, SweepMeta, csv::StringRecord)> = None;
+    let mut rows: Vec<Option<(csv::StringRecord, &Path)>> = Vec::new();
+    let out_canon = std::fs::canonicalize(&args.out).ok();
+    for dir in &args.dirs {
+        if out_canon.is_some() && std::fs::canonicalize(dir).ok() == out_canon {
+            bail!(
+                "--out {}: is one of the shards being merged; give another directory",
+                args.out.display()
+            );
+        }
+        let json = dir.join(SWEEP_JSON);
+        let meta: SweepMeta = serde_json::from_slice(&std::fs::read(&json).with_context(|| {
+            format!(
+                "{}: not a sweep output (no readable {SWEEP_JSON})",
+                dir.display()
+            )
+        })?)
+        .with_context(|| format!("{}: not a coldtray sweep.json", json.display()))?;
+        let csv_path = dir.join(SWEEP_CSV);
+        if !csv_path.is_file() {
+            bail!(
+                "{}: no {SWEEP_CSV}: shard {} has not finished (run it again to resume)",
+                dir.display(),
+                meta.shard
+            );
+        }
+        let mut reader = csv::Reader::from_path(&csv_path)
+            .with_context(|| format!("reading {}", csv_path.display()))?;
+        let header = reader
+            .headers()
+            .with_context(|| format!("reading {}", csv_path.display()))?
+            .clone();
+        let Some(index_col) = header.iter().position(|h| h == "index") else {
+            bail!("{}: no `index` column", csv_path.display());
+        };
+        match &first {
+            None => {
+                rows = (0..meta.total).map(|_| None).collect();
+                first = Some((dir.clone(), meta, header.clone()));
+            }
+            Some((d0, m0, h0)) => {
+                if m0.definition_sha256 != meta.definition_sha256 || m0.total != meta.total {
+                    bail!(
+                        "{} and {} are not shards of the same sweep (sweep.json: definition_sha256 \
+                         or total differ)",
+                        d0.display(),
+                        dir.display()
+                    );
+                }
+                if h0 != &header {
+                    bail!(
+                        "{} and {}: the sweep.csv headers differ",
+                        d0.display(),
+                        dir.display()
+                    );
+                }
+            }
+        }
+        let solve_col = header.iter().position(|h| h == "solve_s");
+        for (line, record) in reader.records().enumerate() {
+            let record = record.with_context(|| format!("reading {}", csv_path.display()))?;
+            let at = || format!("{}: row {}", csv_path.display(), line + 1);
+            let index: usize = record
+                .get(index_col)
+                .and_then(|i| i.parse().ok())
+                .with_context(|| format!("{}: the index is not a number", at()))?;
+            let Some(slot) = rows.get_mut(index) else {
+                bail!(
+                    "{}: index {index} is past the sweep's {} variants",
+                    at(),
+                    rows.len()
+                );
+            };
+            if let Some((earlier, from)) = slot {
+                let differs = earlier
+                    .iter()
+                    .zip(record.iter())
+                    .enumerate()
+                    .find(|&(c, (a, b))| Some(c) != solve_col && a != b);
+                if let Some((c, (a, b))) = differs {
+                    bail!(
+                        "variant {} is in {} and {} with different values ({}: {a} vs {b}); \
+                         merge one result per variant",
+                        record.get(index_col + 1).unwrap_or_default(),
+                        from.display(),
+                        dir.display(),
+                        header.get(c).unwrap_or_default()
+                    );
+                }
+            } else {
+                *slot = Some((record, dir));
+            }
+        }
+    }
+    let Some((_, meta, header)) = first else {
+        bail!("give the shard directories to merge");
+    };
+    let missing: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].is_none()).collect();
+    if let Some(&m) = missing.first() {
+        let width = name_width(meta.total);
+        let list: Vec<String> = missing
+            .iter()
+            .take(5)
+            .map(|&i| variant_name(i, width))
+            .collect();
+        bail!(
+            "{} of {} variants missing ({}{}; shard {} of {} not given?)",
+            missing.len(),
+            meta.total,
+            list.join(", "),
+            if missing.len() > 5 { ", …" } else { "" },
+            m % meta.shard.count,
+            meta.shard.count
+        );
+    }
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    for (record, _) in rows.iter().flatten() {
+        w.write_record(record)?;
+    }
+    let table = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {SWEEP_CSV}: {e}"))?;
+    match std::fs::read_dir(&args.out) {
+        Ok(entries) => {
+            for e in entries {
+                let name = e?.file_name().to_string_lossy().into_owned();
+                if name != SWEEP_CSV && name != SWEEP_JSON {
+                    bail!(
+                        "--out {}: holds `{name}`; give a new directory or one holding only a \
+                         merged {SWEEP_CSV} and {SWEEP_JSON} (nothing was written)",
+                        args.out.display()
+                    );
+                }
+            }
+        }
+        Err(_) => std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?,
+    }
+    let merged = SweepMeta {
+        shard: Shard::ALL,
+        ..meta
+    };
+    for (name, bytes) in [
+        (SWEEP_JSON, serde_json::to_vec_pretty(&merged)?),
+        (SWEEP_CSV, table),
+    ] {
+        let path = args.out.join(name);
+        coldtray_io::write_atomic(&path, &bytes, coldtray_io::Durability::Atomic)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    outln!(
+        "merged {} from {} into {}",
+        plural(rows.len(), "variant"),
+        plural(args.dirs.len(), "shard directory"),
+        args.out.join(SWEEP_CSV).display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How a variant's run ended (the `status` column).
@@ -826,8 +1194,10 @@ mod tests {
     #[test]
     fn cartesian_order_last_fastest() {
         let args = Args {
-            design: "x.toml".into(),
-            out: "o".into(),
+            command: None,
+            design: Some("x.toml".into()),
+            out: Some("o".into()),
+            shard: None,
             set: vec!["a.b=1,2".into(), "c.d=10:30:10".into(), "e.f=x".into()],
             variants: None,
             png: None,
@@ -852,5 +1222,31 @@ mod tests {
         );
         assert_eq!(variant_name(7, name_width(6)), "v0007");
         assert_eq!(variant_name(7, name_width(12_000)), "v00007");
+    }
+
+    /// For N = 1..7 and sweeps of 0..37 variants, every variant is in exactly one shard,
+    /// and the shards differ in size by at most one.
+    #[test]
+    fn shards_cover_every_variant_once() {
+        for count in 1..=7 {
+            for total in 0..=37 {
+                let mut seen = vec![0; total];
+                let mut sizes = Vec::new();
+                for index in 0..count {
+                    let shard = format!("{index}/{count}").parse::<Shard>().unwrap();
+                    let mine: Vec<usize> = (0..total).filter(|&i| shard.contains(i)).collect();
+                    for &i in &mine {
+                        seen[i] += 1;
+                    }
+                    sizes.push(mine.len());
+                }
+                assert!(seen.iter().all(|&k| k == 1), "N={count} total={total}");
+                let (lo, hi) = (sizes.iter().min(), sizes.iter().max());
+                assert!(hi.unwrap() - lo.unwrap() <= 1, "N={count} total={total}");
+            }
+        }
+        for bad in ["3/3", "1", "-1/2", "a/2", "0/0", "1/2/3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
     }
 }
