@@ -254,7 +254,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(_, sim, _)| {
             if earlier.as_deref() == Some(definition.as_str()) {
-                finished(&sim.out, &design_sha, &sim.set)
+                finished(&sim.out, &design_sha, &sim.set, !sim.no_png)
             } else {
                 None
             }
@@ -793,8 +793,17 @@ fn definition_sha256(text: &str, args: &Args, paths: &[String], variants: &[Vari
 }
 
 /// The results of a finished variant in `dir`: its results.json parses and records the base
-/// design's `design_sha256` and exactly `overrides`; else `None` (solve it).
-fn finished(dir: &Path, design_sha256: &str, overrides: &[Override]) -> Option<Results> {
+/// design's `design_sha256` and exactly `overrides`, and it has maps if `png` asks for them;
+/// else `None` (solve it).
+fn finished(dir: &Path, design_sha256: &str, overrides: &[Override], png: bool) -> Option<Results> {
+    if png
+        && !std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".png"))
+    {
+        return None;
+    }
     let bytes = std::fs::read(dir.join("results.json")).ok()?;
     let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let input = json.get("input")?;

@@ -67,7 +67,14 @@ fn cartesian_sweep_equals_simulate_per_variant() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         listing(&out),
-        ["sweep.csv", "v0000", "v0001", "v0002", "v0003"]
+        [
+            "sweep.csv",
+            "sweep.json",
+            "v0000",
+            "v0001",
+            "v0002",
+            "v0003"
+        ]
     );
     let t = table(&out);
     assert_eq!(
@@ -250,7 +257,10 @@ fn variants_file_runs_exactly_its_rows() {
     let out = dir.join("out");
     let o = sweep(&out, &["--variants", csv.to_str().unwrap(), "--png=1"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&out), ["sweep.csv", "v0000", "v0001", "v0002"]);
+    assert_eq!(
+        listing(&out),
+        ["sweep.csv", "sweep.json", "v0000", "v0001", "v0002"]
+    );
     let t = table(&out);
     assert_eq!(column(&t, "coolant.flow_lpm"), ["2.5", "3.2", "4"]);
     assert_eq!(column(&t, "coolant.inlet_c"), ["40", "42.5", "38"]);
@@ -268,7 +278,7 @@ fn variants_file_runs_exactly_its_rows() {
     // A smaller sweep into the same directory: the earlier v0002 goes.
     let o = sweep(&out, &["--set", "coolant.flow_lpm=3,3.5"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&out), ["sweep.csv", "v0000", "v0001"]);
+    assert_eq!(listing(&out), ["sweep.csv", "sweep.json", "v0000", "v0001"]);
     assert_eq!(table(&out).1.len(), 2);
 
     let foreign = dir.join("foreign");
@@ -288,7 +298,7 @@ fn failed_variants_are_rows_with_the_reason() {
     let out = dir.join("out");
     let o = sweep(&out, &["--set", "coolant.flow_lpm=3,4"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&out), ["sweep.csv", "v0000", "v0001"]);
+    assert_eq!(listing(&out), ["sweep.csv", "sweep.json", "v0000", "v0001"]);
     // A residual below round-off cannot be reached: every solve fails.
     let o = sweep(
         &out,
@@ -297,7 +307,7 @@ fn failed_variants_are_rows_with_the_reason() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("2 of 2 variants failed"), "{err}");
-    assert_eq!(listing(&out), ["sweep.csv"]);
+    assert_eq!(listing(&out), ["sweep.csv", "sweep.json"]);
     let t = table(&out);
     assert_eq!(column(&t, "status"), ["failed", "failed"]);
     assert!(
@@ -305,4 +315,212 @@ fn failed_variants_are_rows_with_the_reason() {
         "{t:?}"
     );
     assert_eq!(column(&t, "die_max_c"), ["", ""]);
+}
+
+fn merge(out: &Path, dirs: &[&Path]) -> Output {
+    Command::new(coldtray_exe())
+        .args(["sweep", "merge"])
+        .args(dirs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// The table without the solve-time column (it differs from run to run).
+fn without_time(t: &(Vec<String>, Vec<Vec<String>>)) -> (Vec<String>, Vec<Vec<String>>) {
+    let i = t.0.iter().position(|h| h == "solve_s").unwrap();
+    let drop = |r: &Vec<String>| {
+        let mut r = r.clone();
+        r.remove(i);
+        r
+    };
+    (drop(&t.0), t.1.iter().map(drop).collect())
+}
+
+const SHARD_SETS: [&str; 4] = [
+    "--set",
+    "coolant.flow_lpm=2.5,3.5",
+    "--set",
+    "coolant.inlet_c=40,42.5,45",
+];
+
+/// A 2 × 3 sweep in three shards: each holds exactly its variants (index mod 3), every
+/// variant is in one shard, and the merged table equals an unsharded run row for row (the
+/// solve times aside). Merging without a shard, or with a shard whose row was altered, fails
+/// with one line and exit code 2.
+#[test]
+fn three_shards_merge_to_the_unsharded_table() {
+    let dir = scratch("sweep", "shards");
+    let whole = dir.join("whole");
+    let o = sweep(&whole, &SHARD_SETS);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shards: Vec<_> = (0..3).map(|i| dir.join(format!("shard-{i}"))).collect();
+    for (i, out) in shards.iter().enumerate() {
+        let spec = format!("{i}/3");
+        let mut args = SHARD_SETS.to_vec();
+        args.extend(["--shard", &spec]);
+        let o = sweep(out, &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let mine: Vec<String> = (0..6)
+            .filter(|v| v % 3 == i)
+            .map(|v| format!("v{v:04}"))
+            .collect();
+        let mut want = vec!["sweep.csv".to_string(), "sweep.json".to_string()];
+        want.extend(mine.iter().cloned());
+        want.sort();
+        assert_eq!(listing(out), want, "shard {i}");
+        assert_eq!(column(&table(out), "variant"), mine, "shard {i}");
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+        assert_eq!(meta["total"], 6);
+        assert_eq!(meta["shard"], serde_json::json!({"index": i, "count": 3}));
+    }
+    let whole_meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(whole.join("sweep.json")).unwrap()).unwrap();
+
+    let merged = dir.join("merged");
+    let o = merge(&merged, &[&shards[2], &shards[0], &shards[1]]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(listing(&merged), ["sweep.csv", "sweep.json"]);
+    assert_eq!(without_time(&table(&merged)), without_time(&table(&whole)));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(merged.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(meta, whole_meta);
+
+    // A shard left out: the gap is named.
+    let o = merge(&dir.join("gap"), &[&shards[0], &shards[2]]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("2 of 6 variants missing (v0001, v0004"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!dir.join("gap").exists());
+
+    // The same shard twice is harmless; a variant given with different values is an error.
+    let o = merge(
+        &dir.join("twice"),
+        &[&shards[0], &shards[1], &shards[2], &shards[1]],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let altered = dir.join("altered");
+    std::fs::create_dir_all(&altered).unwrap();
+    std::fs::copy(shards[1].join("sweep.json"), altered.join("sweep.json")).unwrap();
+    let csv = std::fs::read_to_string(shards[1].join("sweep.csv")).unwrap();
+    let t = table(&shards[1]);
+    let die = column(&t, "die_max_c")[0].clone();
+    std::fs::write(altered.join("sweep.csv"), csv.replacen(&die, "99.5", 1)).unwrap();
+    let o = merge(
+        &dir.join("dup"),
+        &[&shards[0], &shards[1], &shards[2], &altered],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("variant v0001 is in"), "{err}");
+    assert!(err.contains("different values (die_max_c"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+
+    // Shards of another sweep do not merge.
+    let other = dir.join("other");
+    let o = sweep(
+        &other,
+        &[
+            "--set",
+            "coolant.flow_lpm=2.5,3.5",
+            "--set",
+            "coolant.inlet_c=40,42.5,46",
+            "--shard",
+            "1/3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = merge(&dir.join("mixed"), &[&shards[0], &other, &shards[2]]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("not shards of the same sweep"), "{err}");
+
+    let o = sweep(
+        &dir.join("bad"),
+        &["--set", "coolant.flow_lpm=3", "--shard", "3/3"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("0 ≤ I < N"), "{}", stderr(&o));
+}
+
+fn mtime(p: &Path) -> std::time::SystemTime {
+    std::fs::metadata(p).unwrap().modified().unwrap()
+}
+
+/// A re-run of the same sweep keeps its finished variants (not solved again: results.json
+/// untouched, the output says so); a variant directory removed by hand, one whose
+/// results.json is cut short, and the debris of a killed write are redone; a changed sweep
+/// (another --cell-mm) solves everything again.
+#[test]
+fn rerun_resumes_finished_variants() {
+    let dir = scratch("sweep", "resume");
+    let out = dir.join("out");
+    let sets = ["--set", "coolant.flow_lpm=2.5,3,3.5,4"];
+    let o = sweep(&out, &sets);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = table(&out);
+    let times: Vec<_> = (0..4)
+        .map(|i| mtime(&out.join(format!("v{i:04}/results.json"))))
+        .collect();
+
+    std::fs::remove_dir_all(out.join("v0001")).unwrap();
+    let r2 = out.join("v0002/results.json");
+    let text = std::fs::read_to_string(&r2).unwrap();
+    std::fs::write(&r2, &text[..text.len() / 2]).unwrap();
+    let r2_cut = mtime(&r2);
+    // What a run killed mid-write leaves: a staging directory beside the variants.
+    std::fs::create_dir_all(out.join("v0003.tmp-999999")).unwrap();
+    std::fs::write(out.join("v0003.tmp-999999/results.json"), "{").unwrap();
+
+    let o = sweep(&out, &sets);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout.contains("resuming: 2 finished variants kept"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("swept 2 variants"), "{stdout}");
+    assert_eq!(mtime(&out.join("v0000/results.json")), times[0]);
+    assert_eq!(mtime(&out.join("v0003/results.json")), times[3]);
+    assert!(out.join("v0001/results.json").is_file());
+    assert_ne!(mtime(&r2), r2_cut, "the cut results.json is redone");
+    results(&out.join("v0002"));
+    assert_eq!(
+        listing(&out),
+        [
+            "sweep.csv",
+            "sweep.json",
+            "v0000",
+            "v0001",
+            "v0002",
+            "v0003"
+        ]
+    );
+    assert_eq!(without_time(&table(&out)), without_time(&before));
+    // Kept rows keep their figures, solve time included.
+    assert_eq!(
+        column(&table(&out), "solve_s")[0],
+        column(&before, "solve_s")[0]
+    );
+
+    // Another sweep into the same DIR (a different cell size): nothing is kept.
+    let o = Command::new(coldtray_exe())
+        .arg("sweep")
+        .arg(repo("examples/rubin-1800w.toml"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--cell-mm", "2.5"])
+        .args(sets)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout.contains("resuming"), "{stdout}");
+    assert_ne!(mtime(&out.join("v0000/results.json")), times[0]);
 }
