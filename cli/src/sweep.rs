@@ -778,12 +778,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// (`--cell-mm`, `--tolerance`, `--steady`), the swept paths and every variant's overrides
 /// in index order. Not the design's path, `--jobs`, `--png` or `--shard`.
 fn definition_sha256(text: &str, args: &Args, paths: &[String], variants: &[Variant]) -> String {
+    // Keys in alphabetical order: the same text whether or not serde_json keeps insertion
+    // order (its `preserve_order` feature).
     let doc = serde_json::json!({
-        "design_sha256": sha256_hex(text.as_bytes()),
         "cell_mm": args.cell_mm,
-        "tolerance": args.tolerance,
-        "steady": args.steady,
+        "design_sha256": sha256_hex(text.as_bytes()),
         "paths": paths,
+        "steady": args.steady,
+        "tolerance": args.tolerance,
         "variants": variants
             .iter()
             .map(|v| v.overrides.iter().map(ToString::to_string).collect::<Vec<_>>())
