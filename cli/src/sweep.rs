@@ -305,25 +305,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| loop {
-                let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    break;
-                };
-                let (name, sim, prepared) = &jobs[i];
-                let row = match simulate::solve_into(&text, prepared, sim, false) {
-                    Ok(solved) => Row::solved(solved.results),
-                    Err(e) => {
-                        // An earlier sweep's result under this name would contradict the row.
-                        if sim.out.join("results.json").is_file() {
-                            let _ = std::fs::remove_dir_all(&sim.out);
+            s.spawn(|| {
+                while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let (name, sim, prepared) = &jobs[i];
+                    let row = match simulate::solve_into(&text, prepared, sim, false) {
+                        Ok(solved) => Row::solved(solved.results),
+                        Err(e) => {
+                            // An earlier sweep's result under this name would contradict the row.
+                            if sim.out.join("results.json").is_file() {
+                                let _ = std::fs::remove_dir_all(&sim.out);
+                            }
+                            Row::failed(format!("{e:#}"))
                         }
-                        Row::failed(format!("{e:#}"))
+                    };
+                    bar.suspend(|| outln!("{}", row.line(name, &variants[i].overrides)));
+                    bar.inc(1);
+                    if let Ok(mut rows) = rows.lock() {
+                        rows[i] = Some(row);
                     }
-                };
-                bar.suspend(|| outln!("{}", row.line(name, &variants[i].overrides)));
-                bar.inc(1);
-                if let Ok(mut rows) = rows.lock() {
-                    rows[i] = Some(row);
                 }
             });
         }
