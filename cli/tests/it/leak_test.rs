@@ -3,7 +3,7 @@
 //! it, `coldtray records` over the store, and Ctrl-C on the emulator. Checks the contract's exit
 //! codes (0 pass, 1 fail, 2 aborted or error) and that every outcome leaves a record.
 
-use crate::{coldtray_exe, repo, scratch};
+use crate::{coldtray_exe, listening_addr, repo, scratch};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
@@ -32,15 +32,7 @@ impl Emulator {
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        // "coldtray emulate: listening on 127.0.0.1:PORT (unit id …"
-        let addr = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or_else(|| panic!("emulator did not say where it listens: {line:?}"))
-            .to_string();
+        let addr = listening_addr(&mut stdout);
         Emulator {
             child,
             addr,

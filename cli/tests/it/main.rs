@@ -41,3 +41,15 @@ fn scratch(suite: &str, name: &str) -> PathBuf {
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The address `coldtray emulate` listens on, from the first line it prints
+/// ("coldtray emulate: listening on 127.0.0.1:PORT (unit id …").
+fn listening_addr(stdout: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    line.split("listening on ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("emulator did not say where it listens: {line:?}"))
+        .to_string()
+}

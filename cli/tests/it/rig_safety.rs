@@ -8,7 +8,7 @@
 //! precheck, which lasts one poll). Timing bounds are generous for a loaded 2-core machine and
 //! say why.
 
-use crate::{coldtray_exe, repo, scratch};
+use crate::{coldtray_exe, listening_addr, repo, scratch};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -55,16 +55,7 @@ impl Emulator {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or_else(|| panic!("emulator did not say where it listens: {line:?}"))
-            .to_string();
+        let addr = listening_addr(&mut BufReader::new(child.stdout.take().unwrap()));
         Emulator { child, addr, state }
     }
 
@@ -366,16 +357,7 @@ fn accept_errors_never_drop_the_open_clients() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("listening on ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_string();
+    let addr = listening_addr(&mut BufReader::new(child.stdout.take().unwrap()));
     let mut first = std::net::TcpStream::connect(&addr).unwrap();
     first
         .set_read_timeout(Some(Duration::from_secs(5)))

@@ -159,43 +159,45 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A complete failing record (leak, flow point, trace) for the tests of this crate.
+#[cfg(test)]
+pub(crate) fn sample_record() -> TestRecord {
+    TestRecord {
+        serial: "SN0001".into(),
+        recipe: "L10 VR200 compute tray".into(),
+        started_at: "2026-11-26T12:00:00Z".into(),
+        finished_at: "2026-11-26T12:01:30Z".into(),
+        outcome: Outcome::Fail,
+        reason: "leak 2.07 sccm > 0.5 sccm".into(),
+        leak: Some(LeakResult {
+            fill_kpa: 524.8,
+            start_kpa: 523.9,
+            end_kpa: 523.2,
+            leak_sccm: 2.07,
+            fit_samples: 300,
+        }),
+        flow: vec![FlowPoint {
+            speed_pct: 60.0,
+            flow_lpm: 7.4,
+            dp_kpa: 38.0,
+            ok: true,
+        }],
+        trace: vec![TracePoint {
+            t_s: 0.0,
+            phase: Phase::Fill,
+            test_pressure_kpa: Some(0.1),
+            gas_temperature_c: Some(22.0),
+            flow_lpm: None,
+            dp_kpa: None,
+            pump_speed_pct: None,
+        }],
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn sample_record() -> TestRecord {
-        TestRecord {
-            serial: "SN0001".into(),
-            recipe: "L10 VR200 compute tray".into(),
-            started_at: "2026-11-26T12:00:00Z".into(),
-            finished_at: "2026-11-26T12:01:30Z".into(),
-            outcome: Outcome::Fail,
-            reason: "leak 2.07 sccm > 0.5 sccm".into(),
-            leak: Some(LeakResult {
-                fill_kpa: 524.8,
-                start_kpa: 523.9,
-                end_kpa: 523.2,
-                leak_sccm: 2.07,
-                fit_samples: 300,
-            }),
-            flow: vec![FlowPoint {
-                speed_pct: 60.0,
-                flow_lpm: 7.4,
-                dp_kpa: 38.0,
-                ok: true,
-            }],
-            trace: vec![TracePoint {
-                t_s: 0.0,
-                phase: Phase::Fill,
-                test_pressure_kpa: Some(0.1),
-                gas_temperature_c: Some(22.0),
-                flow_lpm: None,
-                dp_kpa: None,
-                pump_speed_pct: None,
-            }],
-        }
-    }
 
     #[test]
     fn json_has_the_contract_fields() {

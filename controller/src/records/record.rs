@@ -218,29 +218,7 @@ pub fn write_json(dir: &Path, record: &TestRecord) -> Result<PathBuf, RecordErro
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::l10::result::{Outcome, Phase, TracePoint};
-
-    fn sample_record() -> TestRecord {
-        TestRecord {
-            serial: "SN0001".into(),
-            recipe: "L10 VR200 compute tray".into(),
-            started_at: "2026-11-26T12:00:00Z".into(),
-            finished_at: "2026-11-26T12:01:30Z".into(),
-            outcome: Outcome::Fail,
-            reason: "leak 2.07 sccm > 0.5 sccm".into(),
-            leak: None,
-            flow: vec![],
-            trace: vec![TracePoint {
-                t_s: 0.0,
-                phase: Phase::Fill,
-                test_pressure_kpa: Some(0.1),
-                gas_temperature_c: Some(22.0),
-                flow_lpm: None,
-                dp_kpa: None,
-                pump_speed_pct: None,
-            }],
-        }
-    }
+    use crate::l10::result::sample_record;
 
     #[test]
     fn serials() {
