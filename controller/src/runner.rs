@@ -111,11 +111,15 @@ pub fn prepare(
     out_dir: &Path,
     db_path: &Path,
 ) -> Result<Prepared, RunError> {
-    validate_serial(serial)?;
-    let map = load_map(map_path)?;
-    let recipe = load_recipe(recipe_path)?;
-    validate_against_map(&recipe, &map)?;
-    Prepared::new(map, recipe, serial, connect, out_dir, db_path)
+    prepare_with(
+        map_path,
+        recipe_path,
+        serial,
+        connect,
+        out_dir,
+        db_path,
+        &StoreOptions::default(),
+    )
 }
 
 /// As [`prepare`], with the store opened with `store` (e.g. a shorter busy timeout).
