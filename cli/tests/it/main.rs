@@ -53,3 +53,26 @@ fn listening_addr(stdout: &mut impl std::io::BufRead) -> String {
         .unwrap_or_else(|| panic!("emulator did not say where it listens: {line:?}"))
         .to_string()
 }
+
+/// An external program a test drives (Chromium, Slurm's `sbatch`, …): the first of `names`
+/// found on `PATH`, or `None` when none is installed and the run does not require it. CI
+/// installs these programs and sets `COLDTRAY_REQUIRE_EXTERNAL=1`, so there a missing program
+/// fails the test instead of skipping it; a developer without them sees the skip on stderr.
+#[allow(dead_code)] // used by the tests that drive external programs
+fn external_tool(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let required = std::env::var("COLDTRAY_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "COLDTRAY_REQUIRE_EXTERNAL=1 but none of {names:?} is on PATH"
+        );
+        eprintln!("skipped: none of {names:?} is installed");
+    }
+    found
+}
