@@ -17,6 +17,7 @@ mod outdir;
 mod output;
 mod plot;
 mod records;
+mod report;
 mod simulate;
 mod sweep;
 
@@ -51,6 +52,8 @@ enum Command {
     Materials(materials::Args),
     /// Re-render maps from a saved result directory without solving again.
     Plot(plot::Args),
+    /// Write DIR/report.html: one self-contained page (maps embedded) for a result directory.
+    Report(report::Args),
     /// Run the rig emulator: a Modbus TCP server with leak-test physics and faults.
     Emulate(emulate::Args),
     /// Run one L10 leak test (and flow test) on a tray over Modbus TCP.
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::run(a),
         Command::Materials(a) => materials::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Report(a) => report::run(a),
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),
         Command::Records(a) => records::run(a),
