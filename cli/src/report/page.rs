@@ -109,11 +109,11 @@ fn warnings(r: &Results) -> Markup {
 }
 
 /// A key figure: label, value, and a smaller note under it.
-fn card(id: &str, label: &str, value: String, note: Markup, class: &str) -> Markup {
+fn card(id: &str, label: &str, value: String, unit: &str, note: Markup, class: &str) -> Markup {
     html! {
         div class=(format!("card {class}")) {
             div.label { (label) }
-            div.value id=(id) { (value) }
+            div.value { span id=(id) { (value) } span.unit { (unit) } }
             div.note { (note) }
         }
     }
@@ -150,21 +150,21 @@ fn summary(r: &Results) -> Markup {
             h2 { "Summary" }
             div.cards {
                 @if let Some(b) = die {
-                    (card("hottest-die-max", "Hottest die", format!("{} °C", f1(b.max_c)), limit_note(b), margin_class(b)))
+                    (card("hottest-die-max", "Hottest die", f1(b.max_c), "°C", limit_note(b), margin_class(b)))
                 }
                 @if let Some(b) = hbm {
-                    (card("hottest-hbm-max", "Hottest HBM", format!("{} °C", f1(b.max_c)), limit_note(b), margin_class(b)))
+                    (card("hottest-hbm-max", "Hottest HBM", f1(b.max_c), "°C", limit_note(b), margin_class(b)))
                 }
                 @if let Some(c) = &r.coolant {
-                    (card("coolant-outlet", "Coolant outlet", format!("{} °C", f1(c.outlet_c)),
+                    (card("coolant-outlet", "Coolant outlet", f1(c.outlet_c), "°C",
                         html! { "inlet " (f1(c.inlet_c)) " °C · rise " (f1(c.outlet_c - c.inlet_c)) " K" }, ""))
-                    (card("pressure-drop", "Pressure drop", format!("{} kPa", f1(c.pressure_drop_kpa)),
-                        html! { "at " (f2(c.flow_lpm)) " L/min (channels only)" }, ""))
+                    (card("pressure-drop", "Pressure drop", f1(c.pressure_drop_kpa), "kPa",
+                        html! { "at " (f2(c.flow_lpm)) " L/min, channel friction only" }, ""))
                 }
                 @if let Some(rth) = r.thermal_resistance_c_per_w {
-                    (card("r-th", "R_th", format!("{rth:.4} K/W"), html! { "(hottest − reference) / power" }, ""))
+                    (card("r-th", "Thermal resistance", format!("{rth:.4}"), "K/W", html! { "(hottest − reference) / power" }, ""))
                 }
-                (card("total-power", "Total power", format!("{} W", f0(r.total_power_w)),
+                (card("total-power", "Total power", f0(r.total_power_w), "W",
                     html! { "hottest cell " (f1(r.max_c)) " °C" }, ""))
             }
             table.kv {
@@ -426,7 +426,7 @@ fn stack(report: &Report) -> Markup {
                                     td.num { (trim(layer.thickness_mm)) }
                                     td { (layer.material.name) }
                                     td.num { (conductivity(layer.material.k_xy, layer.material.k_z)) }
-                                    td.num { (z_cells(layer, solved.map(|l| l.z_cells))) }
+                                    td.num.nowrap { (z_cells(layer, solved.map(|l| l.z_cells))) }
                                     td.small { (layer_blocks(d, i)) }
                                     td.small { (channels(layer)) }
                                     td.num { (solved.map(|l| f1(l.max_c)).unwrap_or_default()) }
@@ -435,7 +435,7 @@ fn stack(report: &Report) -> Markup {
                             }
                         }
                     }
-                    p.note { "Layer 1 is the bottom of the stack. k: isotropic, or in-plane / through-plane." }
+                    p.note { "Layer 1 is the bottom of the stack. k: isotropic, or in-plane / through-plane. z cells: auto = graded by the solver (docs/physics.md, \"z cells by default\")." }
                 }
                 Err(why) => {
                     p.note { "The resolved design could not be read (" (why) "); the layers below are from results.json." }
@@ -460,7 +460,11 @@ fn stack(report: &Report) -> Markup {
 fn design_facts(d: &Design) -> Markup {
     let face = |c: &Convection| {
         if c.h_w_m2k > 0.0 {
-            format!("h = {} W/(m²·K) to {} °C", trim(c.h_w_m2k), trim(c.ambient_c))
+            format!(
+                "h = {} W/(m²·K) to {} °C",
+                trim(c.h_w_m2k),
+                trim(c.ambient_c)
+            )
         } else {
             "adiabatic".to_string()
         }
@@ -496,14 +500,16 @@ fn conductivity(k_xy: f64, k_z: f64) -> String {
     }
 }
 
-/// The z cells the solver used, and whether the design fixed them or let them be graded.
-fn z_cells(layer: &Layer, solved: Option<usize>) -> String {
-    match (layer.cells, solved) {
-        (Some(c), Some(s)) if c == s => s.to_string(),
-        (Some(c), Some(s)) => format!("{s} (asked {c})"),
-        (None, Some(s)) => format!("{s} (graded)"),
-        (Some(c), None) => c.to_string(),
-        (None, None) => "graded".into(),
+/// The z cells the solver used, marked `auto` when the design let the solver grade them.
+fn z_cells(layer: &Layer, solved: Option<usize>) -> Markup {
+    html! {
+        @match (layer.cells, solved) {
+            (Some(c), Some(s)) if c == s => (s),
+            (Some(c), Some(s)) => { (s) span.auto { "(asked " (c) ")" } }
+            (None, Some(s)) => { (s) span.auto { "auto" } }
+            (Some(c), None) => (c),
+            (None, None) => span.auto { "auto" },
+        }
     }
 }
 

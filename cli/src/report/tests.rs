@@ -85,7 +85,7 @@ top = { h_w_m2k = 5000.0, ambient_c = 25.0 }
     assert!(!html.contains("<img src=x"), "unescaped img tag");
     assert!(!html.contains("<b>d.toml"));
     assert!(!html.contains("name=</td>"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"co\""));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;"));
     assert!(html.contains("<title>coldtray report — &lt;script&gt;"));
     assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
     // The stack table came from design.toml (the block is listed with its power).
@@ -144,11 +144,17 @@ fn a_directory_without_results_json_is_one_line_naming_it() {
     let dir = scratch("empty");
     let e = Report::load(&dir).unwrap_err();
     let msg = format!("{e:#}");
-    assert!(msg.contains(&dir.join("results.json").display().to_string()), "{msg}");
+    assert!(
+        msg.contains(&dir.join("results.json").display().to_string()),
+        "{msg}"
+    );
     assert!(msg.contains("no such file") && !msg.contains('\n'), "{msg}");
     write(&dir, "results.json", "{\"design\": 1}");
     let msg = format!("{:#}", Report::load(&dir).unwrap_err());
-    assert!(msg.contains("results.json") && msg.contains("not a coldtray results file"), "{msg}");
+    assert!(
+        msg.contains("results.json") && msg.contains("not a coldtray results file"),
+        "{msg}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -10,6 +10,7 @@ mod msrv;
 mod output;
 mod plot;
 mod plot_simulated;
+mod report;
 mod rig_safety;
 mod simulate;
 mod sweep;
