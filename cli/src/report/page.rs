@@ -292,7 +292,7 @@ fn budgets(r: &Results) -> Markup {
                 ", term by term along the vertical path in that cell's column (left: the reference, right: the hotspot)."
             }
             svg.budget-chart role="img" aria-label="Stacked ΔT budget per block"
-                viewBox=(format!("0 0 {} {height}", label_w + bar_w + 90.0)) {
+                viewBox=(format!("0 0 {} {height}", label_w + bar_w + 150.0)) {
                 @for t in &ticks {
                     @let x = label_w + t * scale;
                     line x1=(x) x2=(x) y1=(top - 6.0) y2=(height - 8.0) class="grid" {}
