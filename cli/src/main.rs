@@ -18,6 +18,7 @@ mod output;
 mod plot;
 mod records;
 mod simulate;
+mod stop;
 mod sweep;
 
 use std::process::ExitCode;
