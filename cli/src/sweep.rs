@@ -1027,7 +1027,10 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     outln!(
         "merged {} from {} into {}",
         plural(rows.len(), "variant"),
-        plural(args.dirs.len(), "shard directory"),
+        match args.dirs.len() {
+            1 => "1 shard directory".to_string(),
+            n => format!("{n} shard directories"),
+        },
         args.out.join(SWEEP_CSV).display()
     );
     Ok(ExitCode::SUCCESS)
