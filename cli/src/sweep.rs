@@ -363,9 +363,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let rows = rows
         .into_inner()
         .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))?;
-    // Stopped on request: the table has the finished variants only (`sweep merge` names the
-    // others missing); otherwise a variant without a row is a worker's panic.
-    let stopped = stop.exit_code();
+    // Stopped on request before every variant ran: the table has the finished variants only
+    // (`sweep merge` names the others missing); otherwise a variant without a row is a
+    // worker's panic. A signal after the last variant started stopped nothing.
+    let stopped = stop
+        .exit_code()
+        .filter(|_| rows.iter().any(Option::is_none));
     let (variants, rows): (Vec<Variant>, Vec<Row>) = variants
         .into_iter()
         .zip(rows)

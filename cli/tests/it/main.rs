@@ -13,6 +13,7 @@ mod plot_simulated;
 mod rig_safety;
 mod simulate;
 mod sweep;
+mod sweep_cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
