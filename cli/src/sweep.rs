@@ -14,6 +14,10 @@
 //! Parallelism ([`plan`]): small problems run one solve per core (independent solves scale
 //! better than one multigrid solve over several threads); a problem too large to hold one
 //! copy per core runs its variants one after another on all cores.
+//!
+//! Stopping ([`crate::stop`]): on SIGINT, SIGTERM or SIGHUP no new variant starts, the running
+//! ones finish, sweep.csv gets the finished variants' rows and the exit code is 128 + the
+//! signal, so a scheduler's pre-emption loses no finished work and a re-run resumes.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -981,7 +985,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
             .map(|&i| variant_name(i, width))
             .collect();
         bail!(
-            "{} of {} variants missing ({}{}; shard {} of {} not given?)",
+            "{} of {} variants missing ({}{}; shard {} of {} not given, or stopped before it finished?)",
             missing.len(),
             meta.total,
             list.join(", "),
