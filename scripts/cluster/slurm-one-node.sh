@@ -29,14 +29,17 @@ for prog in munged slurmctld slurmd sinfo scontrol; do
     die "$prog not found: install the packages first (apt-get install -y slurm-wlm munge)"
 done
 
-host=$(hostname -s)
-# The node's real size, as slurmd measures it (CPUs, sockets, cores, threads, memory), so the
-# controller does not drain it for having less than configured.
+# The node's name and real size, as slurmd itself sees them (its short host name; CPUs,
+# sockets, cores, threads, memory), so that slurmd finds itself in the file and the controller
+# does not drain the node for having less than configured.
 node_line=$(slurmd -C | head -n 1)
 case $node_line in
   NodeName=*) ;;
   *) die "slurmd -C did not describe this node: $node_line" ;;
 esac
+host=${node_line%% *}
+host=${host#NodeName=}
+[ "$host" = "$(hostname -s)" ] || echo "slurm-one-node: note: slurmd calls this host $host, hostname -s says $(hostname -s)" >&2
 node_hw=${node_line#NodeName=* }
 
 mkdir -p "$conf_dir" /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/slurm
