@@ -99,6 +99,13 @@ fn exit_code(sig: i32) -> u8 {
     u8::try_from(128 + sig).unwrap_or(u8::MAX)
 }
 
+/// Writes a line to stderr, ignoring errors: after SIGHUP the terminal may be gone, and
+/// `eprintln!` would panic where the stop must go on.
+pub(crate) fn note(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
 /// This process's command line, quoted for a POSIX shell (to repeat it).
 pub(crate) fn command_line() -> String {
     let args: Vec<String> = std::env::args().collect();

@@ -310,18 +310,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         crate::stop::StopSignals::install(
             move |sig| {
                 first_bar.suspend(|| {
-                    eprintln!(
+                    crate::stop::note(format_args!(
                         "{sig}: stopping: no new variant starts; the running ones finish and \
                          are kept (send it again to abandon them)"
-                    );
+                    ));
                 });
             },
             move |sig| {
                 second_bar.suspend(|| {
-                    eprintln!(
+                    crate::stop::note(format_args!(
                         "{sig} again: abandoning the running variants (not kept) and sweep.csv; \
                          {resume}"
-                    );
+                    ));
                 });
             },
         )
@@ -389,12 +389,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", csv_path.display()))?;
 
     if let (Some(code), Some(sig)) = (stopped, stop.requested()) {
-        eprintln!(
+        crate::stop::note(format_args!(
             "{sig}: stopped with {} of {} finished (kept in {}, their rows in {SWEEP_CSV}); {to_resume}",
             rows.len(),
             plural(jobs.len(), "variant"),
             out.display()
-        );
+        ));
         return Ok(ExitCode::from(code));
     }
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
