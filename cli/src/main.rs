@@ -19,6 +19,7 @@ mod plot;
 mod records;
 mod report;
 mod simulate;
+mod stop;
 mod sweep;
 
 use std::process::ExitCode;

@@ -14,6 +14,10 @@
 //! Parallelism ([`plan`]): small problems run one solve per core (independent solves scale
 //! better than one multigrid solve over several threads); a problem too large to hold one
 //! copy per core runs its variants one after another on all cores.
+//!
+//! Stopping ([`crate::stop`]): on SIGINT, SIGTERM or SIGHUP no new variant starts, the running
+//! ones finish, sweep.csv gets the finished variants' rows and the exit code is 128 + the
+//! signal, so a scheduler's pre-emption loses no finished work and a re-run resumes.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -295,6 +299,34 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
+    // Ctrl-C, SIGTERM (Slurm, Kubernetes) or SIGHUP: start no new variant, let the running
+    // ones finish and write the table of what finished; a second signal ends at once.
+    let to_resume = format!(
+        "to resume, run the same command again: {}",
+        crate::stop::command_line()
+    );
+    let stop = {
+        let (first_bar, second_bar, resume) = (bar.clone(), bar.clone(), to_resume.clone());
+        crate::stop::StopSignals::install(
+            move |sig| {
+                first_bar.suspend(|| {
+                    crate::stop::note(format_args!(
+                        "{sig}: stopping: no new variant starts; the running ones finish and \
+                         are kept (send it again to abandon them)"
+                    ));
+                });
+            },
+            move |sig| {
+                second_bar.suspend(|| {
+                    crate::stop::note(format_args!(
+                        "{sig} again: abandoning the running variants (not kept) and sweep.csv; \
+                         {resume}"
+                    ));
+                });
+            },
+        )
+        .context("catching Ctrl-C and SIGTERM")?
+    };
     let start = Instant::now();
     let next = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<Row>>> =
@@ -306,7 +338,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
-                while let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                while stop.requested().is_none() {
+                    let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
                     let (name, sim, prepared) = &jobs[i];
                     let row = match simulate::solve_into(&text, prepared, sim, false) {
                         Ok(solved) => Row::solved(solved.results),
@@ -329,18 +364,39 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     });
     bar.finish_and_clear();
     let elapsed = start.elapsed().as_secs_f64();
-    let rows: Vec<Row> = rows
+    let rows = rows
         .into_inner()
-        .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))?
+        .map_err(|_| anyhow::anyhow!("a sweep worker panicked"))?;
+    // Stopped on request before every variant ran: the table has the finished variants only
+    // (`sweep merge` names the others missing); otherwise a variant without a row is a
+    // worker's panic. A signal after the last variant started stopped nothing.
+    let stopped = stop
+        .exit_code()
+        .filter(|_| rows.iter().any(Option::is_none));
+    let (variants, rows): (Vec<Variant>, Vec<Row>) = variants
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| Row::failed("not run (a worker panicked)".into())))
-        .collect();
+        .zip(rows)
+        .filter_map(|(v, r)| match r {
+            Some(r) => Some((v, r)),
+            None if stopped.is_some() => None,
+            None => Some((v, Row::failed("not run (a worker panicked)".into()))),
+        })
+        .unzip();
 
     let csv_path = out.join(SWEEP_CSV);
     let table = sweep_csv(&paths, &variants, &rows, width)?;
     coldtray_io::write_atomic(&csv_path, &table, coldtray_io::Durability::Atomic)
         .with_context(|| format!("writing {}", csv_path.display()))?;
 
+    if let (Some(code), Some(sig)) = (stopped, stop.requested()) {
+        crate::stop::note(format_args!(
+            "{sig}: stopped with {} of {} finished (kept in {}, their rows in {SWEEP_CSV}); {to_resume}",
+            rows.len(),
+            plural(jobs.len(), "variant"),
+            out.display()
+        ));
+        return Ok(ExitCode::from(code));
+    }
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     let (failed, runaway) = (count(Status::Failed), count(Status::Runaway));
     let solved = rows.len() - skipped;
@@ -929,7 +985,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
             .map(|&i| variant_name(i, width))
             .collect();
         bail!(
-            "{} of {} variants missing ({}{}; shard {} of {} not given?)",
+            "{} of {} variants missing ({}{}; shard {} of {} not given, or stopped before it finished?)",
             missing.len(),
             meta.total,
             list.join(", "),
@@ -978,7 +1034,10 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     outln!(
         "merged {} from {} into {}",
         plural(rows.len(), "variant"),
-        plural(args.dirs.len(), "shard directory"),
+        match args.dirs.len() {
+            1 => "1 shard directory".to_string(),
+            n => format!("{n} shard directories"),
+        },
         args.out.join(SWEEP_CSV).display()
     );
     Ok(ExitCode::SUCCESS)

@@ -14,6 +14,7 @@ mod report;
 mod rig_safety;
 mod simulate;
 mod sweep;
+mod sweep_cluster;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

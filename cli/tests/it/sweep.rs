@@ -20,7 +20,7 @@ fn sweep(out: &Path, extra: &[&str]) -> Output {
 }
 
 /// sweep.csv as (header, rows), every cell as text.
-fn table(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn table(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
     let header = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r
@@ -31,7 +31,7 @@ fn table(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// The cells of column `name`.
-fn column(t: &(Vec<String>, Vec<Vec<String>>), name: &str) -> Vec<String> {
+pub(crate) fn column(t: &(Vec<String>, Vec<Vec<String>>), name: &str) -> Vec<String> {
     let i = t.0.iter().position(|h| h == name).unwrap();
     t.1.iter().map(|r| r[i].clone()).collect()
 }
@@ -328,7 +328,7 @@ fn merge(out: &Path, dirs: &[&Path]) -> Output {
 }
 
 /// The table without the solve-time column (it differs from run to run).
-fn without_time(t: &(Vec<String>, Vec<Vec<String>>)) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn without_time(t: &(Vec<String>, Vec<Vec<String>>)) -> (Vec<String>, Vec<Vec<String>>) {
     let i = t.0.iter().position(|h| h == "solve_s").unwrap();
     let drop = |r: &Vec<String>| {
         let mut r = r.clone();
