@@ -30,7 +30,7 @@ use coldtray_solver::Design;
 use toml::Value;
 
 use crate::output::outln;
-use crate::simulate;
+use crate::{pareto, simulate};
 
 /// The file of the sweep's table, in `DIR`.
 pub(crate) const SWEEP_CSV: &str = "sweep.csv";
@@ -340,6 +340,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let table = sweep_csv(&paths, &variants, &rows, width)?;
     coldtray_io::write_atomic(&csv_path, &table, coldtray_io::Durability::Atomic)
         .with_context(|| format!("writing {}", csv_path.display()))?;
+    let base: Vec<bool> = variants
+        .iter()
+        .map(|v| pareto::is_base(&text, &design_path, &v.overrides))
+        .collect();
 
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     let (failed, runaway) = (count(Status::Failed), count(Status::Runaway));
@@ -356,6 +360,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         rows.len() - failed,
         out.display()
     );
+    let title = design_path.file_name().unwrap_or_default().to_string_lossy();
+    pareto::write_or_warn(&out, &table, &title, Some(&base));
     if failed > 0 {
         bail!(
             "{failed} of {} variants failed (status `failed` in {}, with the reason)",
@@ -725,7 +731,7 @@ fn prepare_dir(dir: &Path, n: usize, width: usize, shard: Shard) -> anyhow::Resu
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == SWEEP_CSV || name == SWEEP_JSON {
+        if name == SWEEP_CSV || name == SWEEP_JSON || name == pareto::PARETO_PNG {
             stale.push(entry.path());
             continue;
         }
@@ -951,7 +957,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         Ok(entries) => {
             for e in entries {
                 let name = e?.file_name().to_string_lossy().into_owned();
-                if name != SWEEP_CSV && name != SWEEP_JSON {
+                if ![SWEEP_CSV, SWEEP_JSON, pareto::PARETO_PNG].contains(&name.as_str()) {
                     bail!(
                         "--out {}: holds `{name}`; give a new directory or one holding only a \
                          merged {SWEEP_CSV} and {SWEEP_JSON} (nothing was written)",
@@ -969,7 +975,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     for (name, bytes) in [
         (SWEEP_JSON, serde_json::to_vec_pretty(&merged)?),
-        (SWEEP_CSV, table),
+        (SWEEP_CSV, table.clone()),
     ] {
         let path = args.out.join(name);
         coldtray_io::write_atomic(&path, &bytes, coldtray_io::Durability::Atomic)
@@ -981,6 +987,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         plural(args.dirs.len(), "shard directory"),
         args.out.join(SWEEP_CSV).display()
     );
+    pareto::write_or_warn(&args.out, &table, "merged sweep", None);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -269,9 +269,10 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
                 && s.x0 + s.w < r.x0 + r.w
                 && s.y0 + s.h < r.y0 + r.h
                 && !placed.iter().any(|q| overlaps(*q, *s))
-                && !front_pts
-                    .iter()
-                    .any(|&(x, y)| x >= s.x0 - dot && x <= s.x0 + s.w + dot && y >= s.y0 - dot && y <= s.y0 + s.h + dot)
+                && !shown.iter().any(|&k| {
+                    let (x, y) = (x_of(xy[k].0), y_of(xy[k].1));
+                    x >= s.x0 - dot && x <= s.x0 + s.w + dot && y >= s.y0 - dot && y <= s.y0 + s.h + dot
+                })
         });
         match free {
             Some(s) => {
