@@ -196,8 +196,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         |b: &BlockResult| b.name.clone(),
         |b| (b.max_c, b.mean_c),
     );
-    let (layers, layers_only_in_a, layers_only_in_b) =
-        shared(&ra.layers, &rb.layers, |l| l.name.clone(), |l| (l.max_c, l.mean_c));
+    let (layers, layers_only_in_a, layers_only_in_b) = shared(
+        &ra.layers,
+        &rb.layers,
+        |l| l.name.clone(),
+        |l| (l.max_c, l.mean_c),
+    );
     let maps = match fields {
         Ok((fa, fb)) => {
             let labels = DiffLabels {
@@ -246,8 +250,10 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 /// A result directory's name for titles: its last component (or the path as given).
 fn label(dir: &Path) -> String {
-    dir.file_name()
-        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+    dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// results.json of `dir`, and where it came from; one-line errors naming the file.
@@ -268,8 +274,8 @@ fn read_results(dir: &Path) -> anyhow::Result<(Results, Source)> {
         ),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let json: serde_json::Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not JSON", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: not JSON", path.display()))?;
     let input = json.get("input");
     let overrides = input
         .and_then(|i| i.get("overrides"))
@@ -317,7 +323,11 @@ fn figures(a: &Results, b: &Results) -> Vec<Figure> {
         a_block: None,
         b_block: None,
     };
-    let block_row = |key, quantity, unit, pick: fn(&Results) -> Option<&BlockResult>, f: fn(&BlockResult) -> Option<f64>| Figure {
+    let block_row = |key,
+                     quantity,
+                     unit,
+                     pick: fn(&Results) -> Option<&BlockResult>,
+                     f: fn(&BlockResult) -> Option<f64>| Figure {
         key,
         quantity,
         unit,
@@ -329,24 +339,87 @@ fn figures(a: &Results, b: &Results) -> Vec<Figure> {
         move |r: &Results| r.coolant.as_ref().map(f)
     };
     vec![
-        row("total_power_w", "total power", "W", &|r| Some(r.total_power_w)),
+        row("total_power_w", "total power", "W", &|r| {
+            Some(r.total_power_w)
+        }),
         row("max_c", "hottest cell", "°C", &|r| Some(r.max_c)),
-        block_row("die_max_c", "hottest die", "°C", Results::hottest_die, |x| Some(x.max_c)),
-        block_row("die_margin_k", "hottest die: margin to limit", "K", Results::hottest_die, |x| x.margin_c),
-        block_row("hbm_max_c", "hottest HBM", "°C", Results::hottest_hbm, |x| Some(x.max_c)),
-        block_row("hbm_margin_k", "hottest HBM: margin to limit", "K", Results::hottest_hbm, |x| x.margin_c),
+        block_row(
+            "die_max_c",
+            "hottest die",
+            "°C",
+            Results::hottest_die,
+            |x| Some(x.max_c),
+        ),
+        block_row(
+            "die_margin_k",
+            "hottest die: margin to limit",
+            "K",
+            Results::hottest_die,
+            |x| x.margin_c,
+        ),
+        block_row(
+            "hbm_max_c",
+            "hottest HBM",
+            "°C",
+            Results::hottest_hbm,
+            |x| Some(x.max_c),
+        ),
+        block_row(
+            "hbm_margin_k",
+            "hottest HBM: margin to limit",
+            "K",
+            Results::hottest_hbm,
+            |x| x.margin_c,
+        ),
         row("inlet_c", "coolant inlet", "°C", &coolant(|c| c.inlet_c)),
-        row("outlet_c", "coolant outlet (mixed)", "°C", &coolant(|c| c.outlet_c)),
-        row("coolant_rise_k", "coolant rise", "K", &coolant(|c| c.outlet_c - c.inlet_c)),
-        row("flow_lpm", "coolant flow", "L/min", &coolant(|c| c.flow_lpm)),
-        row("heat_absorbed_w", "heat into coolant", "W", &coolant(|c| c.heat_absorbed_w)),
-        row("pressure_drop_kpa", "pressure drop Δp", "kPa", &coolant(|c| c.pressure_drop_kpa)),
-        row("r_th_k_per_w", "thermal resistance R_th", "K/W", &|r| r.thermal_resistance_c_per_w),
-        row("boundary_top_w", "heat out: top", "W", &|r| Some(r.boundary_heat_w.top)),
-        row("boundary_bottom_w", "heat out: bottom", "W", &|r| Some(r.boundary_heat_w.bottom)),
-        row("boundary_sides_w", "heat out: sides", "W", &|r| Some(r.boundary_heat_w.sides)),
-        row("energy_balance_error", "energy balance error", "1", &|r| r.energy_balance_error),
-        row("cells", "solver cells", "", &|r| Some(r.solver.cells as f64)),
+        row(
+            "outlet_c",
+            "coolant outlet (mixed)",
+            "°C",
+            &coolant(|c| c.outlet_c),
+        ),
+        row(
+            "coolant_rise_k",
+            "coolant rise",
+            "K",
+            &coolant(|c| c.outlet_c - c.inlet_c),
+        ),
+        row(
+            "flow_lpm",
+            "coolant flow",
+            "L/min",
+            &coolant(|c| c.flow_lpm),
+        ),
+        row(
+            "heat_absorbed_w",
+            "heat into coolant",
+            "W",
+            &coolant(|c| c.heat_absorbed_w),
+        ),
+        row(
+            "pressure_drop_kpa",
+            "pressure drop Δp",
+            "kPa",
+            &coolant(|c| c.pressure_drop_kpa),
+        ),
+        row("r_th_k_per_w", "thermal resistance R_th", "K/W", &|r| {
+            r.thermal_resistance_c_per_w
+        }),
+        row("boundary_top_w", "heat out: top", "W", &|r| {
+            Some(r.boundary_heat_w.top)
+        }),
+        row("boundary_bottom_w", "heat out: bottom", "W", &|r| {
+            Some(r.boundary_heat_w.bottom)
+        }),
+        row("boundary_sides_w", "heat out: sides", "W", &|r| {
+            Some(r.boundary_heat_w.sides)
+        }),
+        row("energy_balance_error", "energy balance error", "1", &|r| {
+            r.energy_balance_error
+        }),
+        row("cells", "solver cells", "", &|r| {
+            Some(r.solver.cells as f64)
+        }),
     ]
 }
 
@@ -397,8 +470,10 @@ fn write_maps(
         let Some(lb) = b.layer_names.iter().position(|n| n == name) else {
             continue;
         };
-        let coolant = coldtray_maps::layer_has_coolant(a, la) && coldtray_maps::layer_has_coolant(b, lb);
-        let blocks = a.blocks.iter().any(|x| x.layer == la) || b.blocks.iter().any(|x| x.layer == lb);
+        let coolant =
+            coldtray_maps::layer_has_coolant(a, la) && coldtray_maps::layer_has_coolant(b, lb);
+        let blocks =
+            a.blocks.iter().any(|x| x.layer == la) || b.blocks.iter().any(|x| x.layer == lb);
         if !(coolant || blocks) {
             continue;
         }
@@ -477,15 +552,7 @@ fn csv_table(c: &Comparison) -> anyhow::Result<Vec<u8>> {
             (None, None) => String::new(),
         };
         let [a, b, d] = pair(&f.values);
-        w.write_record([
-            "figure",
-            &name,
-            f.key,
-            f.unit,
-            &a,
-            &b,
-            &d,
-        ])?;
+        w.write_record(["figure", &name, f.key, f.unit, &a, &b, &d])?;
     }
     for (section, items) in [("block", &c.blocks), ("layer", &c.layers)] {
         for s in items {

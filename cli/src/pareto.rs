@@ -37,9 +37,7 @@ fn same(a: &Value, b: &Value) -> bool {
             *i as f64 == *f
         }
         (Value::Table(x), Value::Table(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
@@ -141,9 +139,10 @@ fn chart(table: &[u8], title: &str, base: Option<&[bool]>) -> anyhow::Result<Par
     }
     // The limit line only when every plotted variant has the same die limit (to round-off:
     // it is max + margin of each row).
-    let limit_c = limits.first().copied().filter(|l| {
-        limits.len() == points.len() && limits.iter().all(|m| (m - l).abs() < 1e-6)
-    });
+    let limit_c = limits
+        .first()
+        .copied()
+        .filter(|l| limits.len() == points.len() && limits.iter().all(|m| (m - l).abs() < 1e-6));
     let mut notes = Vec::new();
     let mut left_out = Vec::new();
     if failed > 0 {
@@ -191,7 +190,10 @@ mod tests {
         assert_eq!((c.points[1].dp_kpa, c.points[1].peak_c), (20.0, 80.0));
         assert_eq!(c.base, Some(1));
         assert_eq!(c.limit_c, Some(90.0));
-        assert_eq!(c.notes, ["not shown: 1 failed (no result), 1 thermal runaway"]);
+        assert_eq!(
+            c.notes,
+            ["not shown: 1 failed (no result), 1 thermal runaway"]
+        );
         let c = chart(TABLE.as_bytes(), "t", None).unwrap();
         assert_eq!(c.base, None);
         assert!(c.no_base.contains("merge"));
@@ -203,7 +205,11 @@ mod tests {
         let o = |s: &str| s.parse::<Override>().unwrap();
         let at = Path::new("d.toml");
         assert!(is_base(text, at, &[o("coolant.inlet_c=45")]));
-        assert!(is_base(text, at, &[o("coolant.flow_lpm=2.7"), o("coolant.inlet_c=45.0")]));
+        assert!(is_base(
+            text,
+            at,
+            &[o("coolant.flow_lpm=2.7"), o("coolant.inlet_c=45.0")]
+        ));
         assert!(!is_base(text, at, &[o("coolant.flow_lpm=2.8")]));
         // A key the base does not have is a change, not the base.
         assert!(!is_base(text, at, &[o("coolant.k=0.5")]));

@@ -360,7 +360,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         rows.len() - failed,
         out.display()
     );
-    let title = design_path.file_name().unwrap_or_default().to_string_lossy();
+    let title = design_path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy();
     pareto::write_or_warn(&out, &table, &title, Some(&base));
     if failed > 0 {
         bail!(

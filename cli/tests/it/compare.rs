@@ -110,12 +110,20 @@ fn a_result_against_itself_is_zero_everywhere() {
         for y in 0..h {
             for x in 0..w * 7 / 10 {
                 let p = &buf[(y * w + x) * 3..(y * w + x) * 3 + 3];
-                assert!(p[0] == p[1] && p[1] == p[2], "{}: colour {p:?} at ({x}, {y})", m["file"]);
+                assert!(
+                    p[0] == p[1] && p[1] == p[2],
+                    "{}: colour {p:?} at ({x}, {y})",
+                    m["file"]
+                );
                 centre += usize::from(p == [247, 247, 247]);
                 all += 1;
             }
         }
-        assert!(centre * 3 > all, "{}: {centre} of {all} centre pixels", m["file"]);
+        assert!(
+            centre * 3 > all,
+            "{}: {centre} of {all} centre pixels",
+            m["file"]
+        );
     }
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("same grid"), "{text}");
@@ -141,15 +149,27 @@ fn an_inlet_5_k_warmer_shifts_every_block_by_5_k() {
     let tol = 1e-6;
     for (what, d) in differences(&c) {
         let want = match what.as_str() {
-            "total_power_w" | "coolant_rise_k" | "flow_lpm" | "heat_absorbed_w"
-            | "pressure_drop_kpa" | "r_th_k_per_w" | "boundary_top_w" | "boundary_bottom_w"
-            | "boundary_sides_w" | "energy_balance_error" | "cells" => 0.0,
+            "total_power_w"
+            | "coolant_rise_k"
+            | "flow_lpm"
+            | "heat_absorbed_w"
+            | "pressure_drop_kpa"
+            | "r_th_k_per_w"
+            | "boundary_top_w"
+            | "boundary_bottom_w"
+            | "boundary_sides_w"
+            | "energy_balance_error"
+            | "cells" => 0.0,
             "die_margin_k" | "hbm_margin_k" => -5.0,
             // R_th is (max − inlet) / P: unchanged.
             _ => 5.0,
         };
         // Relative to the figure for the heat flows (1800 W).
-        let tol = if what.ends_with("_w") { 1e-9 * 1800.0 } else { tol };
+        let tol = if what.ends_with("_w") {
+            1e-9 * 1800.0
+        } else {
+            tol
+        };
         assert!((d - want).abs() <= tol, "{what}: {d} (want {want})");
     }
     assert_eq!(c["blocks"].as_array().unwrap().len(), 21);
@@ -160,7 +180,10 @@ fn an_inlet_5_k_warmer_shifts_every_block_by_5_k() {
         }
     }
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    assert!(csv.starts_with("section,name,quantity,unit,a,b,b_minus_a\n"), "{csv}");
+    assert!(
+        csv.starts_with("section,name,quantity,unit,a,b,b_minus_a\n"),
+        "{csv}"
+    );
     assert!(csv.contains("\nblock,gpu_die_0,max_c,°C,"), "{csv}");
 }
 
@@ -189,10 +212,16 @@ fn a_coarser_b_is_resampled_and_a_missing_field_skips_the_maps() {
     let o = compare(&a, &b, &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("maps skipped") && text.contains("field.coldtray"), "{text}");
+    assert!(
+        text.contains("maps skipped") && text.contains("field.coldtray"),
+        "{text}"
+    );
     let c = json(&out);
     assert_eq!(c["maps"]["written"], false);
-    assert!(c["maps"]["reason"].as_str().unwrap().contains("field.coldtray"));
+    assert!(c["maps"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("field.coldtray"));
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -224,7 +253,10 @@ fn bad_directories_are_one_line_errors() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(err.contains(word) && err.contains(&*b.to_string_lossy()), "{err}");
+        assert!(
+            err.contains(word) && err.contains(&*b.to_string_lossy()),
+            "{err}"
+        );
         assert!(!out.exists());
     }
 }

@@ -117,7 +117,9 @@ impl PlaneDifference {
 
     /// The mean difference over the cells that have one, K (equal cells: the area mean).
     pub fn mean_k(&self) -> Option<f64> {
-        let (sum, n) = self.finite().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        let (sum, n) = self
+            .finite()
+            .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
         (n > 0).then(|| sum / n as f64)
     }
 }
@@ -304,7 +306,10 @@ pub fn draw_difference(
             fmt_k(hi),
             fmt_k(mean)
         ),
-        _ => format!("Layer \"{}\", {what}: no cell where both have a value", d.layer),
+        _ => format!(
+            "Layer \"{}\", {what}: no cell where both have a value",
+            d.layer
+        ),
     };
     let grid = if d.resampled {
         format!(
@@ -324,7 +329,12 @@ pub fn draw_difference(
 
     let (w_mm, d_mm) = (d.nx as f64 * d.dx_mm, d.ny as f64 * d.dx_mm);
     let xt = draw::mm_ticks(0.0, w_mm, r.w);
-    p.ticks(r, &xt, |x| r.x0 + (x / w_mm * r.w as f64).round() as i32, true)?;
+    p.ticks(
+        r,
+        &xt,
+        |x| r.x0 + (x / w_mm * r.w as f64).round() as i32,
+        true,
+    )?;
     let yt = draw::mm_ticks(0.0, d_mm, r.h);
     p.ticks(
         r,

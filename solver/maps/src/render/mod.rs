@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 
 use crate::{Field, FieldInfo, RenderError};
 
-pub use geometry::MapGeometry;
 pub use difference::{
     layer_difference, render_difference, DiffLabels, Grid, PlaneDifference, DIFF_FLOOR_K,
 };
+pub use geometry::MapGeometry;
 pub use pareto::{pareto_front, render_pareto, ParetoChart, SweepPoint};
 pub use probes::{probes_size, render_probes};
 

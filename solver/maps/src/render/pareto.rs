@@ -136,9 +136,11 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
         .collect();
     let front = pareto_front(&xy);
     let fold = |f: &dyn Fn(usize) -> f64| {
-        shown.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &i| {
-            (lo.min(f(i)), hi.max(f(i)))
-        })
+        shown
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &i| {
+                (lo.min(f(i)), hi.max(f(i)))
+            })
     };
     let (x_lo, x_hi) = fold(&|i| xy[i].0);
     let (mut y_lo, mut y_hi) = fold(&|i| xy[i].1);
@@ -228,7 +230,10 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
         .map(|&i| (x_of(xy[i].0), y_of(xy[i].1)))
         .collect();
     if front_pts.len() > 1 {
-        p.path(front_pts.clone(), ShapeStyle::from(&FRONT).stroke_width(line_w))?;
+        p.path(
+            front_pts.clone(),
+            ShapeStyle::from(&FRONT).stroke_width(line_w),
+        )?;
     }
     for &c in &front_pts {
         disc(&mut p, c, dot + px(2.0), FRONT.filled())?;
@@ -236,9 +241,21 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
     if let Some(b) = chart.base.filter(|b| shown.contains(b)) {
         let c = (x_of(xy[b].0), y_of(xy[b].1));
         let s = dot + px(7.0);
-        let diamond = vec![(c.0, c.1 - s), (c.0 + s, c.1), (c.0, c.1 + s), (c.0 - s, c.1), (c.0, c.1 - s)];
-        p.path(diamond.clone(), ShapeStyle::from(&RGBColor(255, 255, 255)).stroke_width(line_w + 2))?;
-        p.path(diamond, ShapeStyle::from(&RGBColor(0, 0, 0)).stroke_width(line_w))?;
+        let diamond = vec![
+            (c.0, c.1 - s),
+            (c.0 + s, c.1),
+            (c.0, c.1 + s),
+            (c.0 - s, c.1),
+            (c.0, c.1 - s),
+        ];
+        p.path(
+            diamond.clone(),
+            ShapeStyle::from(&RGBColor(255, 255, 255)).stroke_width(line_w + 2),
+        )?;
+        p.path(
+            diamond,
+            ShapeStyle::from(&RGBColor(0, 0, 0)).stroke_width(line_w),
+        )?;
     }
 
     // Labels of the front points: the first free spot of four around each point, inside the
@@ -271,7 +288,10 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
                 && !placed.iter().any(|q| overlaps(*q, *s))
                 && !shown.iter().any(|&k| {
                     let (x, y) = (x_of(xy[k].0), y_of(xy[k].1));
-                    x >= s.x0 - dot && x <= s.x0 + s.w + dot && y >= s.y0 - dot && y <= s.y0 + s.h + dot
+                    x >= s.x0 - dot
+                        && x <= s.x0 + s.w + dot
+                        && y >= s.y0 - dot
+                        && y <= s.y0 + s.h + dot
                 })
         });
         match free {
@@ -302,18 +322,47 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
         vec![(legend_x, y), (legend_x + sample, y)],
         ShapeStyle::from(&FRONT).stroke_width(line_w),
     )?;
-    disc(&mut p, (legend_x + sample / 2, y), dot + px(2.0), FRONT.filled())?;
-    entry(&mut p, &format!("Pareto front ({} variant{})", front.len(), if front.len() == 1 { "" } else { "s" }), y);
+    disc(
+        &mut p,
+        (legend_x + sample / 2, y),
+        dot + px(2.0),
+        FRONT.filled(),
+    )?;
+    entry(
+        &mut p,
+        &format!(
+            "Pareto front ({} variant{})",
+            front.len(),
+            if front.len() == 1 { "" } else { "s" }
+        ),
+        y,
+    );
     y += row;
-    p.note("none cooler at the same or lower Δp", (text_x, y - px(10.0)));
+    p.note(
+        "none cooler at the same or lower Δp",
+        (text_x, y - px(10.0)),
+    );
     y += row - px(6.0);
     match chart.base.filter(|b| shown.contains(b)) {
         Some(b) => {
             let c = (legend_x + sample / 2, y);
             let s = dot + px(7.0);
-            let diamond = vec![(c.0, c.1 - s), (c.0 + s, c.1), (c.0, c.1 + s), (c.0 - s, c.1), (c.0, c.1 - s)];
-            p.path(diamond, ShapeStyle::from(&RGBColor(0, 0, 0)).stroke_width(line_w))?;
-            let id = chart.points[b].label.split_whitespace().next().unwrap_or_default();
+            let diamond = vec![
+                (c.0, c.1 - s),
+                (c.0 + s, c.1),
+                (c.0, c.1 + s),
+                (c.0 - s, c.1),
+                (c.0, c.1 - s),
+            ];
+            p.path(
+                diamond,
+                ShapeStyle::from(&RGBColor(0, 0, 0)).stroke_width(line_w),
+            )?;
+            let id = chart.points[b]
+                .label
+                .split_whitespace()
+                .next()
+                .unwrap_or_default();
             entry(&mut p, &format!("base design ({id})"), y);
         }
         None => {
@@ -325,7 +374,12 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
     y += row;
     if let Some(l) = limit_shown {
         let style = ShapeStyle::from(&LIMIT).stroke_width((2.0 * sc).max(1.0) as u32);
-        p.dashed(vec![(legend_x, y), (legend_x + sample, y)], dash / 2, dash / 4 + 1, style)?;
+        p.dashed(
+            vec![(legend_x, y), (legend_x + sample, y)],
+            dash / 2,
+            dash / 4 + 1,
+            style,
+        )?;
         entry(&mut p, &format!("die limit {l:.1} °C"), y);
     }
 
