@@ -381,6 +381,9 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
             style,
         )?;
         entry(&mut p, &format!("die limit {l:.1} °C"), y);
+    } else if let Some(l) = chart.limit_c.filter(|l| l.is_finite()) {
+        let side = if l > y_hi { "above" } else { "below" };
+        entry(&mut p, &format!("die limit {l:.1} °C ({side} the plot)"), y);
     }
 
     // Notes under the plot.
