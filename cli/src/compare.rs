@@ -37,7 +37,7 @@ pub(crate) struct Args {
     pub dir_a: PathBuf,
     /// Result B: differences are B − A.
     pub dir_b: PathBuf,
-    /// Output directory: compare.json, compare.csv and diff_<layer>.png (replaced as a whole).
+    /// Output directory: compare.json, compare.csv and `diff_<layer>.png` (replaced as a whole).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Width of the difference maps in pixels.
