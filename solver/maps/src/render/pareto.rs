@@ -280,7 +280,7 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
             w: tw + 2 * pad,
             h: lh,
         });
-        let free = spot.clone().find(|s| {
+        let fits = |s: &PxRect| {
             s.x0 >= r.x0
                 && s.y0 >= r.y0
                 && s.x0 + s.w < r.x0 + r.w
@@ -293,7 +293,12 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
                         && y >= s.y0 - dot
                         && y <= s.y0 + s.h + dot
                 })
-        });
+        };
+        // A spot clear of the front line too, else one that only crosses the line.
+        let free = spot
+            .clone()
+            .find(|s| fits(s) && !crosses(&front_pts, *s))
+            .or_else(|| spot.clone().find(|s| fits(s)));
         match free {
             Some(s) => {
                 p.rect(
@@ -416,6 +421,23 @@ fn disc(p: &mut Painter<'_>, c: (i32, i32), r: i32, style: ShapeStyle) -> Result
         })
         .collect();
     p.polygon(pts, style)
+}
+
+/// Whether the polyline through `pts` passes through the rectangle `r` (sampled every 2 px).
+fn crosses(pts: &[(i32, i32)], r: PxRect) -> bool {
+    pts.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 2).max(1);
+        (0..=n).any(|k| {
+            let t = f64::from(k) / f64::from(n);
+            let x = f64::from(a.0) + t * f64::from(b.0 - a.0);
+            let y = f64::from(a.1) + t * f64::from(b.1 - a.1);
+            x >= f64::from(r.x0)
+                && x <= f64::from(r.x0 + r.w)
+                && y >= f64::from(r.y0)
+                && y <= f64::from(r.y0 + r.h)
+        })
+    })
 }
 
 /// Whether two pixel rectangles overlap.
