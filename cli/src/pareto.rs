@@ -18,16 +18,31 @@ use crate::output::outln;
 /// The chart's file, in the sweep's `DIR`.
 pub(crate) const PARETO_PNG: &str = "pareto.png";
 
-/// Whether applying `overrides` to the base design `text` leaves it unchanged (numbers
-/// compared by value, so `45` equals `45.0`): that variant is the base design.
-pub(crate) fn is_base(text: &str, origin: &Path, overrides: &[Override]) -> bool {
-    match (
-        apply_overrides_table(text, origin, &[]),
-        apply_overrides_table(text, origin, overrides),
-    ) {
-        (Ok(base), Ok(variant)) => same(&Value::Table(base), &Value::Table(variant)),
-        _ => false,
-    }
+/// For each variant's overrides, whether applying them to the base design `text` leaves it
+/// unchanged (numbers compared by value, so `45` equals `45.0`): that variant is the base
+/// design. The base is parsed once; each variant costs one parse, as its validation did.
+pub(crate) fn base_flags<'a>(
+    text: &str,
+    origin: &Path,
+    variants: impl Iterator<Item = &'a [Override]>,
+) -> Vec<bool> {
+    let base = apply_overrides_table(text, origin, &[]).map(Value::Table);
+    variants
+        .map(
+            |overrides| match (&base, apply_overrides_table(text, origin, overrides)) {
+                (Ok(base), Ok(variant)) => same(base, &Value::Table(variant)),
+                _ => false,
+            },
+        )
+        .collect()
+}
+
+/// The chart's title for a sweep of `design`: the file's name.
+pub(crate) fn title(design: &Path) -> String {
+    design.file_name().map_or_else(
+        || design.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// TOML values equal, an integer and a float being equal when they are the same number.
@@ -203,16 +218,20 @@ mod tests {
     fn the_base_is_the_variant_that_changes_nothing() {
         let text = "[coolant]\nflow_lpm = 2.7\ninlet_c = 45.0\n";
         let o = |s: &str| s.parse::<Override>().unwrap();
-        let at = Path::new("d.toml");
-        assert!(is_base(text, at, &[o("coolant.inlet_c=45")]));
-        assert!(is_base(
+        let variants = [
+            vec![o("coolant.inlet_c=45")],
+            vec![o("coolant.flow_lpm=2.7"), o("coolant.inlet_c=45.0")],
+            vec![o("coolant.flow_lpm=2.8")],
+            // A key the base does not have is a change, not the base.
+            vec![o("coolant.k=0.5")],
+            vec![],
+        ];
+        let flags = base_flags(
             text,
-            at,
-            &[o("coolant.flow_lpm=2.7"), o("coolant.inlet_c=45.0")]
-        ));
-        assert!(!is_base(text, at, &[o("coolant.flow_lpm=2.8")]));
-        // A key the base does not have is a change, not the base.
-        assert!(!is_base(text, at, &[o("coolant.k=0.5")]));
-        assert!(is_base(text, at, &[]));
+            Path::new("d.toml"),
+            variants.iter().map(Vec::as_slice),
+        );
+        assert_eq!(flags, [true, true, false, false, true]);
+        assert_eq!(title(Path::new("examples/a.toml")), "a.toml");
     }
 }

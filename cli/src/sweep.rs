@@ -340,10 +340,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let table = sweep_csv(&paths, &variants, &rows, width)?;
     coldtray_io::write_atomic(&csv_path, &table, coldtray_io::Durability::Atomic)
         .with_context(|| format!("writing {}", csv_path.display()))?;
-    let base: Vec<bool> = variants
-        .iter()
-        .map(|v| pareto::is_base(&text, &design_path, &v.overrides))
-        .collect();
 
     let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
     let (failed, runaway) = (count(Status::Failed), count(Status::Runaway));
@@ -360,11 +356,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         rows.len() - failed,
         out.display()
     );
-    let title = design_path
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy();
-    pareto::write_or_warn(&out, &table, &title, Some(&base));
+    let base = pareto::base_flags(
+        &text,
+        &design_path,
+        variants.iter().map(|v| &v.overrides[..]),
+    );
+    pareto::write_or_warn(&out, &table, &pareto::title(&design_path), Some(&base));
     if failed > 0 {
         bail!(
             "{failed} of {} variants failed (status `failed` in {}, with the reason)",
