@@ -10,11 +10,13 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))] // dev-dependencies serve tests/it
 
+mod compare;
 mod emulate;
 mod leak_test;
 mod materials;
 mod outdir;
 mod output;
+mod pareto;
 mod plot;
 mod records;
 mod report;
@@ -55,6 +57,9 @@ enum Command {
     Plot(plot::Args),
     /// Write DIR/report.html: one self-contained page (maps embedded) for a result directory.
     Report(report::Args),
+    /// Compare two result directories: headline figures, per-block differences and
+    /// difference maps (B − A) into one output directory.
+    Compare(compare::Args),
     /// Run the rig emulator: a Modbus TCP server with leak-test physics and faults.
     Emulate(emulate::Args),
     /// Run one L10 leak test (and flow test) on a tray over Modbus TCP.
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         Command::Materials(a) => materials::run(a),
         Command::Plot(a) => plot::run(a),
         Command::Report(a) => report::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),
         Command::Records(a) => records::run(a),

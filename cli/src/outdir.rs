@@ -34,6 +34,8 @@ const MARKER: &str = "results.json";
 pub(crate) struct Staging {
     dest: PathBuf,
     tmp: PathBuf,
+    /// The file that marks `dest` as ours to replace.
+    marker: &'static str,
     committed: bool,
 }
 
@@ -54,8 +56,14 @@ fn sibling(dest: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
 impl Staging {
     /// Checks that `dest` may be replaced and creates the temporary directory beside it.
     pub(crate) fn prepare(dest: &Path) -> anyhow::Result<Staging> {
+        Staging::prepare_marked(dest, MARKER)
+    }
+
+    /// [`Staging::prepare`] for an output directory marked by `marker` instead of
+    /// `results.json` (`compare.json` for `coldtray compare`).
+    pub(crate) fn prepare_marked(dest: &Path, marker: &'static str) -> anyhow::Result<Staging> {
         let tmp = sibling(dest, &format!(".tmp-{}", std::process::id()))?;
-        check_replaceable(dest)?;
+        check_replaceable(dest, marker)?;
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating directory {}", parent.display()))?;
@@ -69,6 +77,7 @@ impl Staging {
         Ok(Staging {
             dest: dest.to_path_buf(),
             tmp,
+            marker,
             committed: false,
         })
     }
@@ -81,7 +90,7 @@ impl Staging {
     /// Replaces `dest` with the written directory (see the module doc for the crash window).
     pub(crate) fn commit(mut self) -> anyhow::Result<()> {
         // Checked again: the directory may have changed during a long solve.
-        check_replaceable(&self.dest)?;
+        check_replaceable(&self.dest, self.marker)?;
         let old = sibling(&self.dest, &format!(".old-{}", std::process::id()))?;
         let had_old = self.dest.exists();
         if had_old {
@@ -119,8 +128,8 @@ impl Drop for Staging {
 }
 
 /// `dest` may be replaced: it does not exist, is an empty directory, or is a directory that
-/// holds `results.json` (a coldtray result).
-fn check_replaceable(dest: &Path) -> anyhow::Result<()> {
+/// holds `marker` (`results.json`: a coldtray result).
+fn check_replaceable(dest: &Path, marker: &str) -> anyhow::Result<()> {
     let meta = match std::fs::symlink_metadata(dest) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -133,14 +142,14 @@ fn check_replaceable(dest: &Path) -> anyhow::Result<()> {
             dest.display()
         );
     }
-    if dest.join(MARKER).is_file() {
+    if dest.join(marker).is_file() {
         return Ok(());
     }
     let mut entries =
         std::fs::read_dir(dest).with_context(|| format!("reading {}", dest.display()))?;
     if entries.next().is_some() {
         bail!(
-            "--out {}: is not empty and holds no {MARKER}, so it is not a coldtray result \
+            "--out {}: is not empty and holds no {marker}, so it is not a coldtray result \
              directory; the result directory is replaced as a whole, so give a new or empty \
              directory (nothing was written)",
             dest.display()

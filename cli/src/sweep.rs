@@ -34,7 +34,7 @@ use coldtray_solver::Design;
 use toml::Value;
 
 use crate::output::outln;
-use crate::simulate;
+use crate::{pareto, simulate};
 
 /// The file of the sweep's table, in `DIR`.
 pub(crate) const SWEEP_CSV: &str = "sweep.csv";
@@ -412,6 +412,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         rows.len() - failed,
         out.display()
     );
+    let base = pareto::base_flags(
+        &text,
+        &design_path,
+        variants.iter().map(|v| &v.overrides[..]),
+    );
+    pareto::write_or_warn(&out, &table, &pareto::title(&design_path), Some(&base));
     if failed > 0 {
         bail!(
             "{failed} of {} variants failed (status `failed` in {}, with the reason)",
@@ -781,7 +787,7 @@ fn prepare_dir(dir: &Path, n: usize, width: usize, shard: Shard) -> anyhow::Resu
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == SWEEP_CSV || name == SWEEP_JSON {
+        if name == SWEEP_CSV || name == SWEEP_JSON || name == pareto::PARETO_PNG {
             stale.push(entry.path());
             continue;
         }
@@ -1007,7 +1013,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         Ok(entries) => {
             for e in entries {
                 let name = e?.file_name().to_string_lossy().into_owned();
-                if name != SWEEP_CSV && name != SWEEP_JSON {
+                if ![SWEEP_CSV, SWEEP_JSON, pareto::PARETO_PNG].contains(&name.as_str()) {
                     bail!(
                         "--out {}: holds `{name}`; give a new directory or one holding only a \
                          merged {SWEEP_CSV} and {SWEEP_JSON} (nothing was written)",
@@ -1025,7 +1031,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     for (name, bytes) in [
         (SWEEP_JSON, serde_json::to_vec_pretty(&merged)?),
-        (SWEEP_CSV, table),
+        (SWEEP_CSV, table.clone()),
     ] {
         let path = args.out.join(name);
         coldtray_io::write_atomic(&path, &bytes, coldtray_io::Durability::Atomic)
@@ -1040,6 +1046,7 @@ fn merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         },
         args.out.join(SWEEP_CSV).display()
     );
+    pareto::write_or_warn(&args.out, &table, "merged sweep", None);
     Ok(ExitCode::SUCCESS)
 }
 

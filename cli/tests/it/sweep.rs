@@ -65,9 +65,12 @@ fn cartesian_sweep_equals_simulate_per_variant() {
     ];
     let o = sweep(&out, &sets);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("pareto.png (4 plotted"), "{text}");
     assert_eq!(
         listing(&out),
         [
+            "pareto.png",
             "sweep.csv",
             "sweep.json",
             "v0000",
@@ -259,7 +262,14 @@ fn variants_file_runs_exactly_its_rows() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         listing(&out),
-        ["sweep.csv", "sweep.json", "v0000", "v0001", "v0002"]
+        [
+            "pareto.png",
+            "sweep.csv",
+            "sweep.json",
+            "v0000",
+            "v0001",
+            "v0002"
+        ]
     );
     let t = table(&out);
     assert_eq!(column(&t, "coolant.flow_lpm"), ["2.5", "3.2", "4"]);
@@ -278,7 +288,10 @@ fn variants_file_runs_exactly_its_rows() {
     // A smaller sweep into the same directory: the earlier v0002 goes.
     let o = sweep(&out, &["--set", "coolant.flow_lpm=3,3.5"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&out), ["sweep.csv", "sweep.json", "v0000", "v0001"]);
+    assert_eq!(
+        listing(&out),
+        ["pareto.png", "sweep.csv", "sweep.json", "v0000", "v0001"]
+    );
     assert_eq!(table(&out).1.len(), 2);
 
     let foreign = dir.join("foreign");
@@ -298,7 +311,10 @@ fn failed_variants_are_rows_with_the_reason() {
     let out = dir.join("out");
     let o = sweep(&out, &["--set", "coolant.flow_lpm=3,4"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&out), ["sweep.csv", "sweep.json", "v0000", "v0001"]);
+    assert_eq!(
+        listing(&out),
+        ["pareto.png", "sweep.csv", "sweep.json", "v0000", "v0001"]
+    );
     // A residual below round-off cannot be reached: every solve fails.
     let o = sweep(
         &out,
@@ -307,7 +323,7 @@ fn failed_variants_are_rows_with_the_reason() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("2 of 2 variants failed"), "{err}");
-    assert_eq!(listing(&out), ["sweep.csv", "sweep.json"]);
+    assert_eq!(listing(&out), ["pareto.png", "sweep.csv", "sweep.json"]);
     let t = table(&out);
     assert_eq!(column(&t, "status"), ["failed", "failed"]);
     assert!(
@@ -366,7 +382,11 @@ fn three_shards_merge_to_the_unsharded_table() {
             .filter(|v| v % 3 == i)
             .map(|v| format!("v{v:04}"))
             .collect();
-        let mut want = vec!["sweep.csv".to_string(), "sweep.json".to_string()];
+        let mut want = vec![
+            "pareto.png".to_string(),
+            "sweep.csv".to_string(),
+            "sweep.json".to_string(),
+        ];
         want.extend(mine.iter().cloned());
         want.sort();
         assert_eq!(listing(out), want, "shard {i}");
@@ -382,7 +402,7 @@ fn three_shards_merge_to_the_unsharded_table() {
     let merged = dir.join("merged");
     let o = merge(&merged, &[&shards[2], &shards[0], &shards[1]]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(listing(&merged), ["sweep.csv", "sweep.json"]);
+    assert_eq!(listing(&merged), ["pareto.png", "sweep.csv", "sweep.json"]);
     assert_eq!(without_time(&table(&merged)), without_time(&table(&whole)));
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(merged.join("sweep.json")).unwrap()).unwrap();
@@ -494,6 +514,7 @@ fn rerun_resumes_finished_variants() {
     assert_eq!(
         listing(&out),
         [
+            "pareto.png",
             "sweep.csv",
             "sweep.json",
             "v0000",

@@ -9,6 +9,8 @@
 //! | --- | --- | --- |
 //! | `<layer>.png`, `<layer>-coolant.png`, `section.png` | [`write_pngs`] | people |
 //! | `probes.png` (transient runs) | [`render_probes`] | people: probe temperatures and power against time |
+//! | `pareto.png` (`coldtray sweep`) | [`render_pareto`] | people: peak die temperature against Δp of a sweep's variants |
+//! | `diff_<layer>.png` (`coldtray compare`) | [`render_difference`] | people: B − A of a layer of two results |
 //! | `field.vtr` ([`FIELD_VTR`]) | [`write_field`] | ParaView (write-only) |
 //! | `field.json` ([`FIELD_JSON`]) | [`write_field`] | ParaView users: names of the vtr's ids |
 //! | `field.coldtray` ([`SAVED_FIELD`]) | [`write_field`] | [`read_field`]: `coldtray plot` re-renders from it |
@@ -68,6 +70,8 @@ pub use coldtray_assets::register_plotters_fonts;
 pub use error::{FieldFileError, RenderError};
 pub use field_files::{read_field, write_field, FIELD_JSON, FIELD_VTR, SAVED_FIELD};
 pub use render::{
-    file_stem, layer_has_coolant, probes_size, render_layer, render_probes, render_section,
-    write_pngs, MapOptions, Section, MAX_WIDTH_PX, MIN_WIDTH_PX,
+    file_stem, layer_difference, layer_has_coolant, pareto_front, probes_size, render_difference,
+    render_layer, render_pareto, render_probes, render_section, write_pngs, DiffLabels, Grid,
+    MapOptions, ParetoChart, PlaneDifference, Section, SweepPoint, DIFF_FLOOR_K, MAX_WIDTH_PX,
+    MIN_WIDTH_PX,
 };

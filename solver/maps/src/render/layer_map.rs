@@ -32,12 +32,17 @@ pub fn plane_values(field: &Field, layer: usize, coolant: bool) -> Vec<f64> {
 /// Layout of a plan map `width_px` wide: title on top, colour bar on the right, plot with
 /// equal mm scales in x and y.
 pub fn plan_geometry(field: &Field, width_px: u32) -> MapGeometry {
+    plan_geometry_of(field.nx, field.ny, field.dx_mm, width_px)
+}
+
+/// [`plan_geometry`] of a plan grid of `nx` × `ny` square cells `dx_mm` wide.
+pub(crate) fn plan_geometry_of(nx: usize, ny: usize, dx_mm: f64, width_px: u32) -> MapGeometry {
     let sc = width_px as f64 / 1600.0;
     let left = (120.0 * sc) as u32;
     let right = (260.0 * sc) as u32;
     let top = (150.0 * sc) as u32;
     let bottom = (120.0 * sc) as u32;
-    let (w_mm, d_mm) = (field.nx as f64 * field.dx_mm, field.ny as f64 * field.dx_mm);
+    let (w_mm, d_mm) = (nx as f64 * dx_mm, ny as f64 * dx_mm);
     let mut pw = width_px.saturating_sub(left + right).max(1);
     let mut ph = (pw as f64 * d_mm / w_mm).round().max(1.0) as u32;
     let max_h = (1.25 * width_px as f64) as u32;
@@ -53,8 +58,8 @@ pub fn plan_geometry(field: &Field, width_px: u32) -> MapGeometry {
         plot_y0: top,
         plot_w: pw,
         plot_h: ph,
-        cols: uniform_table(pw, field.nx, false),
-        rows: uniform_table(ph, field.ny, true),
+        cols: uniform_table(pw, nx, false),
+        rows: uniform_table(ph, ny, true),
     }
 }
 

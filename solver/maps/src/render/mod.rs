@@ -7,9 +7,11 @@
 
 pub mod canvas;
 pub mod colormap;
+pub mod difference;
 mod draw;
 mod geometry;
 pub mod layer_map;
+pub mod pareto;
 pub mod probes;
 pub mod sample;
 pub mod section;
@@ -18,7 +20,11 @@ use std::path::{Path, PathBuf};
 
 use crate::{Field, FieldInfo, RenderError};
 
+pub use difference::{
+    layer_difference, render_difference, DiffLabels, Grid, PlaneDifference, DIFF_FLOOR_K,
+};
 pub use geometry::MapGeometry;
+pub use pareto::{pareto_front, render_pareto, ParetoChart, SweepPoint};
 pub use probes::{probes_size, render_probes};
 
 /// A vertical cross-section plane.

@@ -317,7 +317,12 @@ fn grid(
 }
 
 /// `s` cut to fit `max_w` pixels in `style`, ending in "…" when cut.
-fn fit(p: &mut Painter<'_>, s: &str, style: TextStyle, max_w: i32) -> Result<String, RenderError> {
+pub(crate) fn fit(
+    p: &mut Painter<'_>,
+    s: &str,
+    style: TextStyle,
+    max_w: i32,
+) -> Result<String, RenderError> {
     if p.text_width(s, style)? <= max_w {
         return Ok(s.to_string());
     }
