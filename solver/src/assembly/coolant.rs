@@ -469,6 +469,60 @@ mod tests {
         assert!((fin_efficiency(1.0) - 0.761_594_155_955_765).abs() < 1e-12);
     }
 
+    fn fin_geometry() -> FieldGeometry {
+        FieldGeometry {
+            channel_width_m: 2e-4,
+            fin_thickness_m: 1e-4,
+            height_m: 3e-3,
+            length_m: 0.05,
+            width_m: 0.05,
+        }
+    }
+
+    #[test]
+    fn bonded_fin_network_limits() {
+        let g = fin_geometry();
+        let (t, w, hh, p, k) = (1e-4, 2e-4, 3e-3, 3e-4, 385.0);
+        // h → 0: the bridge is plain conduction k t/(pH), each end gets the floor plus half the
+        // fin's surface at the fluid temperature, h(w_c + H)/p.
+        let h = 1e-9;
+        let (end, bridge) = bonded_fin_w_m2k(h, k, &g);
+        assert!(
+            (bridge - k * t / (p * hh)).abs() <= 1e-12 * bridge,
+            "{bridge}"
+        );
+        assert!((end - h * (w + hh) / p).abs() <= 1e-9 * end, "{end}");
+        let (end0, bridge0) = bonded_fin_w_m2k(0.0, k, &g);
+        assert_eq!(end0, 0.0);
+        assert!((bridge0 - k * t / (p * hh)).abs() <= 1e-12 * bridge0);
+    }
+
+    #[test]
+    fn bonded_fin_network_is_the_exact_fin_solution() {
+        let g = fin_geometry();
+        let (t, w, hh, p, k, h): (f64, f64, f64, f64, f64, f64) =
+            (1e-4, 2e-4, 3e-3, 3e-4, 385.0, 20_000.0);
+        let m = (2.0 * h / (k * t)).sqrt();
+        let gg = k * t * m;
+        let (end, bridge) = bonded_fin_w_m2k(h, k, &g);
+        // Root flux of a fin with both ends held: q_b = G[coth(mH)θ_b − θ_t/sinh(mH)], plus the
+        // floor h·w_c·θ_b; per unit plan area (÷ p).
+        let (tb, tt) = (3.0, 1.0);
+        let q_b =
+            (gg * ((m * hh).cosh() / (m * hh).sinh() * tb - tt / (m * hh).sinh()) + h * w * tb) / p;
+        let network = bridge * (tb - tt) + end * tb;
+        assert!((network - q_b).abs() <= 1e-12 * q_b, "{network} vs {q_b}");
+        // Both ends at one temperature: two single-ended fins of height H/2 plus floor and
+        // ceiling, i.e. twice the adiabatic-tip h_eff of a half-height array.
+        let half = FieldGeometry {
+            height_m: 0.5 * hh,
+            ..g
+        };
+        let both = h_base_of_root(FinRoot::Both, h, k, &g);
+        assert!((both - 2.0 * h_eff_base(h, k, &half)).abs() <= 1e-12 * both);
+        assert_eq!(h_base_of_root(FinRoot::Top, h, k, &g), h_eff_base(h, k, &g));
+    }
+
     #[test]
     fn apparent_friction_tends_to_fully_developed() {
         // Far downstream (x⁺ → ∞) the apparent f·Re tends to the fully developed value.

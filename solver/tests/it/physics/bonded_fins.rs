@@ -166,6 +166,20 @@ fn mirror_image_in_z_gives_the_same_temperatures() {
             "top ↔ bottom heat",
         );
         assert!(a.energy_balance_error.unwrap() <= 1e-6);
+        // The ΔT budgets (the die enters the fins from one side, the block on the cover from
+        // the other) telescope to the total whichever side the fin root is on: a missing
+        // coolant-conduction term would show here as a gap of kelvins.
+        for r in [a, b] {
+            for blk in &r.blocks {
+                let bud = blk.budget.as_ref().unwrap();
+                let sum: f64 = bud.terms.iter().map(|t| t.drop_k).sum();
+                assert!(
+                    (sum - bud.total_k).abs() <= 1e-9,
+                    "{root:?} {}: {bud:?}",
+                    blk.name
+                );
+            }
+        }
     }
 }
 
