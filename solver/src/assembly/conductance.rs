@@ -3,11 +3,11 @@
 
 use rayon::prelude::*;
 
-use super::coolant::CoolantState;
+use super::coolant::{h_base_of_root, CoolantState};
 use super::grid::{centre_range, BoundaryFaces, Grid};
 use super::layer_maps::LayerMaps;
 use super::GridError;
-use crate::model::{Design, FlowDirection};
+use crate::model::{Design, FinRoot, FlowDirection};
 use crate::numerics::operator::{FluidGroup, Operator, MAX_FLUID_GROUPS};
 use crate::numerics::vector::zeros;
 
@@ -92,7 +92,13 @@ pub(super) fn build(
             let cflow = ff.mdot_kg_s * cs.props.cp_j_kgk / across as f64;
             let a_cell = grid.dx_m * grid.dy_m;
             let scale = ch.width_mm * ch.depth_mm * 1e-6 / (ir.len() * jr.len()) as f64 / a_cell;
-            let h_base = ff.perf.h_base_w_m2k;
+            // Summed over the layer's z cells, shared equally below (`Both`: floor and ceiling).
+            let h_base = match ch.fin_root {
+                FinRoot::Bottom | FinRoot::Top => ff.perf.h_base_w_m2k,
+                FinRoot::Both => {
+                    h_base_of_root(ch.fin_root, ff.perf.h_w_m2k, ff.k_fin, &ff.geometry)
+                }
+            };
             let (pi, pj): (isize, isize) = match dir {
                 FlowDirection::PlusX => (-1, 0),
                 FlowDirection::MinusX => (1, 0),
@@ -243,8 +249,14 @@ fn solid_lines(
                 }
                 if k + 1 < nz {
                     let m2 = &maps[grid.cell_layer[k + 1]];
-                    gz[s] =
-                        du * dv / (0.5 * dz / m.kz_hi(c2) + 0.5 * grid.dz_m(k + 1) / m2.kz_lo(c2));
+                    // The split half-cell conductivities belong to the layer's faces; a face
+                    // inside a layer (a bonded fin array's two cells) conducts through `kz`.
+                    let (k_hi, k_lo) = if grid.cell_layer[k] == grid.cell_layer[k + 1] {
+                        (m.kz.at(c2), m2.kz.at(c2))
+                    } else {
+                        (m.kz_hi(c2), m2.kz_lo(c2))
+                    };
+                    gz[s] = du * dv / (0.5 * dz / k_hi + 0.5 * grid.dz_m(k + 1) / k_lo);
                 }
                 // Summed here and stored once: the first touch of gb's fresh pages is a write.
                 let mut gbs = 0.0;

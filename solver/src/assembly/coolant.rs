@@ -12,7 +12,8 @@
 //!   developing-flow factor (1 + (D_h/L)^0.7); 2300–3000 is blended linearly in Re.
 //! - Fins: single-ended, adiabatic tip, η = tanh(mH)/(mH), m = √(2h/(k_f·t_f)); base-referenced
 //!   h_eff = h(w_c + 2ηH)/(w_c + t_f). The fin conduction is in η: a channel layer is one z
-//!   cell whatever its `cells`.
+//!   cell whatever its `cells`. Fins bonded at both ends (`fin_root = "both"`) are the exact
+//!   three-node network of [`bonded_fin_w_m2k`] on two z cells (floor and ceiling node).
 //! - Pressure drop: Darcy–Weisbach Δp = f_D (L/D_h) ρu²/2 with f_D = 4·f_app (channel friction
 //!   only; no inlet/outlet K losses).
 //!
@@ -23,7 +24,7 @@
 //! Fluid properties are taken at the mean coolant temperature inlet + ΔT/2, ΔT = P/(ṁ·c_p),
 //! iterated three times.
 
-use crate::model::{Channels, Design, FlowDirection, FluidProps};
+use crate::model::{Channels, Design, FinRoot, FlowDirection, FluidProps};
 
 /// Geometry of one channel field, SI units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,6 +140,46 @@ pub fn fin_m_h(h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> f64 {
 pub fn h_eff_base(h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> f64 {
     let eta = fin_efficiency(fin_m_h(h_w_m2k, k_fin, geom));
     h_w_m2k * (geom.channel_width_m + 2.0 * eta * geom.height_m) / geom.pitch_m()
+}
+
+/// x / sinh(x), → 1 as x → 0 (series below 1e-4, where 1 − x²/6 is exact to f64).
+fn x_over_sinh(x: f64) -> f64 {
+    if x < 1e-4 {
+        1.0 - x * x / 6.0
+    } else {
+        x / x.sinh()
+    }
+}
+
+/// A fin of height H bonded at both ends (`fin_root = "both"`) as its exact three-node
+/// network, per unit plan area (divided by the pitch), W/(m²·K): `(end, bridge)`, where `end`
+/// couples each end (floor, ceiling) to the coolant and `bridge` the floor to the ceiling.
+///
+/// With θ = T − T_fluid, G = k_f·t_f·m per unit length of fin and m = √(2h/(k_f·t_f)), the fin
+/// equation θ'' = m²θ with θ(0) = θ_b, θ(H) = θ_t gives the root flux
+/// q_b = G[coth(mH)·θ_b − θ_t/sinh(mH)] (and q_t mirrored), which is exactly
+/// q_b = G/sinh(mH)·(θ_b − θ_t) + G·tanh(mH/2)·θ_b. So `bridge` = G/sinh(mH)/p (→ k_f·t_f/(pH),
+/// plain conduction, as h → 0) and `end` = (h·w_c + G·tanh(mH/2))/p: the channel floor (or
+/// ceiling) plus half the fin (→ h(w_c + H)/p as h → 0). Derivation in `docs/physics.md`.
+pub fn bonded_fin_w_m2k(h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> (f64, f64) {
+    let (t, hh, p) = (geom.fin_thickness_m, geom.height_m, geom.pitch_m());
+    let m_h = fin_m_h(h_w_m2k, k_fin, geom);
+    // G·tanh(mH/2) = k_f·t_f·m·tanh(mH/2) = h·H·η(mH/2) with η the adiabatic-tip efficiency
+    // of a fin of height H/2 (finite as h → 0).
+    let end = h_w_m2k * (geom.channel_width_m + hh * fin_efficiency(0.5 * m_h));
+    let bridge = k_fin * t / hh * x_over_sinh(m_h);
+    (end / p, bridge / p)
+}
+
+/// Base-referenced coefficient of a field's solid–coolant exchange for its fin root, W/(m²·K),
+/// summed over the channel layer's nodes: [`h_eff_base`] for single-ended fins (`Bottom`,
+/// `Top`: the one root node), twice the end coefficient of [`bonded_fin_w_m2k`] for `Both`
+/// (floor and ceiling node, each half of it).
+pub fn h_base_of_root(root: FinRoot, h_w_m2k: f64, k_fin: f64, geom: &FieldGeometry) -> f64 {
+    match root {
+        FinRoot::Bottom | FinRoot::Top => h_eff_base(h_w_m2k, k_fin, geom),
+        FinRoot::Both => 2.0 * bonded_fin_w_m2k(h_w_m2k, k_fin, geom).0,
+    }
 }
 
 /// Flow regime of a field.
@@ -428,6 +469,60 @@ mod tests {
         assert!((fin_efficiency(1.0) - 0.761_594_155_955_765).abs() < 1e-12);
     }
 
+    fn fin_geometry() -> FieldGeometry {
+        FieldGeometry {
+            channel_width_m: 2e-4,
+            fin_thickness_m: 1e-4,
+            height_m: 3e-3,
+            length_m: 0.05,
+            width_m: 0.05,
+        }
+    }
+
+    #[test]
+    fn bonded_fin_network_limits() {
+        let g = fin_geometry();
+        let (t, w, hh, p, k) = (1e-4, 2e-4, 3e-3, 3e-4, 385.0);
+        // h → 0: the bridge is plain conduction k t/(pH), each end gets the floor plus half the
+        // fin's surface at the fluid temperature, h(w_c + H)/p.
+        let h = 1e-9;
+        let (end, bridge) = bonded_fin_w_m2k(h, k, &g);
+        assert!(
+            (bridge - k * t / (p * hh)).abs() <= 1e-12 * bridge,
+            "{bridge}"
+        );
+        assert!((end - h * (w + hh) / p).abs() <= 1e-9 * end, "{end}");
+        let (end0, bridge0) = bonded_fin_w_m2k(0.0, k, &g);
+        assert_eq!(end0, 0.0);
+        assert!((bridge0 - k * t / (p * hh)).abs() <= 1e-12 * bridge0);
+    }
+
+    #[test]
+    fn bonded_fin_network_is_the_exact_fin_solution() {
+        let g = fin_geometry();
+        let (t, w, hh, p, k, h): (f64, f64, f64, f64, f64, f64) =
+            (1e-4, 2e-4, 3e-3, 3e-4, 385.0, 20_000.0);
+        let m = (2.0 * h / (k * t)).sqrt();
+        let gg = k * t * m;
+        let (end, bridge) = bonded_fin_w_m2k(h, k, &g);
+        // Root flux of a fin with both ends held: q_b = G[coth(mH)θ_b − θ_t/sinh(mH)], plus the
+        // floor h·w_c·θ_b; per unit plan area (÷ p).
+        let (tb, tt) = (3.0, 1.0);
+        let q_b =
+            (gg * ((m * hh).cosh() / (m * hh).sinh() * tb - tt / (m * hh).sinh()) + h * w * tb) / p;
+        let network = bridge * (tb - tt) + end * tb;
+        assert!((network - q_b).abs() <= 1e-12 * q_b, "{network} vs {q_b}");
+        // Both ends at one temperature: two single-ended fins of height H/2 plus floor and
+        // ceiling, i.e. twice the adiabatic-tip h_eff of a half-height array.
+        let half = FieldGeometry {
+            height_m: 0.5 * hh,
+            ..g
+        };
+        let both = h_base_of_root(FinRoot::Both, h, k, &g);
+        assert!((both - 2.0 * h_eff_base(h, k, &half)).abs() <= 1e-12 * both);
+        assert_eq!(h_base_of_root(FinRoot::Top, h, k, &g), h_eff_base(h, k, &g));
+    }
+
     #[test]
     fn apparent_friction_tends_to_fully_developed() {
         // Far downstream (x⁺ → ∞) the apparent f·Re tends to the fully developed value.
@@ -469,6 +564,7 @@ mod tests {
             },
             h_w_m2k: None,
             pressure_drop_kpa: None,
+            fin_root: FinRoot::Bottom,
         };
         let g1 = FieldGeometry {
             channel_width_m: 3e-4,

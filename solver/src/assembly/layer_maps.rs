@@ -9,7 +9,7 @@
 
 use super::coolant::CoolantState;
 use super::grid::{centre_range, Grid};
-use crate::model::{Design, FlowDirection};
+use crate::model::{Design, FinRoot, FlowDirection};
 
 /// A per-cell value of one layer, stored once while the layer is uniform.
 #[derive(Debug, Clone)]
@@ -117,8 +117,10 @@ pub(crate) fn rasterise(
             q: CellMap::uniform(0.0),
             mat: CellMap::uniform(fill),
         };
-        for ch in &layer.channels {
+        for (fi, ch) in layer.channels.iter().enumerate() {
             let kfl = coolant.map_or(0.6, |c| c.props.k);
+            let (z_lo, z_hi, z_mid) =
+                fin_root_kz(ch, li, fi, layer.thickness_mm, kfl, coolant, grid);
             let (t, w) = (ch.fin_thickness_mm, ch.channel_width_mm);
             let p = t + w;
             let kf_xy = ch.fin_material.k_xy;
@@ -142,9 +144,10 @@ pub(crate) fn rasterise(
                     };
                     // The node sits at the fin root: no resistance to the base below; above it
                     // only the coolant's conduction reaches the cover (fins are single-ended).
-                    kz[c] = kfl;
-                    lo[c] = f64::INFINITY;
-                    hi[c] = kfl;
+                    // Other fin roots: `fin_root_kz`.
+                    kz[c] = z_mid;
+                    lo[c] = z_lo;
+                    hi[c] = z_hi;
                     mat[c] = id;
                 }
             }
@@ -155,6 +158,44 @@ pub(crate) fn rasterise(
         maps.push(m);
     }
     maps
+}
+
+/// z conductivities (lower face half, upper face half, interior) of the cells of channel field
+/// `fi` of layer `li` (`thickness_mm`), by its fin root. `Bottom`: the node is the fin root,
+/// nothing below it, the coolant's `kfl` above it; `Top` the mirror. `Both`: two z cells, each
+/// joined without resistance to its solid neighbour layer, and between them the fin array's
+/// bridge conductance of [`super::coolant::bonded_fin_w_m2k`] (the interior face of two
+/// half-height cells conducts 2k/H per area), scaled like the solid–coolant exchange by
+/// (field area)/(rasterised area) so the field's total is exact on any grid.
+fn fin_root_kz(
+    ch: &crate::model::Channels,
+    li: usize,
+    fi: usize,
+    thickness_mm: f64,
+    kfl: f64,
+    coolant: Option<&CoolantState>,
+    grid: &Grid,
+) -> (f64, f64, f64) {
+    match ch.fin_root {
+        FinRoot::Bottom => (f64::INFINITY, kfl, kfl),
+        FinRoot::Top => (kfl, f64::INFINITY, kfl),
+        FinRoot::Both => {
+            let h = coolant
+                .and_then(|c| c.fields.iter().find(|f| f.layer == li && f.field == fi))
+                .map_or(0.0, |f| f.perf.h_w_m2k);
+            let geom = super::coolant::FieldGeometry::of(ch, thickness_mm);
+            let (_, bridge) = super::coolant::bonded_fin_w_m2k(h, ch.fin_material.k_z, &geom);
+            let (nx, ny, dx, dy) = (grid.nx, grid.ny, grid.dx_m, grid.dy_m);
+            let ni = centre_range(ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3, dx, nx).len();
+            let nj = centre_range(ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3, dy, ny).len();
+            let scale = ch.width_mm * ch.depth_mm * 1e-6 / ((ni * nj) as f64 * dx * dy).max(1e-300);
+            (
+                f64::INFINITY,
+                f64::INFINITY,
+                bridge * scale * 0.5 * thickness_mm * 1e-3,
+            )
+        }
+    }
 }
 
 /// Mix the blocks of layer `li` into its maps by covered area fraction.

@@ -6,7 +6,8 @@
 //! and from each other, only when the domain is not a multiple of the cell). In z: each layer is
 //! split into `cells` equal sub-cells when the design gives `cells`, else into cells graded
 //! from both faces ([`Design::layer_z_cells_mm`]), except a channel layer, which is always
-//! **one** z cell (its fin conduction is in the analytic fin efficiency, below).
+//! **one** z cell (its fin conduction is in the analytic fin efficiency, below), or two equal
+//! ones when its fins are bonded at both ends (`fin_root = "both"`, below).
 //!
 //! ## Materials and sources
 //! Blocks are rasterised by **area fraction**: a cell partly covered by a block gets
@@ -35,6 +36,18 @@
 //!   C (T_f,i − T_f,i−1) = G_sf (T_s,i − T_f,i),   C = ṁ_field·c_p / (cells across the flow)
 //! with T_f,−1 = inlet. Summed over a stream this telescopes: the enthalpy rise equals the heat
 //! taken in, exactly.
+//!
+//! ## Fin roots
+//! The above is `fin_root = "bottom"`. `"top"` is its mirror in z: the node is the fin root at
+//! the layer's top face (no resistance to the layer above), the coolant's conduction joins it
+//! to the layer below. `"both"` (fins bonded to both layers, i.e. walls) gives the layer two
+//! z cells, a floor node joined to the layer below and a ceiling node joined to the layer
+//! above, without resistance. Between them the fin array's exact bridge conductance
+//! G/sinh(mH)/p per area (the interior z face, through `kz`); each exchanges
+//! (h·w_c + G·tanh(mH/2))/p per area with the column's one coolant node (G = k_f·t_f·m): the
+//! exact three-node network of a fin with both ends at imposed temperatures
+//! (`coolant::bonded_fin_w_m2k`). The coolant unknowns, their advection and the operator's
+//! layout are the same for every fin root.
 //!
 //! Unknowns are θ = T − T_ref (T_ref = coolant inlet, else the lowest ambient with h > 0) so the
 //! right-hand side scales with the power, and residual norms are meaningful.
@@ -145,6 +158,9 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
     for (li, cells_mm) in design.layer_z_cells_mm().into_iter().enumerate() {
         let cells_mm = match z_grid {
             ZGrid::Design => cells_mm,
+            // A channel layer's cells are its model's nodes (fin root, or floor and ceiling),
+            // not a discretisation to refine: kept.
+            ZGrid::Coarser if design.layers[li].is_coolant() => cells_mm,
             ZGrid::Coarser => merge_pairs(&cells_mm),
         };
         layer_z.push((cell_layer.len(), cells_mm.len()));

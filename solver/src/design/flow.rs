@@ -18,7 +18,7 @@
 use super::check::{Ctx, Library, Result};
 use super::raw::{RawChannels, RawCoolant};
 use crate::model::materials;
-use crate::model::{Channels, Coolant, FlowDirection, Fluid, FluidProps, Material};
+use crate::model::{Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Material};
 
 /// The plan extent of the domain and the in-plane cell size, mm.
 pub(super) struct Plan {
@@ -113,6 +113,17 @@ pub(super) fn channels(
         .pressure_drop_kpa
         .map(|v| ctx.positive(&f("pressure_drop_kpa"), v))
         .transpose()?;
+    let fin_root = match raw.fin_root.as_deref().map(str::trim) {
+        None | Some("bottom") => FinRoot::Bottom,
+        Some("top") => FinRoot::Top,
+        Some("both") => FinRoot::Both,
+        Some(other) => {
+            return Err(ctx.err(
+                f("fin_root"),
+                format!("unknown fin root `{other}`; valid: \"bottom\", \"top\", \"both\""),
+            ))
+        }
+    };
     Ok(Channels {
         x_mm,
         y_mm,
@@ -124,6 +135,7 @@ pub(super) fn channels(
         fin_material,
         h_w_m2k,
         pressure_drop_kpa,
+        fin_root,
     })
 }
 

@@ -71,6 +71,8 @@ pub(super) struct RawChannels {
     pub(super) fin_material: Option<String>,
     pub(super) h_w_m2k: Option<f64>,
     pub(super) pressure_drop_kpa: Option<f64>,
+    /// `"bottom"` (default), `"top"` or `"both"`: which layers the fins are joined to.
+    pub(super) fin_root: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

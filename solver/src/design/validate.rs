@@ -74,6 +74,18 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
                     ));
                 }
             }
+            if let Some(first) = channels.first().filter(|o| o.fin_root != ch.fin_root) {
+                return Err(ctx.err(
+                    format!("{cp}.fin_root"),
+                    format!(
+                        "is {:?} but {p}.channels[0] has {:?}; the fields of one layer must \
+                         share one fin_root (\"bottom\", \"top\" or \"both\"): give them the \
+                         same value or put them in separate layers",
+                        fin_root_name(ch.fin_root),
+                        fin_root_name(first.fin_root)
+                    ),
+                ));
+            }
             channels.push(ch);
         }
         layers.push(Layer {
@@ -156,6 +168,15 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
     };
     grid_size(ctx, cell_field, &design)?;
     Ok(design)
+}
+
+/// The design-file spelling of a fin root.
+fn fin_root_name(root: crate::model::FinRoot) -> &'static str {
+    match root {
+        crate::model::FinRoot::Bottom => "bottom",
+        crate::model::FinRoot::Top => "top",
+        crate::model::FinRoot::Both => "both",
+    }
 }
 
 /// Outlet temperature, °C, above which a coolant with no known boiling point (a custom fluid)

@@ -89,6 +89,24 @@ pub enum FlowDirection {
     MinusY,
 }
 
+/// Where the fins of a channel field are joined to the solid (`fin_root` in the design).
+///
+/// The model of each is in `docs/physics.md` ("Fin roots"): `Bottom` and `Top` are
+/// single-ended fins (adiabatic tip) hanging from the layer below or above, `Both` fins bonded
+/// to both layers (walls), conducting between them and convecting to the coolant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FinRoot {
+    /// Fins stand on the layer below (`"bottom"`, the default); the ceiling exchanges no heat
+    /// with the coolant.
+    #[default]
+    Bottom,
+    /// Fins hang from the layer above (`"top"`); the floor exchanges no heat with the coolant.
+    Top,
+    /// Fins joined to the layers below and above (`"both"`); floor, ceiling and both fin faces
+    /// exchange heat with the coolant.
+    Both,
+}
+
 /// A field of straight parallel channels (skived or micro-channel fins) in a coolant layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channels {
@@ -112,6 +130,8 @@ pub struct Channels {
     pub h_w_m2k: Option<f64>,
     /// User override of the channel field's pressure drop, kPa.
     pub pressure_drop_kpa: Option<f64>,
+    /// Which layers the fins are joined to. All fields of one layer share it (validated).
+    pub fin_root: FinRoot,
 }
 
 /// One layer of the stack, bottom (index 0) to top.
@@ -125,7 +145,7 @@ pub struct Layer {
     pub material: Material,
     /// Number of equal z sub-cells (≥ 1) the design asks for; `None` lets the solver choose
     /// graded cells that converge the solution in z ([`Design::layer_z_cells_mm`]). A channel
-    /// layer is always one z cell, whatever this says.
+    /// layer is always one z cell (two equal ones for [`FinRoot::Both`]), whatever this says.
     pub cells: Option<usize>,
     /// Channel fields of this layer; non-empty makes it a coolant layer. Fields in one layer
     /// never overlap each other or any block of the layer (validated). A tray has several

@@ -10,7 +10,7 @@
 //! and grow geometrically by `growth` towards its middle: the count grows with the logarithm
 //! of thickness / in-plane cell, and a layer thinner than its face cell stays one cell.
 
-use super::{Design, Layer};
+use super::{Design, FinRoot, Layer};
 
 /// The parameters of the default z grading of a layer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +38,8 @@ impl Design {
     }
 
     /// Thicknesses of the z cells of every layer, bottom to top, mm: `cells` equal cells where
-    /// the design gives them, one cell for a channel layer, else [`DEFAULT_Z_GRADING`].
+    /// the design gives them, one cell for a channel layer (two, halves, when its fins are
+    /// bonded at both ends), else [`DEFAULT_Z_GRADING`].
     pub fn layer_z_cells_mm(&self) -> Vec<Vec<f64>> {
         self.layer_z_cells_mm_graded(DEFAULT_Z_GRADING)
     }
@@ -52,6 +53,10 @@ impl Design {
             .map(|(li, layer)| {
                 let t = layer.thickness_mm;
                 match (layer.is_coolant(), layer.cells) {
+                    // Fins bonded at both ends: one node per end (floor and ceiling).
+                    (true, _) if layer.channels.iter().any(|c| c.fin_root == FinRoot::Both) => {
+                        vec![0.5 * t; 2]
+                    }
                     (true, _) => vec![t],
                     (false, Some(n)) => vec![t / n.max(1) as f64; n.max(1)],
                     (false, None) => {

@@ -5,7 +5,7 @@
 use super::{Budget, BudgetTerm};
 use crate::assembly::layer_maps::{self, LayerMaps};
 use crate::assembly::Assembly;
-use crate::model::Design;
+use crate::model::{Design, FinRoot};
 
 /// Where a block's heat path ends.
 enum Sink {
@@ -125,10 +125,18 @@ impl<'a> Column<'a> {
         }
         let (reference, reference_c) = match sink {
             Sink::Coolant(lc) => {
-                let kc = g.layer_z[lc].0;
+                // The channel layer's node on the entry side (it has two for bonded fins).
+                let (k0c, nkc) = g.layer_z[lc];
+                let kc = if up { k0c } else { k0c + nkc - 1 };
                 let wall = t(kc);
-                if !up {
-                    // Entered from above: the coolant's conduction down to the fin root.
+                let root = layers[lc].channels.first().map(|c| c.fin_root);
+                let entry_is_root = match root {
+                    Some(FinRoot::Top) => !up,
+                    Some(FinRoot::Both) => true,
+                    Some(FinRoot::Bottom) | None => up,
+                };
+                if !entry_is_root {
+                    // Entered away from the fin root: the coolant's conduction to the root.
                     terms.push(BudgetTerm {
                         name: layers[lc].name.clone(),
                         drop_k: cur - wall,

@@ -90,8 +90,9 @@ pub(super) fn heat_capacity_j_k(design: &Design, asm: &Assembly) -> Vec<f64> {
         }
     }
     for (gi, &(li, dir)) in groups.iter().enumerate() {
-        let (k0, _) = g.layer_z[li];
-        let height = g.dz_m(k0);
+        // The whole layer (bonded fins: two z cells share the one coolant node).
+        let (k0, nk) = g.layer_z[li];
+        let height: f64 = (k0..k0 + nk).map(|k| g.dz_m(k)).sum();
         for ch in design.layers[li]
             .channels
             .iter()

@@ -1,6 +1,7 @@
 //! Physics against analytic solutions and conservation. The builders make designs in code
 //! (analytic tests need exact, simple geometries).
 
+mod bonded_fins;
 mod budget;
 mod coolant;
 mod leakage;
@@ -130,5 +131,6 @@ pub(crate) fn channels(
         fin_material: mat("copper", 385.0, 385.0),
         h_w_m2k: h,
         pressure_drop_kpa: None,
+        fin_root: coldtray_solver::model::FinRoot::Bottom,
     }
 }
