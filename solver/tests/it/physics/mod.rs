@@ -10,6 +10,7 @@ mod sides;
 mod spreading;
 mod symmetry;
 mod transient;
+mod void_patches;
 mod z_cells;
 
 use std::path::PathBuf;
@@ -84,6 +85,7 @@ pub(crate) fn design(
             top: Convection::ADIABATIC,
             bottom: Convection::ADIABATIC,
             sides: Convection::ADIABATIC,
+            patches: Vec::new(),
         },
         transient: None,
     }
