@@ -383,4 +383,61 @@ mod tests {
         // the true residual, recomputed independently of the iteration
         assert!(norm(&r) <= 1e-10 * norm(&b) * 1.0001);
     }
+
+    #[test]
+    fn void_cells_stay_decoupled_at_zero() {
+        // Cut the bottom layer's cells u < 6 off from everything (zero conductance to every
+        // neighbour, no boundary term): void cells, a zero row and column. The solve must
+        // converge on the rest and leave the void cells at exactly 0.
+        let (nu, nv, nz) = (13, 9, 4);
+        let mut op = random_op(nu, nv, nz);
+        let void = |u: usize, k: usize| k == 0 && u < 6;
+        for v in 0..nv {
+            for u in 0..nu {
+                let s = (v * nu + u) * nz;
+                if void(u, 0) {
+                    op.gb[s] = 0.0;
+                    op.gz[s] = 0.0;
+                    op.gu[s] = 0.0;
+                    op.gv[s] = 0.0;
+                    if u > 0 {
+                        op.gu[s - nz] = 0.0;
+                    }
+                    if v > 0 {
+                        op.gv[s - nu * nz] = 0.0;
+                    }
+                }
+            }
+        }
+        let n = op.len();
+        let nc = op.ncomp();
+        let b: Vec<f64> = (0..n)
+            .map(|i| {
+                let (c, k) = (i / nc, i % nc);
+                if k < nz && void(c % nu, k) {
+                    0.0
+                } else {
+                    ((i * 7919) % 13) as f64
+                }
+            })
+            .collect();
+        let mg = Multigrid::new(op);
+        assert!(mg.factors(0).is_void(0) && mg.factors(1).is_void(0));
+        let mut x = vec![0.0; n];
+        let params = KrylovParams {
+            method: Method::BiCgStab,
+            tolerance: 1e-10,
+            max_cycles: 100,
+        };
+        let conv = krylov::solve(&mg.ops[0], &mg, &b, &mut x, &params, &|_, _| {});
+        assert!(conv.is_ok(), "{conv:?}");
+        for c in 0..nu * nv {
+            if void(c % nu, 0) {
+                assert_eq!(x[c * nc], 0.0);
+            }
+        }
+        let mut r = vec![0.0; n];
+        mg.ops[0].residual(Some(&b), &x, &mut r);
+        assert!(norm(&r) <= 1e-10 * norm(&b) * 1.0001);
+    }
 }

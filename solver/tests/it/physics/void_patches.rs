@@ -237,7 +237,7 @@ fn hotspot_stack_with_voids_conserves_energy() {
     assert!((b.total_k - (r.blocks[0].max_c - 45.0)).abs() <= 1e-9, "{b:?}");
 }
 
-/// BiCGSTAB cycles to the default 1e-8 of the HotSpot stack on cells of `cell_mm`.
+/// Cycles of `method` to the default 1e-8 for the HotSpot stack on cells of `cell_mm`.
 fn cycles(cell_mm: f64, voids: bool, method: Method) -> usize {
     let d = hotspot(cell_mm, voids);
     let mut asm = coldtray_solver::assembly::assemble(&d).unwrap();
@@ -253,27 +253,27 @@ fn cycles(cell_mm: f64, voids: bool, method: Method) -> usize {
 
 #[test]
 fn multigrid_cycles_with_voids_stay_grid_independent() {
-    // Voids cover 93 % of the die and TIM layers and 75 % of the spreader layer. The cycles to
-    // 1e-8 at 1, 0.5 and 0.25 mm (60² to 240² columns) must stay within the band of the same
-    // stack without voids: no more than 2 above its largest count, and growing by at most 2
-    // per halving of the cell (plain relaxation would need ~4× more per halving).
+    // Voids cover 93 % of the die and TIM layers and 75 % of the spreader layer. Cycles to
+    // 1e-8 at 1, 0.5 and 0.25 mm (60² to 240² columns), both of BiCGSTAB and of the bare
+    // multigrid cycle, must stay in the band of the same stack without voids: at most one
+    // above its largest count, and growing by at most one per halving of the cell. Measured:
+    // 8 / 8 / 8 (BiCGSTAB) and 9 / 8 / 8 (stationary) with and without voids. Interpolating
+    // from void aggregates (a void cell is held at 0) instead gave 9 / 11 / 13 stationary
+    // cycles, growing with every refinement, which this band rejects.
     let sizes = [1.0, 0.5, 0.25];
-    let solid: Vec<usize> = sizes
-        .iter()
-        .map(|&h| cycles(h, false, Method::BiCgStab))
-        .collect();
-    let void: Vec<usize> = sizes
-        .iter()
-        .map(|&h| cycles(h, true, Method::BiCgStab))
-        .collect();
-    let top = *solid.iter().max().unwrap();
-    for w in void.windows(2) {
-        assert!(w[1] <= w[0] + 2, "with voids {void:?}, without {solid:?}");
+    for method in [Method::Stationary, Method::BiCgStab] {
+        let count = |voids: bool| -> Vec<usize> {
+            sizes.iter().map(|&h| cycles(h, voids, method)).collect()
+        };
+        let (solid, void) = (count(false), count(true));
+        let top = *solid.iter().max().unwrap();
+        let within = void.iter().all(|&c| c <= top + 1);
+        let flat = void.windows(2).all(|w| w[1] <= w[0] + 1);
+        assert!(
+            within && flat,
+            "{method:?}: with voids {void:?}, without {solid:?}"
+        );
     }
-    assert!(
-        void.iter().all(|&c| c <= top + 2),
-        "with voids {void:?}, without {solid:?}"
-    );
 }
 
 /// The cycle table (run with `--ignored --nocapture` in release).
@@ -476,4 +476,42 @@ fn patch_over_void_cells_on_the_grid_is_an_error() {
     )];
     let e = d.solve(&SolveOptions::default()).unwrap_err().to_string();
     assert!(e.contains("boundary.patches[0] lies over void cells only"), "{e}");
+}
+
+#[test]
+fn transient_with_voids_matches_the_cropped_domain() {
+    // The void cells hold no heat (zero capacity) and stay decoupled in every step, so the
+    // probes of the 40 mm design follow the 20 mm design's step for step (each step solved to
+    // the default 1e-8; the difference stays far below the 1e-5 K asserted, on a rise of
+    // several K).
+    let run = |void_around: bool| {
+        let mut d = die_and_plate(1.0, void_around);
+        for b in &mut d.blocks {
+            b.material.density_kg_m3 = Some(2330.0);
+            b.material.cp_j_kgk = Some(700.0);
+        }
+        for l in &mut d.layers {
+            if !l.is_void() {
+                l.material.density_kg_m3 = Some(2330.0);
+                l.material.cp_j_kgk = Some(700.0);
+            }
+        }
+        d.transient = Some(coldtray_solver::Transient {
+            duration_s: 1.0,
+            dt_s: 0.1,
+            initial_c: 30.0,
+            trace: None,
+            probes: vec![0],
+        });
+        d.solve(&SolveOptions::default()).unwrap().results
+    };
+    let (crop, void) = (run(false), run(true));
+    let (a, b) = (
+        &crop.transient.as_ref().unwrap().probes[0].max_c,
+        &void.transient.as_ref().unwrap().probes[0].max_c,
+    );
+    assert!(a.last().unwrap() - 30.0 > 1.0, "{a:?}");
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= 1e-5, "{a:?} {b:?}");
+    }
 }
