@@ -515,3 +515,27 @@ fn transient_with_voids_matches_the_cropped_domain() {
         assert!((x - y).abs() <= 1e-5, "{a:?} {b:?}");
     }
 }
+
+#[test]
+fn patches_take_overrides_by_position() {
+    // Patches have no names: one is addressed directly, several by their 0-based position
+    // (the override grammar of unnamed arrays, as for [[layers.channels]]).
+    let one = format!(
+        "{HEAD}[[boundary.patches]]\nface = \"top\"\nx_mm = 0.0\ny_mm = 0.0\nwidth_mm = 10.0\n\
+         depth_mm = 20.0\nambient_c = 35.0\nr_k_w = 0.2\n"
+    );
+    let two = format!(
+        "{one}[[boundary.patches]]\nface = \"top\"\nx_mm = 10.0\ny_mm = 0.0\nwidth_mm = 10.0\n\
+         depth_mm = 20.0\nambient_c = 35.0\nh_w_m2k = 100.0\n"
+    );
+    let set = |text: &str, o: &str| {
+        let o: coldtray_solver::design::Override = o.parse().unwrap();
+        Design::from_toml_str_with(text, Path::new("x.toml"), &[o])
+    };
+    let d = set(&one, "boundary.patches.r_k_w=0.4").unwrap();
+    assert_eq!(d.boundary.patches[0].coupling, PatchCoupling::R(0.4));
+    let d = set(&two, "boundary.patches.1.ambient_c=20").unwrap();
+    assert_eq!(d.boundary.patches[1].ambient_c, 20.0);
+    let e = set(&two, "boundary.patches.1.r_k_w=0.1").unwrap_err().to_string();
+    assert!(e.contains("--set boundary.patches.1.r_k_w") && e.contains("not both"), "{e}");
+}
