@@ -56,23 +56,22 @@ pub(super) fn patches(
             "depth_mm",
         )?;
         let ambient_c = ctx.temperature(&f("ambient_c"), r.ambient_c)?;
-        let coupling = match (r.h_w_m2k, r.r_k_w) {
-            (Some(h), None) => PatchCoupling::H(ctx.non_negative(&f("h_w_m2k"), h)?),
-            (None, Some(rk)) => PatchCoupling::R(ctx.positive(&f("r_k_w"), rk)?),
-            (Some(_), Some(_)) => {
-                return Err(ctx.err(
+        let coupling =
+            match (r.h_w_m2k, r.r_k_w) {
+                (Some(h), None) => PatchCoupling::H(ctx.non_negative(&f("h_w_m2k"), h)?),
+                (None, Some(rk)) => PatchCoupling::R(ctx.positive(&f("r_k_w"), rk)?),
+                (Some(_), Some(_)) => return Err(ctx.err(
                     f("r_k_w"),
                     "give either h_w_m2k (W/(m²·K)) or r_k_w (a lumped resistance, K/W), not both",
-                ))
-            }
-            (None, None) => {
-                return Err(ctx.err(
-                    f("h_w_m2k"),
-                    "required field is missing: give h_w_m2k (W/(m²·K)) or r_k_w (a lumped \
+                )),
+                (None, None) => {
+                    return Err(ctx.err(
+                        f("h_w_m2k"),
+                        "required field is missing: give h_w_m2k (W/(m²·K)) or r_k_w (a lumped \
                      resistance of the whole patch, K/W)",
-                ))
-            }
-        };
+                    ))
+                }
+            };
         let rect = (x_mm, y_mm, width_mm, depth_mm);
         for (j, o) in out.iter().enumerate().filter(|(_, o)| o.face == face) {
             if let Some((ox, oy)) = super::validate::overlap(rect, rect_of(o)) {

@@ -2,8 +2,8 @@
 
 use super::check::{Ctx, Library, Result};
 use super::flow::{self, Plan};
-use super::raw::{RawBlock, RawConvection, RawDesign};
 use super::patches;
+use super::raw::{RawBlock, RawConvection, RawDesign};
 use super::transient;
 use crate::model::materials;
 use crate::model::{Block, Boundary, Convection, Design, Layer, Leakage, Material};

@@ -237,7 +237,10 @@ fn patch_heat(design: &Design, asm: &Assembly, theta: &[f64]) -> Vec<PatchHeat> 
         .zip(&asm.patch_faces)
         .zip(&asm.faces.patch_ha_w_k)
         .map(|((p, faces), &ha)| {
-            let heat_w: f64 = faces.iter().map(|&(s, gc, amb)| gc * (theta[s] - amb)).sum();
+            let heat_w: f64 = faces
+                .iter()
+                .map(|&(s, gc, amb)| gc * (theta[s] - amb))
+                .sum();
             PatchHeat {
                 face: match p.face {
                     Face::Top => "top",

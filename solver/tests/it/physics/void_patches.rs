@@ -36,7 +36,11 @@ fn tight() -> SolveOptions {
 fn die_and_plate(cell_mm: f64, void_around: bool) -> Design {
     let si = mat("silicon", 130.0, 130.0);
     let cu = mat("copper", 385.0, 385.0);
-    let (w, o) = if void_around { (40.0, 10.0) } else { (20.0, 0.0) };
+    let (w, o) = if void_around {
+        (40.0, 10.0)
+    } else {
+        (20.0, 0.0)
+    };
     let fill = |m: &coldtray_solver::Material| {
         if void_around {
             void_material()
@@ -95,14 +99,20 @@ fn void_region_matches_the_cropped_domain() {
                 }
             }
         }
-        assert!(worst <= 1e-6, "{cell_mm} mm: largest difference {worst:e} K");
+        assert!(
+            worst <= 1e-6,
+            "{cell_mm} mm: largest difference {worst:e} K"
+        );
         let (ra, rb) = (&crop.results, &void.results);
         assert!((ra.max_c - rb.max_c).abs() <= 1e-6);
         for (la, lb) in ra.layers.iter().zip(&rb.layers) {
             assert!((la.mean_c - lb.mean_c).abs() <= 1e-6, "{la:?} {lb:?}");
             assert!((la.min_c - lb.min_c).abs() <= 1e-6, "{la:?} {lb:?}");
         }
-        assert_eq!(ra.solver.cells, rb.solver.cells, "void cells are not counted");
+        assert_eq!(
+            ra.solver.cells, rb.solver.cells,
+            "void cells are not counted"
+        );
         assert!((ra.boundary_heat_w.top - rb.boundary_heat_w.top).abs() <= 1e-6);
         let hot_a = ra.blocks[0].budget.as_ref().unwrap();
         let hot_b = rb.blocks[0].budget.as_ref().unwrap();
@@ -124,7 +134,10 @@ fn lumped_patch_gives_p_times_r() {
         40.0,
         40.0,
         1.0,
-        vec![layer("heater", 0.2, cu.clone(), 1), layer("plate", 0.8, cu.clone(), 4)],
+        vec![
+            layer("heater", 0.2, cu.clone(), 1),
+            layer("plate", 0.8, cu.clone(), 4),
+        ],
         vec![block("heat", 0, 0.0, 0.0, 40.0, 40.0, cu.clone(), 20.0)],
     );
     d.boundary.patches = vec![patch(
@@ -227,14 +240,20 @@ fn hotspot_stack_with_voids_conserves_energy() {
     // Only the solid counts: 16² die + 16² TIM + 30² × 2 spreader + 60² × 4 sink cells.
     let solid = 256 + 256 + 900 * 2 + 3600 * 4;
     assert_eq!(r.solver.cells, solid);
-    assert_eq!(s.field.solid_c.iter().filter(|t| t.is_finite()).count(), solid);
+    assert_eq!(
+        s.field.solid_c.iter().filter(|t| t.is_finite()).count(),
+        solid
+    );
     // The die is hotter than the spreader, the spreader than the sink, the sink than ambient.
     let l = &r.layers;
     assert!(l[0].max_c > l[2].max_c && l[2].max_c > l[3].max_c && l[3].min_c > 45.0);
     // The budget of the die runs up its column to the patch.
     let b = r.blocks[0].budget.as_ref().unwrap();
     assert_eq!(b.reference, "top ambient");
-    assert!((b.total_k - (r.blocks[0].max_c - 45.0)).abs() <= 1e-9, "{b:?}");
+    assert!(
+        (b.total_k - (r.blocks[0].max_c - 45.0)).abs() <= 1e-9,
+        "{b:?}"
+    );
 }
 
 /// Cycles of `method` to the default 1e-8 for the HotSpot stack on cells of `cell_mm`.
@@ -453,7 +472,10 @@ fn invalid_voids_and_patches_are_one_line_errors() {
          ambient_c = 35.0\nr_k_w = 0.1\n"
     );
     let e = load_err(&all_void);
-    assert!(e.contains("boundary.patches[0]: lies over void only"), "{e}");
+    assert!(
+        e.contains("boundary.patches[0]: lies over void only"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -475,7 +497,10 @@ fn patch_over_void_cells_on_the_grid_is_an_error() {
         PatchCoupling::H(100.0),
     )];
     let e = d.solve(&SolveOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("boundary.patches[0] lies over void cells only"), "{e}");
+    assert!(
+        e.contains("boundary.patches[0] lies over void cells only"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -536,6 +561,11 @@ fn patches_take_overrides_by_position() {
     assert_eq!(d.boundary.patches[0].coupling, PatchCoupling::R(0.4));
     let d = set(&two, "boundary.patches.1.ambient_c=20").unwrap();
     assert_eq!(d.boundary.patches[1].ambient_c, 20.0);
-    let e = set(&two, "boundary.patches.1.r_k_w=0.1").unwrap_err().to_string();
-    assert!(e.contains("--set boundary.patches.1.r_k_w") && e.contains("not both"), "{e}");
+    let e = set(&two, "boundary.patches.1.r_k_w=0.1")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--set boundary.patches.1.r_k_w") && e.contains("not both"),
+        "{e}"
+    );
 }
