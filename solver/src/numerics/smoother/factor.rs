@@ -60,7 +60,7 @@ impl Operator {
             .collect();
         ulines.sort_unstable();
         ulines.dedup();
-        let has_void = inv.iter().any(|&i| i == 0.0);
+        let has_void = inv.contains(&0.0);
         ColumnFactors {
             has_void,
             inv,

@@ -426,7 +426,9 @@ fn invalid_voids_and_patches_are_one_line_errors() {
             "boundary.patches[0].h_w_m2k: required field is missing",
         ),
         (
-            patch(&format!("face = \"top\"\n{full}\nh_w_m2k = 10.0\nr_k_w = 0.1")),
+            patch(&format!(
+                "face = \"top\"\n{full}\nh_w_m2k = 10.0\nr_k_w = 0.1"
+            )),
             "boundary.patches[0].r_k_w: give either h_w_m2k",
         ),
         (
@@ -434,7 +436,10 @@ fn invalid_voids_and_patches_are_one_line_errors() {
             "boundary.patches[0].r_k_w: must be a finite number > 0",
         ),
         (
-            patch(&format!("face = \"top\"\n{}\nr_k_w = 0.1", full.replace("width_mm = 20.0", "width_mm = 25.0"))),
+            patch(&format!(
+                "face = \"top\"\n{}\nr_k_w = 0.1",
+                full.replace("width_mm = 20.0", "width_mm = 25.0")
+            )),
             "boundary.patches[0].x_mm: x = 0 … 25 mm lies outside the domain",
         ),
         (
@@ -453,7 +458,10 @@ fn invalid_voids_and_patches_are_one_line_errors() {
             "boundary.patches[0]: 0.3 × 20 mm holds no cell centre",
         ),
         (
-            patch(&format!("face = \"top\"\nx_mm = 0.0\ny_mm = 0.0\nwidth_mm = 20.0\ndepth_mm = 20.0\nambient_c = -300.0\nh_w_m2k = 10.0")),
+            patch(
+                "face = \"top\"\nx_mm = 0.0\ny_mm = 0.0\nwidth_mm = 20.0\ndepth_mm = 20.0\n\
+                 ambient_c = -300.0\nh_w_m2k = 10.0",
+            ),
             "boundary.patches[0].ambient_c: must be a finite temperature",
         ),
     ];
