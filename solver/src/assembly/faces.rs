@@ -4,8 +4,9 @@
 //! the layer is not void), its bottom face that of its bottommost solid cell: what the column
 //! shows from above and from below. `[boundary].top` / `bottom` act there, except on columns
 //! whose centre lies in a patch of that face, where the patch's convection replaces them. All
-//! other faces against a void (block sides in a void layer, the underside of an overhang) are
-//! adiabatic. A cell of a void layer that a block covers only partly exposes its covered share
+//! other faces against a void (block sides in a void layer, a face between solid and void
+//! inside a column) are adiabatic; an overhang's underside with nothing below it is the
+//! column's bottom face. A cell of a void layer that a block covers only partly exposes its covered share
 //! (`cover`) of the face.
 //!
 //! A patch given as a lumped resistance R (K/W) gets h = 1 / (R · A), A the area it acts on as
@@ -118,5 +119,85 @@ impl ColumnFaces {
             bottom,
             patch_ha_w_k,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::Path;
+
+    use crate::model::Design;
+
+    /// A 10 × 10 mm die (void around it) under a lid covering x < 12 mm (void beyond), on a
+    /// 20 × 20 mm domain of 1 mm cells; a top patch over the right half.
+    const TOML: &str = r#"
+name = "faces"
+[domain]
+width_mm = 20.0
+depth_mm = 20.0
+cell_mm = 1.0
+[[layers]]
+name = "die"
+thickness_mm = 0.5
+material = "void"
+cells = 1
+[[layers]]
+name = "lid"
+thickness_mm = 1.0
+material = "void"
+cells = 2
+[[blocks]]
+name = "die"
+layer = "die"
+x_mm = 5.0
+y_mm = 5.0
+width_mm = 10.0
+depth_mm = 10.0
+material = "silicon"
+power_w = 1.0
+[[blocks]]
+name = "lid"
+layer = "lid"
+x_mm = 0.0
+y_mm = 0.0
+width_mm = 12.0
+depth_mm = 20.0
+material = "copper"
+[boundary]
+bottom = { h_w_m2k = 10.0, ambient_c = 20.0 }
+[[boundary.patches]]
+face = "top"
+x_mm = 10.0
+y_mm = 0.0
+width_mm = 10.0
+depth_mm = 20.0
+ambient_c = 30.0
+r_k_w = 2.0
+"#;
+
+    #[test]
+    fn faces_sit_on_each_columns_outermost_solid_cell() {
+        let d = Design::from_toml_str(TOML, Path::new("faces.toml")).unwrap();
+        let asm = crate::assembly::assemble(&d).unwrap();
+        let (f, nx) = (&asm.faces, 20);
+        let at = |i: usize, j: usize| (f.top[j * nx + i], f.bottom[j * nx + i]);
+        // Under the lid and over the die: top on the lid's upper cell, bottom on the die.
+        let (t, b) = at(7, 7);
+        assert_eq!((t.k, b.k), (Some(2), Some(0)));
+        assert_eq!((t.patch, b.conv.h_w_m2k), (None, 10.0));
+        // Lid only: the bottom face is the lid's lower cell (an overhang's underside is the
+        // column's bottom face, cooled by [boundary].bottom).
+        assert_eq!(at(2, 2).1.k, Some(1));
+        // Beyond the lid, over the die: the die's top is the column's top, in the patch.
+        let (t, _) = at(13, 7);
+        assert_eq!((t.k, t.patch), (Some(0), Some(0)));
+        // Void all the way: no face.
+        assert_eq!(at(17, 2).0.k, None);
+        // The patch acts on its solid columns only: x 10–12 mm under the lid (2 × 20 cells)
+        // and x 12–15 mm over the die (3 × 10 cells), 70 mm²: h = 1 / (2 K/W · 70e-6 m²).
+        let ha = f.patch_ha_w_k[0];
+        assert!((ha - 0.5).abs() < 1e-12, "{ha}");
+        assert!((at(11, 1).0.conv.h_w_m2k - 1.0 / (2.0 * 70e-6)).abs() < 1e-6);
     }
 }
