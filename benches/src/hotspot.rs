@@ -111,6 +111,7 @@ pub fn design(cells: usize) -> Design {
             top,
             bottom: Convection::ADIABATIC,
             sides: Convection::ADIABATIC,
+            patches: Vec::new(),
         },
         transient: None,
     }

@@ -58,13 +58,13 @@ pub mod run;
 pub use assembly::GridError;
 pub use coldtray_io::ConfigError;
 pub use model::{
-    Block, Boundary, Channels, Convection, Coolant, Design, FlowDirection, Fluid, FluidProps,
-    Layer, Leakage, Material, PowerTrace, Transient,
+    Block, Boundary, Channels, Convection, Coolant, Design, Face, FlowDirection, Fluid, FluidProps,
+    Layer, Leakage, Material, Patch, PatchCoupling, PowerTrace, Transient,
 };
 pub use numerics::krylov::Method;
 pub use results::{
     BlockResult, BoundaryHeat, Budget, BudgetTerm, CoolantResult, Field, LayerResult,
-    LeakageResult, ProbeSeries, Results, SolverStats, TransientResult, Warning,
+    LeakageResult, PatchHeat, ProbeSeries, Results, SolverStats, TransientResult, Warning,
 };
 pub use run::{Progress, ProgressFn, Solution, SolveError, SolveOptions};
 

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::coolant::{h_base_of_root, CoolantState};
+use super::faces::ColumnFaces;
 use super::grid::{centre_range, BoundaryFaces, Grid};
 use super::layer_maps::LayerMaps;
 use super::GridError;
@@ -18,6 +19,8 @@ pub(super) struct Conductances {
     pub(super) power_w_m3: Vec<f64>,
     pub(super) material_id: Vec<u16>,
     pub(super) boundary: [BoundaryFaces; 3],
+    /// The faces of each `[[boundary.patches]]` entry (also in `boundary`).
+    pub(super) patch_faces: Vec<BoundaryFaces>,
     pub(super) outlets: Vec<(usize, f64)>,
 }
 
@@ -28,6 +31,7 @@ pub(super) fn build(
     coolant: Option<&CoolantState>,
     t_ref_c: f64,
     maps: &[LayerMaps],
+    faces: &ColumnFaces,
 ) -> Result<Conductances, GridError> {
     let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
     let o = grid.orient;
@@ -51,9 +55,9 @@ pub(super) fn build(
     }
     let nfl = groups.len();
     let nc = nz + nfl;
-    let (gu, gv, gz, gb, mut b) = solid_lines(design, grid, maps, t_ref_c, nfl);
+    let (gu, gv, gz, gb, mut b) = solid_lines(design, grid, maps, faces, t_ref_c, nfl);
     let (power_w_m3, material_id) = field_maps(grid, maps);
-    let boundary = boundary_faces(design, grid, maps, t_ref_c, nfl);
+    let (boundary, patch_faces) = boundary_faces(design, grid, maps, faces, t_ref_c, nfl);
     let mut fluids = Vec::with_capacity(nfl);
     let mut outlets = Vec::new();
     for (g, &(li, dir)) in groups.iter().enumerate() {
@@ -146,6 +150,7 @@ pub(super) fn build(
         power_w_m3,
         material_id,
         boundary,
+        patch_faces,
         outlets,
     })
 }
@@ -161,25 +166,31 @@ fn convective(h: f64, area: f64, half: f64, k: f64) -> f64 {
 
 /// A convective face of solid cell `k` of column (u, v): which set (0 top, 1 bottom, 2 sides),
 /// its conductance and ambient; in the order their terms are added to the diagonal and to b.
+/// The top and bottom faces are the column's (`faces`: its outermost solid cells, patches).
 fn faces_of(
     design: &Design,
     grid: &Grid,
-    m: &LayerMaps,
+    (m, faces): (&LayerMaps, &ColumnFaces),
     (u, v, k): (usize, usize, usize),
     c2: usize,
 ) -> [(usize, f64, f64); 3] {
     let o = grid.orient;
-    let (nu, nv, nz) = (o.nu(), o.nv(), grid.nz);
+    let (nu, nv) = (o.nu(), o.nv());
     let (du, dv) = grid.du_dv_m();
     let (ku, kv) = m.k_uv(c2, o.swap);
-    let (bd, dz) = (design.boundary, grid.dz_m(k));
-    let top = if k == nz - 1 {
-        convective(bd.top.h_w_m2k, du * dv, 0.5 * dz, m.kz_hi(c2))
+    let (bd, dz) = (&design.boundary, grid.dz_m(k));
+    let (ft, fb) = (&faces.top[c2], &faces.bottom[c2]);
+    // A partly covered cell of a void layer: its covered share of the face, with the block's
+    // own conductivity (the cell's k is the cover-weighted mix with the void's 0).
+    let top = if ft.k == Some(k) {
+        let a = ft.cover * du * dv;
+        convective(ft.conv.h_w_m2k, a, 0.5 * dz, m.kz_hi(c2) / ft.cover)
     } else {
         0.0
     };
-    let bottom = if k == 0 {
-        convective(bd.bottom.h_w_m2k, du * dv, 0.5 * dz, m.kz_lo(c2))
+    let bottom = if fb.k == Some(k) {
+        let a = fb.cover * du * dv;
+        convective(fb.conv.h_w_m2k, a, 0.5 * dz, m.kz_lo(c2) / fb.cover)
     } else {
         0.0
     };
@@ -196,8 +207,8 @@ fn faces_of(
     let sides =
         sides_on(nsides_u, dv * dz, 0.5 * du, ku) + sides_on(nsides_v, du * dz, 0.5 * dv, kv);
     [
-        (0, top, bd.top.ambient_c),
-        (1, bottom, bd.bottom.ambient_c),
+        (0, top, ft.conv.ambient_c),
+        (1, bottom, fb.conv.ambient_c),
         (2, sides, bd.sides.ambient_c),
     ]
 }
@@ -210,6 +221,7 @@ fn solid_lines(
     design: &Design,
     grid: &Grid,
     maps: &[LayerMaps],
+    faces: &ColumnFaces,
     t_ref_c: f64,
     nfl: usize,
 ) -> SolidArrays {
@@ -260,7 +272,7 @@ fn solid_lines(
                 }
                 // Summed here and stored once: the first touch of gb's fresh pages is a write.
                 let mut gbs = 0.0;
-                for (_, g, amb) in faces_of(design, grid, m, (u, v, k), c2) {
+                for (_, g, amb) in faces_of(design, grid, (m, faces), (u, v, k), c2) {
                     if g > 0.0 {
                         gbs += g;
                         b[u * nc + k] += g * (amb - t_ref_c);
@@ -313,36 +325,49 @@ fn field_maps(grid: &Grid, maps: &[LayerMaps]) -> (Vec<f64>, Vec<u16>) {
 }
 
 /// The convective faces (top, bottom, sides) as (state index, W/K, ambient θ), in physical
-/// (j, i, k) order.
+/// (j, i, k) order; and the faces of each patch.
 fn boundary_faces(
     design: &Design,
     grid: &Grid,
     maps: &[LayerMaps],
+    faces: &ColumnFaces,
     t_ref_c: f64,
     nfl: usize,
-) -> [BoundaryFaces; 3] {
+) -> ([BoundaryFaces; 3], Vec<BoundaryFaces>) {
     let o = grid.orient;
     let (nx, ny, nz) = (grid.nx, grid.ny, grid.nz);
     let (nu, nv) = (o.nu(), o.nv());
     let nc = nz + nfl;
     let mut boundary: [BoundaryFaces; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut patches: Vec<BoundaryFaces> = vec![Vec::new(); design.boundary.patches.len()];
     for j in 0..ny {
         for i in 0..nx {
             let (u, v) = o.uv(i, j);
             let side = u == 0 || u + 1 == nu || v == 0 || v + 1 == nv;
+            let c2 = j * nx + i;
+            let (ft, fb) = (&faces.top[c2], &faces.bottom[c2]);
             for k in 0..nz {
-                if !(side || k == 0 || k + 1 == nz) {
+                if !(side || ft.k == Some(k) || fb.k == Some(k)) {
                     continue;
                 }
                 let m = &maps[grid.cell_layer[k]];
                 let col = v * nu + u;
-                for (kind, g, amb) in faces_of(design, grid, m, (u, v, k), j * nx + i) {
+                for (kind, g, amb) in faces_of(design, grid, (m, faces), (u, v, k), c2) {
                     if g > 0.0 {
-                        boundary[kind].push((col * nc + k, g, amb - t_ref_c));
+                        let face = (col * nc + k, g, amb - t_ref_c);
+                        boundary[kind].push(face);
+                        let patch = match kind {
+                            0 => ft.patch,
+                            1 => fb.patch,
+                            _ => None,
+                        };
+                        if let Some(p) = patch {
+                            patches[p].push(face);
+                        }
                     }
                 }
             }
         }
     }
-    boundary
+    (boundary, patches)
 }

@@ -54,10 +54,12 @@
 
 mod conductance;
 pub mod coolant;
+mod faces;
 mod grid;
 pub(crate) mod layer_maps;
 
 pub use coolant::CoolantState;
+pub use faces::{ColumnFace, ColumnFaces};
 pub(crate) use grid::centre_range;
 pub use grid::{BoundaryFaces, Grid, Orientation};
 
@@ -77,6 +79,13 @@ pub enum GridError {
     /// Channel fields without a `[coolant]` (the design name).
     #[error("design \"{0}\" has channel fields but no [coolant] section")]
     NoCoolant(String),
+    /// A patch whose cells are all void on this grid (the design name, the patch index).
+    #[error("design \"{0}\": boundary.patches[{1}] lies over void cells only on this grid; move it over a block or a solid layer")]
+    PatchOnVoid(String, usize),
+    /// Solid cells with no conduction path to a heat sink, cut off by void (the design name,
+    /// the layer name, x and y of one such cell, mm).
+    #[error("design \"{0}\": the solid at x = {2:.3} mm, y = {3:.3} mm in layer `{1}` has no conduction path to a heat sink (void cuts it off); connect it through a block or a solid layer")]
+    Isolated(String, String, f64, f64),
 }
 
 /// Everything the solver and the results need from the design, assembled.
@@ -96,6 +105,13 @@ pub struct Assembly {
     pub block_cells: Vec<Vec<(usize, f64)>>,
     /// Convective faces: top, bottom, sides.
     pub boundary: [BoundaryFaces; 3],
+    /// The top and bottom face of every column (voids, patches).
+    pub faces: ColumnFaces,
+    /// The convective faces of each `[[boundary.patches]]` entry (also in `boundary`).
+    pub patch_faces: Vec<BoundaryFaces>,
+    /// Per cell in field layout: true where a void layer has no block (no cell: decoupled,
+    /// held at θ = 0, left out of every result); `None` when the design has no void layer.
+    pub void: Option<Vec<bool>>,
     /// Outlet fluid cells: (state index, ṁ·c_p W/K).
     pub outlets: Vec<(usize, f64)>,
     /// Coolant inlet in θ units.
@@ -110,6 +126,18 @@ impl Assembly {
     #[inline]
     pub fn state_idx(&self, i: usize, j: usize, k: usize) -> usize {
         self.grid.orient.col(i, j) * self.ncomp() + k
+    }
+    /// Is the cell of field index `f` void (no cell; see [`Assembly::void`])?
+    #[inline]
+    pub fn is_void(&self, f: usize) -> bool {
+        self.void.as_ref().is_some_and(|v| v[f])
+    }
+    /// Number of solid (non-void) cells.
+    pub fn solid_cells(&self) -> usize {
+        let all = self.grid.nx * self.grid.ny * self.grid.nz;
+        self.void
+            .as_ref()
+            .map_or(all, |v| v.iter().filter(|&&x| !x).count())
     }
 }
 
@@ -246,10 +274,15 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
         (Some(_), Some(c)) => c.inlet_c,
         _ => {
             let bd = &design.boundary;
+            let patches = bd.patches.iter().filter_map(|p| match p.coupling {
+                crate::model::PatchCoupling::H(h) if h <= 0.0 => None,
+                _ => Some(p.ambient_c),
+            });
             [bd.top, bd.bottom, bd.sides]
                 .iter()
                 .filter(|c| c.h_w_m2k > 0.0)
                 .map(|c| c.ambient_c)
+                .chain(patches)
                 .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.min(a))))
                 .ok_or_else(|| GridError::NoHeatSink(design.name.clone()))?
         }
@@ -263,7 +296,17 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
         &mut names,
         &mut block_cells,
     );
-    let built = conductance::build(design, &grid, coolant.as_ref(), t_ref_c, &maps)?;
+    let faces = ColumnFaces::new(design, &grid, &maps)?;
+    let built = conductance::build(design, &grid, coolant.as_ref(), t_ref_c, &maps, &faces)?;
+    if design.layers.iter().any(|l| l.is_void()) {
+        connected(design, &grid, &maps, &built.op)?;
+    }
+    let void = design.layers.iter().any(|l| l.is_void()).then(|| {
+        let plane = grid.nx * grid.ny;
+        (0..plane * grid.nz)
+            .map(|f| maps[grid.cell_layer[f / plane]].cover(f % plane) == 0.0)
+            .collect()
+    });
     Ok(Assembly {
         grid,
         op: built.op,
@@ -275,7 +318,81 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
         material_names: names,
         block_cells,
         boundary: built.boundary,
+        faces,
+        patch_faces: built.patch_faces,
+        void,
         outlets: built.outlets,
         inlet_theta: 0.0,
     })
+}
+
+/// Every solid cell has a conduction path to a heat sink (a convective face or coolant):
+/// with void layers a block can be cut off, and its temperature would then be undetermined
+/// (or, with power, have no steady state). A flood fill from the cooled cells through every
+/// face with conductance.
+fn connected(
+    design: &Design,
+    grid: &Grid,
+    maps: &[layer_maps::LayerMaps],
+    op: &Operator,
+) -> Result<(), GridError> {
+    let (nu, nv, nz) = (op.nu, op.nv, op.nz);
+    let n = op.ncol() * nz;
+    let cooled = |s: usize| {
+        let c = s / nz;
+        op.gb[s] > 0.0
+            || op.fluids.iter().enumerate().any(|(g, fg)| {
+                let k = s % nz;
+                op.fluid_active(g, c) && (fg.k0..fg.k0 + fg.nzl).contains(&k)
+            })
+    };
+    let mut seen = vec![false; n];
+    let mut stack: Vec<usize> = (0..n).filter(|&s| cooled(s)).collect();
+    stack.iter().for_each(|&s| seen[s] = true);
+    while let Some(s) = stack.pop() {
+        let (c, k) = (s / nz, s % nz);
+        let (u, v) = (c % nu, c / nu);
+        let mut nb = Vec::with_capacity(6);
+        if u > 0 && op.gu[s - nz] > 0.0 {
+            nb.push(s - nz);
+        }
+        if u + 1 < nu && op.gu[s] > 0.0 {
+            nb.push(s + nz);
+        }
+        if v > 0 && op.gv[s - nu * nz] > 0.0 {
+            nb.push(s - nu * nz);
+        }
+        if v + 1 < nv && op.gv[s] > 0.0 {
+            nb.push(s + nu * nz);
+        }
+        if k > 0 && op.gz[s - 1] > 0.0 {
+            nb.push(s - 1);
+        }
+        if k + 1 < nz && op.gz[s] > 0.0 {
+            nb.push(s + 1);
+        }
+        for t in nb {
+            if !seen[t] {
+                seen[t] = true;
+                stack.push(t);
+            }
+        }
+    }
+    // A solid cell (any cover) that the fill did not reach is cut off.
+    for k in 0..nz {
+        let m = &maps[grid.cell_layer[k]];
+        for j in 0..grid.ny {
+            for i in 0..grid.nx {
+                if m.cover(j * grid.nx + i) > 0.0 && !seen[grid.orient.col(i, j) * nz + k] {
+                    return Err(GridError::Isolated(
+                        design.name.clone(),
+                        design.layers[grid.cell_layer[k]].name.clone(),
+                        (i as f64 + 0.5) * grid.dx_m * 1e3,
+                        (j as f64 + 0.5) * grid.dy_m * 1e3,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -103,6 +103,13 @@ impl Library {
                 ));
             }
             seen.push(name);
+            if name == materials::VOID {
+                return Err(ctx.err(
+                    format!("{p}.name"),
+                    "`void` is reserved (a layer with `material = \"void\"` has cells only \
+                     where blocks are placed); give this material another name",
+                ));
+            }
             let (k_xy, k_z) = match (m.k, m.k_xy, m.k_z) {
                 (Some(k), None, None) => {
                     let k = ctx.positive(&format!("{p}.k"), k)?;
@@ -197,6 +204,13 @@ impl Library {
 
     /// The material called `name`, or an error at `field` listing the valid names.
     pub(super) fn get(&self, ctx: &Ctx, field: &str, name: &str) -> Result<Material> {
+        if name.trim() == materials::VOID {
+            return Err(ctx.err(
+                field,
+                "`void` is only a layer's fill (no cells where no block is placed); a block or \
+                 fin needs a solid material",
+            ));
+        }
         self.by_name.get(name.trim()).cloned().ok_or_else(|| {
             let valid: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
             ctx.err(

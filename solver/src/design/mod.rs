@@ -12,6 +12,7 @@
 mod check;
 mod flow;
 mod overrides;
+mod patches;
 mod raw;
 mod transient;
 mod validate;

@@ -113,6 +113,25 @@ pub(super) struct RawBoundary {
     pub(super) top: Option<RawConvection>,
     pub(super) bottom: Option<RawConvection>,
     pub(super) sides: Option<RawConvection>,
+    /// `[[boundary.patches]]`: rectangles of the top or bottom face with their own convection.
+    #[serde(default)]
+    pub(super) patches: Vec<RawPatch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPatch {
+    /// `"top"` or `"bottom"`.
+    pub(super) face: String,
+    pub(super) x_mm: f64,
+    pub(super) y_mm: f64,
+    pub(super) width_mm: f64,
+    pub(super) depth_mm: f64,
+    pub(super) ambient_c: f64,
+    /// Exactly one of `h_w_m2k` and `r_k_w`.
+    pub(super) h_w_m2k: Option<f64>,
+    /// A lumped resistance, K/W, spread evenly over the patch.
+    pub(super) r_k_w: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,8 +2,10 @@
 
 use super::check::{Ctx, Library, Result};
 use super::flow::{self, Plan};
+use super::patches;
 use super::raw::{RawBlock, RawConvection, RawDesign};
 use super::transient;
+use crate::model::materials;
 use crate::model::{Block, Boundary, Convection, Design, Layer, Leakage, Material};
 
 /// Largest grid we accept (cells, solid): beyond this a solve needs tens of GB of memory.
@@ -42,7 +44,17 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             ));
         }
         let thickness_mm = ctx.positive(&format!("{p}.thickness_mm"), l.thickness_mm)?;
-        let material = lib.resolve(ctx, &p, l.material.as_deref(), l.r_mm2k_w, thickness_mm)?;
+        let material = match (l.material.as_deref().map(str::trim), l.r_mm2k_w) {
+            (Some(materials::VOID), None) => materials::void_material(),
+            _ => lib.resolve(ctx, &p, l.material.as_deref(), l.r_mm2k_w, thickness_mm)?,
+        };
+        if material.name == materials::VOID && !l.channels.is_empty() {
+            return Err(ctx.err(
+                format!("{p}.channels"),
+                "a void layer cannot hold channel fields (the fins need a solid base around \
+                 them); give the layer a solid material",
+            ));
+        }
         if let Some(cells) = l.cells {
             if !(1..=MAX_LAYER_CELLS).contains(&cells) {
                 return Err(ctx.err(
@@ -97,6 +109,18 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
         });
     }
     let blocks = blocks(ctx, &raw, &layers, &plan, &lib)?;
+    for (i, l) in layers.iter().enumerate() {
+        if l.is_void() && !blocks.iter().any(|b| b.layer == i) {
+            return Err(ctx.err(
+                format!("layers[{i}].material"),
+                format!(
+                    "layer `{}` is void and holds no block, so it has no cells at all; place a \
+                     [[blocks]] entry in it or give it a solid material",
+                    l.name
+                ),
+            ));
+        }
+    }
 
     let any_channels = layers.iter().any(Layer::is_coolant);
     let coolant = match (&raw.coolant, any_channels) {
@@ -131,11 +155,13 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             top: Convection::ADIABATIC,
             bottom: Convection::ADIABATIC,
             sides: Convection::ADIABATIC,
+            patches: Vec::new(),
         },
         Some(b) => Boundary {
             top: convection(ctx, "boundary.top", &b.top)?,
             bottom: convection(ctx, "boundary.bottom", &b.bottom)?,
             sides: convection(ctx, "boundary.sides", &b.sides)?,
+            patches: patches::patches(ctx, &b.patches, &plan, &layers, &blocks)?,
         },
     };
 
@@ -273,6 +299,7 @@ pub(super) fn cell_rules(ctx: &Ctx, cell_field: &str, cell_mm: f64, design: &Des
             flow::fits_grid(ctx, &cp, ch.direction, ch.width_mm, ch.depth_mm, &plan)?;
         }
     }
+    patches::fit_grid(ctx, &design.boundary.patches, &plan)?;
     let resized = Design {
         cell_mm,
         ..design.clone()
@@ -465,7 +492,7 @@ fn leakage(ctx: &Ctx, p: &str, b: &RawBlock) -> Result<Option<Leakage>> {
 
 /// The overlap (dx, dy) in mm of two rectangles `(x, y, w, d)`, if they share positive area
 /// (edges that touch within rounding do not count).
-fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> Option<(f64, f64)> {
+pub(super) fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> Option<(f64, f64)> {
     let dx = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
     let dy = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
     let tol = 1e-9 * (a.2 + a.3 + b.2 + b.3);

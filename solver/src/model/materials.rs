@@ -162,6 +162,22 @@ pub fn builtin_material(name: &str) -> Option<model::Material> {
         })
 }
 
+/// The reserved fill name of a layer that has cells only where blocks are placed
+/// ([`model::Layer::is_void`]); no block, fin or `[[materials]]` entry may use it.
+pub const VOID: &str = "void";
+
+/// The fill of a void layer: conducts nothing and holds no heat (its cells are decoupled from
+/// every neighbour and excluded from results).
+pub fn void_material() -> model::Material {
+    model::Material {
+        name: VOID.to_string(),
+        k_xy: 0.0,
+        k_z: 0.0,
+        density_kg_m3: Some(0.0),
+        cp_j_kgk: Some(0.0),
+    }
+}
+
 /// The short citation of a built-in solid's numbers (the abbreviations of the module doc).
 pub fn builtin_material_source(name: &str) -> Option<&'static str> {
     SOLIDS.iter().find(|r| r.0 == name).map(|r| r.5)

@@ -158,6 +158,13 @@ impl Layer {
     pub fn is_coolant(&self) -> bool {
         !self.channels.is_empty()
     }
+
+    /// True when the layer's fill is [`materials::VOID`]: no cells where no block is placed
+    /// (an overhanging spreader, a package narrower than the domain); faces against the void
+    /// are adiabatic.
+    pub fn is_void(&self) -> bool {
+        self.material.name == materials::VOID
+    }
 }
 
 /// A rectangular block in one layer that overrides the layer's material and may carry power.
@@ -241,14 +248,56 @@ impl Convection {
 }
 
 /// Outer faces of the domain.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Boundary {
-    /// Top face of the top layer.
+    /// Top face: of each column's topmost solid cell (the top layer's, without voids).
     pub top: Convection,
-    /// Bottom face of the bottom layer.
+    /// Bottom face: of each column's bottommost solid cell.
     pub bottom: Convection,
     /// The four side faces, every layer.
     pub sides: Convection,
+    /// Rectangles of the top or bottom face with their own convection; over its rectangle a
+    /// patch replaces `top` or `bottom`. Patches on one face never overlap (validated).
+    pub patches: Vec<Patch>,
+}
+
+/// Which outer face a [`Patch`] lies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// The top face (`"top"`).
+    Top,
+    /// The bottom face (`"bottom"`).
+    Bottom,
+}
+
+/// How strongly a [`Patch`] couples to its ambient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PatchCoupling {
+    /// A heat-transfer coefficient, W/(m²·K).
+    H(f64),
+    /// A lumped resistance, K/W, spread evenly over the patch's area on the grid:
+    /// h = 1 / (R · A_patch), so the area-mean surface temperature is ambient + P·R.
+    R(f64),
+}
+
+/// A rectangle of the top or bottom face with its own convection (a heat sink's fin stack
+/// given as a lumped resistance, a cold plate under part of a board).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch {
+    /// The face it lies on.
+    pub face: Face,
+    /// Lower-left corner in plan, x, mm.
+    pub x_mm: f64,
+    /// Lower-left corner in plan, y, mm.
+    pub y_mm: f64,
+    /// Extent along x, mm.
+    pub width_mm: f64,
+    /// Extent along y, mm.
+    pub depth_mm: f64,
+    /// Ambient temperature, °C.
+    pub ambient_c: f64,
+    /// Heat-transfer coefficient or lumped resistance.
+    pub coupling: PatchCoupling,
 }
 
 /// Transient settings (implicit stepping); absent means steady state.

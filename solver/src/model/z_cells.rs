@@ -77,6 +77,7 @@ impl Design {
             .filter(|b| b.layer == li)
             .map(|b| &b.material)
             .chain(std::iter::once(&layer.material))
+            .filter(|m| m.k_xy > 0.0) // a void fill conducts nothing and has no scale
             .map(|m| (m.k_z / m.k_xy).sqrt())
             .fold(f64::INFINITY, f64::min)
     }

@@ -5,7 +5,7 @@
 use super::{Budget, BudgetTerm};
 use crate::assembly::layer_maps::{self, LayerMaps};
 use crate::assembly::Assembly;
-use crate::model::{Design, FinRoot};
+use crate::model::{Design, Face, FinRoot};
 
 /// Where a block's heat path ends.
 enum Sink {
@@ -86,7 +86,10 @@ impl<'a> Column<'a> {
             Some(lc) => Sink::Coolant(lc),
             None => {
                 let (top_w, bottom_w) = self.top_bottom_w;
-                match (bd.top.h_w_m2k > 0.0, bd.bottom.h_w_m2k > 0.0) {
+                let patch_on = |f: Face| bd.patches.iter().any(|p| p.face == f);
+                let top = bd.top.h_w_m2k > 0.0 || patch_on(Face::Top);
+                let bottom = bd.bottom.h_w_m2k > 0.0 || patch_on(Face::Bottom);
+                match (top, bottom) {
                     (false, false) => return None,
                     (true, false) => Sink::Face(true),
                     (false, true) => Sink::Face(false),
@@ -114,7 +117,7 @@ impl<'a> Column<'a> {
             let exit = match (up, &sink) {
                 (true, _) if k0 + nk < g.nz => self.face_c(c2, k0 + nk - 1),
                 (false, _) if k0 > 0 => self.face_c(c2, k0 - 1),
-                (_, Sink::Face(top)) => self.surface_c(c2, if *top { g.nz - 1 } else { 0 }, *top),
+                (_, Sink::Face(top)) => self.surface_c(c2, *top)?,
                 (_, Sink::Coolant(_)) => return None,
             };
             terms.push(BudgetTerm {
@@ -168,10 +171,11 @@ impl<'a> Column<'a> {
                 ("coolant inlet", inlet_c)
             }
             Sink::Face(top) => {
+                let faces = &self.asm.faces;
                 let amb = if top {
-                    bd.top.ambient_c
+                    faces.top[c2].conv.ambient_c
                 } else {
-                    bd.bottom.ambient_c
+                    faces.bottom[c2].conv.ambient_c
                 };
                 terms.push(BudgetTerm {
                     name: "convection".into(),
@@ -180,6 +184,10 @@ impl<'a> Column<'a> {
                 (if top { "top ambient" } else { "bottom ambient" }, amb)
             }
         };
+        // A path through a void cell (a column that is not solid all the way) has no budget.
+        if !terms.iter().all(|t| t.drop_k.is_finite()) {
+            return None;
+        }
         Some(Budget {
             hotspot_c,
             reference: reference.into(),
@@ -210,17 +218,25 @@ impl<'a> Column<'a> {
         (t1 * r2 + t2 * r1) / (r1 + r2)
     }
 
-    /// Temperature of the outer top (`top`) or bottom face of cell `k` of column `c2`, °C.
-    fn surface_c(&self, c2: usize, k: usize, top: bool) -> f64 {
+    /// Temperature of the outer top (`top`) or bottom face of column `c2` (its outermost
+    /// solid cell), °C; `None` where the face is void or adiabatic.
+    fn surface_c(&self, c2: usize, top: bool) -> Option<f64> {
         let plane = self.asm.grid.nx * self.asm.grid.ny;
-        let bd = &self.design.boundary;
-        let (conv, r) = if top {
-            (bd.top, self.half_r(c2, k).1)
-        } else {
-            (bd.bottom, self.half_r(c2, k).0)
-        };
+        let faces = &self.asm.faces;
+        let face = if top { faces.top[c2] } else { faces.bottom[c2] };
+        let (conv, k) = (face.conv, face.k?);
+        if conv.h_w_m2k <= 0.0 {
+            return None;
+        }
+        // The half cell of a partly covered cell conducts with its block's own k.
+        let r = face.cover
+            * if top {
+                self.half_r(c2, k).1
+            } else {
+                self.half_r(c2, k).0
+            };
         let rh = 1.0 / conv.h_w_m2k;
         let tc = self.solid_c[k * plane + c2];
-        (tc * rh + conv.ambient_c * r) / (r + rh)
+        Some((tc * rh + conv.ambient_c * r) / (r + rh))
     }
 }

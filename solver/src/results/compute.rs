@@ -5,9 +5,11 @@ use rayon::prelude::*;
 
 use super::budget::Column;
 use super::field::{BlockOutline, Field, FieldInfo};
-use super::{BlockResult, BoundaryHeat, CoolantResult, LayerResult, Results, SolverStats};
+use super::{
+    BlockResult, BoundaryHeat, CoolantResult, LayerResult, PatchHeat, Results, SolverStats,
+};
 use crate::assembly::Assembly;
-use crate::model::Design;
+use crate::model::{Design, Face};
 use crate::numerics::krylov::Info;
 
 /// Solver bookkeeping passed to [`compute`].
@@ -41,7 +43,12 @@ pub(crate) fn compute(
             let (k, j) = (row / ny, row % ny);
             for i in 0..nx {
                 let col = g.orient.col(i, j);
-                sr[i] = tref + theta[col * nc + k];
+                // A void cell is no cell: NaN, which every statistic below skips.
+                sr[i] = if asm.is_void(row * nx + i) {
+                    f64::NAN
+                } else {
+                    tref + theta[col * nc + k]
+                };
                 for (gi, fg) in asm.op.fluids.iter().enumerate() {
                     if (fg.k0..fg.k0 + fg.nzl).contains(&k) && asm.op.fluid_active(gi, col) {
                         fr[i] = tref + theta[col * nc + nz + gi];
@@ -100,7 +107,10 @@ pub(crate) fn compute(
             let (mut mx, mut mn, mut s, mut w) = (f64::NEG_INFINITY, f64::INFINITY, 0.0, 0.0);
             for k in k0..k0 + nk {
                 let dz = g.dz_m(k);
-                for t in &solid_c[k * nx * ny..(k + 1) * nx * ny] {
+                for t in solid_c[k * nx * ny..(k + 1) * nx * ny]
+                    .iter()
+                    .filter(|t| !t.is_nan())
+                {
                     mx = mx.max(*t);
                     mn = mn.min(*t);
                     s += dz * t;
@@ -147,11 +157,12 @@ pub(crate) fn compute(
             top: bheat[0] + 0.0,
             bottom: bheat[1] + 0.0,
             sides: bheat[2] + 0.0,
+            patches: patch_heat(design, asm, theta),
         },
         energy_balance_error: (power_in > 0.0).then(|| (power_in - heat_out).abs() / power_in),
         solver: SolverStats {
-            cells: nx * ny * nz,
-            unknowns: nx * ny * nz + fluid_unknowns,
+            cells: asm.solid_cells(),
+            unknowns: asm.solid_cells() + fluid_unknowns,
             iterations: run.convergence.cycles,
             relative_residual: run.convergence.rel_residual,
             wall_s: run.wall_s,
@@ -215,6 +226,32 @@ pub(crate) fn heat_out_w(asm: &Assembly, theta: &[f64]) -> (f64, [f64; 3]) {
             .sum();
     }
     (absorbed, bheat)
+}
+
+/// Heat through each `[[boundary.patches]]` entry and its area-mean surface temperature.
+fn patch_heat(design: &Design, asm: &Assembly, theta: &[f64]) -> Vec<PatchHeat> {
+    design
+        .boundary
+        .patches
+        .iter()
+        .zip(&asm.patch_faces)
+        .zip(&asm.faces.patch_ha_w_k)
+        .map(|((p, faces), &ha)| {
+            let heat_w: f64 = faces
+                .iter()
+                .map(|&(s, gc, amb)| gc * (theta[s] - amb))
+                .sum();
+            PatchHeat {
+                face: match p.face {
+                    Face::Top => "top",
+                    Face::Bottom => "bottom",
+                }
+                .into(),
+                heat_w: heat_w + 0.0,
+                mean_surface_c: p.ambient_c + heat_w / ha,
+            }
+        })
+        .collect()
 }
 
 /// A block's (max, mean) cell temperature, °C, from its rasterised cells (`Assembly::

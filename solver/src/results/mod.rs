@@ -164,6 +164,22 @@ pub struct BoundaryHeat {
     pub bottom: f64,
     /// Through the four sides, W.
     pub sides: f64,
+    /// Per `[[boundary.patches]]` entry, in design order (their heat is part of `top` or
+    /// `bottom` too); absent without patches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<PatchHeat>,
+}
+
+/// Heat through one `[[boundary.patches]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchHeat {
+    /// `"top"` or `"bottom"`.
+    pub face: String,
+    /// Heat leaving through the patch, W (negative: entering).
+    pub heat_w: f64,
+    /// Area-mean temperature of the patch's surface, °C: ambient + heat / Σ(h·A). For a
+    /// patch given as `r_k_w` this is ambient + heat · R exactly.
+    pub mean_surface_c: f64,
 }
 
 /// What the solve cost.

@@ -189,6 +189,9 @@ pub fn draw_layer(
     }
     if coolant {
         notes.push("grey: no coolant");
+    } else if values.iter().any(|v| v.is_nan()) {
+        // A void layer's cells without a block are stored as NaN: no cell, no temperature.
+        notes.push("grey: void (no cells)");
     }
     notes.push("ring: hottest cell");
     let y = r.y0 + r.h + (80.0 * sc) as i32;

@@ -273,9 +273,13 @@ pub fn draw_section(
         let at = g.pixel_of_cell(n % n_h, n / n_h);
         p.marker((at.0 as i32, at.1 as i32), &fmt_c(values[n]), r)?;
     }
-    let note = "z stretched: each layer gets at least half an equal share of the height; \
-                left labels are true z at layer interfaces   ·   ring: hottest cell";
-    p.note(note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32));
+    let mut note = "z stretched: each layer gets at least half an equal share of the height; \
+                    left labels are true z at layer interfaces   ·   ring: hottest cell"
+        .to_string();
+    if values.iter().any(|v| v.is_nan()) {
+        note.push_str("   ·   grey: void");
+    }
+    p.note(&note, (r.x0, r.y0 + r.h + (80.0 * sc) as i32));
     p.finish()?;
     Ok((canvas, g))
 }

@@ -285,3 +285,41 @@ fn elongated_domains_keep_equal_mm_scales() {
     render::render_layer(&field, 1, &MapOptions::default(), &path).unwrap();
     assert_eq!(decode(&path).0, 1600);
 }
+
+#[test]
+fn void_cells_draw_as_the_no_data_grey_and_leave_the_scale_alone() {
+    // A void layer's cells without a block are NaN in the field (no cell, no temperature):
+    // plan maps and sections draw them in the neutral no-data grey, and the colour scale
+    // still runs over the solid cells only (the hottest cell keeps the top colour).
+    let mut field = synthetic_field(120, 120);
+    let (nx, ny) = (field.nx, field.ny);
+    for k in field.layer_cells(1) {
+        for j in 0..ny {
+            for i in 0..nx {
+                // Void: the left sixth of the die layer, away from every block.
+                if i < nx / 6 {
+                    let c = field.idx(i, j, k);
+                    field.solid_c[c] = f64::NAN;
+                }
+            }
+        }
+    }
+    let dir = out_dir("void");
+    let path = dir.join("die.png");
+    let opts = MapOptions::default();
+    render::render_layer(&field, 1, &opts, &path).unwrap();
+    let img = decode(&path);
+    let g = render::layer_map::plan_geometry(&field, opts.width_px);
+    let grey = render::canvas::NO_DATA;
+    assert_eq!(pixel(&img, g.plot_x0 + 3, g.plot_y0 + g.plot_h / 2), grey);
+    let (i, j, _) = hottest_column(&field, 1);
+    let (x, y) = g.pixel_of_cell(i, j);
+    assert_eq!(pixel(&img, x, y), colormap::TOP);
+    render::render_section(&field, Section::Hottest, &opts, &dir.join("section.png")).unwrap();
+    // The saved field keeps the NaNs, bit for bit.
+    coldtray_maps::write_field(&field, &dir).unwrap();
+    let back = coldtray_maps::read_field(&dir).unwrap();
+    let nan = |f: &Field| f.solid_c.iter().filter(|t| t.is_nan()).count();
+    assert_eq!(nan(&back), nan(&field));
+    assert!(nan(&field) > 0);
+}

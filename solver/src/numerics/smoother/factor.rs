@@ -15,12 +15,21 @@ pub struct ColumnFactors {
     pub(crate) inv: Vec<f64>,
     pub(crate) ulines: Vec<usize>,
     pub(crate) cross: Vec<usize>,
+    /// Some cell has no conductance at all (a void cell; its inverse pivot is 0).
+    pub(crate) has_void: bool,
 }
 
 impl ColumnFactors {
     /// Number of stored f64 values.
     pub fn stored_values(&self) -> usize {
         self.inv.len()
+    }
+
+    /// True when cell `s` (state layout without coolant, `c · nz + k`) is void: it has no
+    /// conductance at all and is held at 0.
+    #[inline]
+    pub fn is_void(&self, s: usize) -> bool {
+        self.has_void && self.inv[s] == 0.0
     }
 }
 
@@ -51,7 +60,9 @@ impl Operator {
             .collect();
         ulines.sort_unstable();
         ulines.dedup();
+        let has_void = inv.contains(&0.0);
         ColumnFactors {
+            has_void,
             inv,
             ulines,
             cross: self.cross_flow_heights(),
@@ -88,12 +99,15 @@ impl Operator {
                 }
             }
         }
+        // A cell with no conductance at all (a void cell: its row and column are zero) gets
+        // the inverse pivot 0, so every relaxation keeps it at 0, decoupled from the rest.
+        let pivot_inv = |den: f64| if den > 0.0 { 1.0 / den } else { 0.0 };
         let mut den = d[0];
-        inv[0] = 1.0 / den;
+        inv[0] = pivot_inv(den);
         for k in 1..nz {
             let cp = -gz[k - 1] * inv[k - 1];
             den = d[k] + gz[k - 1] * cp;
-            inv[k] = 1.0 / den;
+            inv[k] = pivot_inv(den);
         }
     }
 }

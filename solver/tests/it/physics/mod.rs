@@ -11,6 +11,7 @@ mod sides;
 mod spreading;
 mod symmetry;
 mod transient;
+mod void_patches;
 mod z_cells;
 
 use std::path::PathBuf;
@@ -85,6 +86,7 @@ pub(crate) fn design(
             top: Convection::ADIABATIC,
             bottom: Convection::ADIABATIC,
             sides: Convection::ADIABATIC,
+            patches: Vec::new(),
         },
         transient: None,
     }
