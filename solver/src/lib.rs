@@ -58,8 +58,8 @@ pub mod run;
 pub use assembly::GridError;
 pub use coldtray_io::ConfigError;
 pub use model::{
-    Block, Boundary, Channels, Convection, Coolant, Design, Face, FlowDirection, Fluid, FluidProps,
-    Layer, Leakage, Material, Patch, PatchCoupling, PowerTrace, Transient,
+    Block, Boundary, Channels, Convection, Coolant, Design, Face, FinRoot, FlowDirection, Fluid,
+    FluidProps, Layer, Leakage, Material, Patch, PatchCoupling, PowerTrace, Transient,
 };
 pub use numerics::krylov::Method;
 pub use results::{
