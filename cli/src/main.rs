@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))] // dev-dependencies serve tests/it
 
 mod emulate;
+mod import;
 mod leak_test;
 mod materials;
 mod outdir;
@@ -51,6 +52,8 @@ enum Command {
     Materials(materials::Args),
     /// Re-render maps from a saved result directory without solving again.
     Plot(plot::Args),
+    /// Translate another tool's inputs (HotSpot) into a commented design.toml.
+    Import(import::Args),
     /// Run the rig emulator: a Modbus TCP server with leak-test physics and faults.
     Emulate(emulate::Args),
     /// Run one L10 leak test (and flow test) on a tray over Modbus TCP.
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => sweep::run(a),
         Command::Materials(a) => materials::run(a),
         Command::Plot(a) => plot::run(a),
+        Command::Import(a) => import::run(a),
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),
         Command::Records(a) => records::run(a),
