@@ -4,6 +4,7 @@
 // panic in a test binary is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod import;
 mod leak_test;
 mod leak_test_inputs;
 mod msrv;
