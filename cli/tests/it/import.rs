@@ -79,7 +79,10 @@ fn bad_floorplan_is_one_line() {
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: "), "{err}");
-    assert!(err.contains("bad.flp:2: expected the left x in m (a number), got `zero`"), "{err}");
+    assert!(
+        err.contains("bad.flp:2: expected the left x in m (a number), got `zero`"),
+        "{err}"
+    );
     assert!(!dir.join("x.toml").exists());
 }
 
@@ -92,7 +95,10 @@ fn bad_floorplan_is_one_line() {
 fn imported_design_solves_with_stand_ins() {
     let dir = scratch("import", "stand-ins");
     let design = dir.join("small.toml");
-    assert_eq!(import(&design, &fixture("three.flp")).status.code(), Some(0));
+    assert_eq!(
+        import(&design, &fixture("three.flp")).status.code(),
+        Some(0)
+    );
     let text = std::fs::read_to_string(&design).unwrap();
     let patch_at = text.find("\n[[boundary.patches]]").unwrap() + 1;
     let transient_at = text.find("\n# The power trace").unwrap() + 1;
@@ -119,7 +125,10 @@ fn imported_design_solves_with_stand_ins() {
 fn imported_design_solves() {
     let dir = scratch("import", "solves");
     let design = dir.join("small.toml");
-    assert_eq!(import(&design, &fixture("three.flp")).status.code(), Some(0));
+    assert_eq!(
+        import(&design, &fixture("three.flp")).status.code(),
+        Some(0)
+    );
     let out = dir.join("out");
     let o = simulate(&design, &out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
