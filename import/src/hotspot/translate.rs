@@ -9,6 +9,12 @@
 //! package is invented around the die and spreader. The convection becomes a lumped
 //! `[[boundary.patches]]` on the sink's top. All geometry is rounded to whole nanometres, so
 //! the floorplan's edges meet exactly.
+//!
+//! The text is built line by line rather than through a TOML document model: the comments
+//! that explain each mapping sit beside the values they explain, in a fixed, readable order,
+//! which `toml_edit` would need the same amount of code to place. Strings are quoted and
+//! escaped by the `toml` crate, numbers always print as TOML floats, and the tests parse the
+//! result back with `toml`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,6 +34,9 @@ const NOMINAL_DENSITY_KG_M3: f64 = 1000.0;
 /// Lateral conductivity factor of a layer HotSpot models without lateral heat flow (`N` in a
 /// layer file): coldtray needs k_xy > 0, and a millionth of k_z is negligible next to it.
 const NO_LATERAL_FACTOR: f64 = 1e-6;
+
+/// The most cells across the domain the import asks for.
+const MAX_CELLS_ACROSS: i64 = 1000;
 
 /// Where the die (or dies) come from.
 #[derive(Debug, Clone)]
@@ -828,7 +837,9 @@ pub fn translate(job: &Job) -> Result<Imported, ImportError> {
         num(init_temp.v - 273.15)
     ));
     let cell_nm = ((chip_w as f64 / cols.v).min(chip_h as f64 / rows.v)).max(1.0) as i64;
-    let cell = cell_nm.min(side);
+    // At most 1000 cells across the sink: a tiny die under a large sink would otherwise ask
+    // for more cells than the solver takes (the user can still refine with --cell-mm).
+    let cell = cell_nm.max(side / MAX_CELLS_ACROSS).min(side);
     mapping.push(format!(
         "-grid_rows {} ({}), -grid_cols {} ({}) → domain.cell_mm {}: HotSpot's cell over the die; coldtray grids the whole sink footprint in it",
         rows.v, origin(config, rows), cols.v, origin(config, cols), mm(cell)
