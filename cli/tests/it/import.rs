@@ -27,13 +27,14 @@ fn import(out: &Path, flp: &Path) -> Output {
         .unwrap()
 }
 
-fn simulate(design: &Path, out: &Path) -> Output {
+fn simulate(design: &Path, out: &Path, extra: &[&str]) -> Output {
     Command::new(coldtray_exe())
         .arg("simulate")
         .arg(design)
         .arg("--out")
         .arg(out)
-        .args(["--steady", "--no-png", "--cell-mm", "0.5"])
+        .args(["--no-png", "--cell-mm", "0.5"])
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -112,14 +113,17 @@ fn imported_design_solves_with_stand_ins() {
     let stand_in_design = dir.join("stand-in.toml");
     std::fs::write(&stand_in_design, stand_in).unwrap();
     let out = dir.join("out");
-    let o = simulate(&stand_in_design, &out);
+    let o = simulate(&stand_in_design, &out, &["--steady"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let hottest = hottest_c(&out);
     assert!(hottest > AMBIENT_C + POWER_W * R_CONVEC_K_W, "{hottest}");
+    // The [transient] section and the trace CSV written beside the design are accepted too.
+    let o = simulate(&stand_in_design, &dir.join("transient"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 /// The imported design as written (void fills, the lumped top patch) solves, with the same
-/// lower bound as above.
+/// lower bound as above, and its transient run replays the trace.
 #[test]
 #[ignore = "needs void + patches (merge)"]
 fn imported_design_solves() {
@@ -130,8 +134,10 @@ fn imported_design_solves() {
         Some(0)
     );
     let out = dir.join("out");
-    let o = simulate(&design, &out);
+    let o = simulate(&design, &out, &["--steady"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let hottest = hottest_c(&out);
     assert!(hottest > AMBIENT_C + POWER_W * R_CONVEC_K_W, "{hottest}");
+    let o = simulate(&design, &dir.join("transient"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
