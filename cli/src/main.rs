@@ -12,6 +12,7 @@
 
 mod compare;
 mod emulate;
+mod import;
 mod leak_test;
 mod materials;
 mod outdir;
@@ -60,6 +61,8 @@ enum Command {
     /// Compare two result directories: headline figures, per-block differences and
     /// difference maps (B − A) into one output directory.
     Compare(compare::Args),
+    /// Translate another tool's inputs (HotSpot) into a commented design.toml.
+    Import(import::Args),
     /// Run the rig emulator: a Modbus TCP server with leak-test physics and faults.
     Emulate(emulate::Args),
     /// Run one L10 leak test (and flow test) on a tray over Modbus TCP.
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Plot(a) => plot::run(a),
         Command::Report(a) => report::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Import(a) => import::run(a),
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),
         Command::Records(a) => records::run(a),

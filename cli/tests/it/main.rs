@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod compare;
+mod import;
 mod leak_test;
 mod leak_test_inputs;
 mod msrv;
