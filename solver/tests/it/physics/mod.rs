@@ -3,6 +3,7 @@
 
 mod budget;
 mod coolant;
+mod coolant_props;
 mod leakage;
 mod one_d;
 mod plausibility;
@@ -98,6 +99,7 @@ pub(crate) fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant
         },
         inlet_c,
         flow_lpm,
+        pressure_kpa: 101.325,
     }
 }
 
