@@ -38,6 +38,16 @@ pub fn solve_assembly_from(
     opts: &SolveOptions,
     x0: Option<Vec<f64>>,
 ) -> (Vec<f64>, Result<Info, NotConverged>) {
+    solve_assembly_to(asm, opts, x0, opts.tolerance)
+}
+
+/// [`solve_assembly_from`] to the relative residual `tolerance` instead of the options'.
+fn solve_assembly_to(
+    asm: &mut Assembly,
+    opts: &SolveOptions,
+    x0: Option<Vec<f64>>,
+    tolerance: f64,
+) -> (Vec<f64>, Result<Info, NotConverged>) {
     let mut mg = Multigrid::new(std::mem::take(&mut asm.op));
     let mut x = match x0 {
         Some(x) if x.len() == asm.b.len() => x,
@@ -45,7 +55,7 @@ pub fn solve_assembly_from(
     };
     let params = KrylovParams {
         method: opts.method,
-        tolerance: opts.tolerance,
+        tolerance,
         max_cycles: opts.max_cycles,
     };
     let report = |cycles: usize, residual: f64| opts.report(Progress::Cycle { cycles, residual });
@@ -160,11 +170,19 @@ pub(super) fn solve_consistent(
     let mut cycles = 0;
     let mut change_k = f64::INFINITY;
     let mut tolerance_k = PROPERTY_TOLERANCE_K;
+    // Relative residual of the next round: loose while the properties still move (only the
+    // full last round's temperatures are kept), the options' once they settle.
+    let mut round_tol = if varies {
+        LOOSE_TOLERANCE.max(opts.tolerance)
+    } else {
+        opts.tolerance
+    };
     let mut last = None;
     for round in 1..=MAX_PROPERTY_ROUNDS {
-        let (asm, theta, info) = solve_linear_at(design, opts, z_grid, x.take(), at.as_deref())?;
+        let mut asm = assembly::assemble_at(design, z_grid, at.as_deref())?;
+        let (mut theta, mut info) = solve_to(&mut asm, opts, x.take(), round_tol)?;
         cycles += info.cycles;
-        let solved = asm.coolant_temperatures_c(&theta);
+        let mut solved = asm.coolant_temperatures_c(&theta);
         change_k = at
             .as_ref()
             .map_or(f64::INFINITY, |a| max_change_k(a, &solved));
@@ -173,8 +191,15 @@ pub(super) fn solve_consistent(
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &t| {
                 (l.min(t), h.max(t))
             });
-        tolerance_k = PROPERTY_TOLERANCE_K.max(100.0 * opts.tolerance * (hi - lo));
+        let span_k = (hi - lo).max(f64::MIN_POSITIVE);
+        tolerance_k = PROPERTY_TOLERANCE_K.max(100.0 * opts.tolerance * span_k);
         if !varies || change_k <= tolerance_k {
+            if round_tol > opts.tolerance {
+                // Converged on a loose round: finish the same system to the tolerance asked.
+                (theta, info) = solve_to(&mut asm, opts, Some(theta), opts.tolerance)?;
+                cycles += info.cycles;
+                solved = asm.coolant_temperatures_c(&theta);
+            }
             let out_of_range = coolant::out_of_range(design, &asm.grid, &solved);
             return Ok(Consistent {
                 asm,
@@ -188,6 +213,11 @@ pub(super) fn solve_consistent(
                 out_of_range,
             });
         }
+        // The temperatures of the next round need to be right to a small fraction of how
+        // far they still move; 1e-3 of the last change keeps the noise 1e-3 below it.
+        round_tol = (1e-3 * change_k / span_k)
+            .min(LOOSE_TOLERANCE)
+            .max(opts.tolerance);
         last = Some(coolant::out_of_range(design, &asm.grid, &solved));
         x = Some(theta);
         at = Some(solved);
@@ -202,6 +232,11 @@ pub(super) fn solve_consistent(
     })
 }
 
+/// Relative residual of the first rounds of the property fixed point: the first round's
+/// mean-temperature properties move the coolant by tenths of a kelvin, so temperatures to
+/// 1e-4 of the span (a few mK) are all its successor needs.
+const LOOSE_TOLERANCE: f64 = 1e-4;
+
 /// Largest |a − b| over the coolant cells both hold, K.
 fn max_change_k(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
     a.iter()
@@ -212,19 +247,15 @@ fn max_change_k(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Assemble `design` at its blocks' `power_w`, with the coolant properties at the coolant
-/// temperatures `coolant_c` ([`assembly::assemble_at`]), and solve the linear system (from
-/// `x0` when given): the assembly, θ and the convergence of a solve that reached the
-/// tolerance.
-fn solve_linear_at(
-    design: &Design,
+/// Solve the assembled system from `x0` (zero without) to the relative residual
+/// `tolerance`: θ and the convergence of a solve that reached it.
+fn solve_to(
+    asm: &mut Assembly,
     opts: &SolveOptions,
-    z_grid: ZGrid,
     x0: Option<Vec<f64>>,
-    coolant_c: Option<&[Vec<f64>]>,
-) -> Result<(Assembly, Vec<f64>, Info), SolveError> {
-    let mut asm = assembly::assemble_at(design, z_grid, coolant_c)?;
-    let (theta, outcome) = solve_assembly_from(&mut asm, opts, x0);
+    tolerance: f64,
+) -> Result<(Vec<f64>, Info), SolveError> {
+    let (theta, outcome) = solve_assembly_to(asm, opts, x0, tolerance);
     let (Ok(info) | Err(NotConverged { info })) = outcome;
     if theta.iter().any(|t| !t.is_finite()) {
         return Err(SolveError::NonFinite(info.rel_residual));
@@ -233,8 +264,8 @@ fn solve_linear_at(
         return Err(SolveError::NotConverged {
             cycles: info.cycles,
             residual: info.rel_residual,
-            tolerance: opts.tolerance,
+            tolerance,
         });
     }
-    Ok((asm, theta, info))
+    Ok((theta, info))
 }
