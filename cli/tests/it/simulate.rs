@@ -505,6 +505,12 @@ fn simulate_materials_lists_the_library() {
     assert!(names("materials").contains(&"copper".to_string()));
     assert!(names("materials").contains(&"air".to_string()));
     assert_eq!(names("fluids"), ["water", "pg25"]);
+    // The table ranges the design format documents, and PG25's 1-atm boiling point (Dow's
+    // 216 °F = 102.2 °C).
+    let fluid = |i: usize, key: &str| json["fluids"][i][key].as_f64().unwrap();
+    assert_eq!((fluid(0, "table_min_c"), fluid(0, "table_max_c")), (1.0, 95.0));
+    assert_eq!((fluid(1, "table_min_c"), fluid(1, "table_max_c")), (-10.0, 100.0));
+    assert!((fluid(1, "boiling_c_at_1_atm") - 102.2).abs() < 0.1);
     assert!(json["materials"]
         .as_array()
         .unwrap()
