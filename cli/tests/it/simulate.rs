@@ -495,7 +495,11 @@ fn simulate_a_stream_boiling_at_the_loop_pressure_is_an_error() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    for want in ["`coldplate_fins`", "boiling point of pg25 at 20 kPa", "pressure_kpa"] {
+    for want in [
+        "`coldplate_fins`",
+        "boiling point of pg25 at 20 kPa",
+        "pressure_kpa",
+    ] {
         assert!(err.contains(want), "{err}");
     }
     assert!(!dir.join("out/results.json").exists());
@@ -536,8 +540,14 @@ fn simulate_materials_lists_the_library() {
     // The table ranges the design format documents, and PG25's 1-atm boiling point (Dow's
     // 216 °F = 102.2 °C).
     let fluid = |i: usize, key: &str| json["fluids"][i][key].as_f64().unwrap();
-    assert_eq!((fluid(0, "table_min_c"), fluid(0, "table_max_c")), (1.0, 95.0));
-    assert_eq!((fluid(1, "table_min_c"), fluid(1, "table_max_c")), (-10.0, 100.0));
+    assert_eq!(
+        (fluid(0, "table_min_c"), fluid(0, "table_max_c")),
+        (1.0, 95.0)
+    );
+    assert_eq!(
+        (fluid(1, "table_min_c"), fluid(1, "table_max_c")),
+        (-10.0, 100.0)
+    );
     assert!((fluid(1, "boiling_c_at_1_atm") - 102.2).abs() < 0.1);
     assert!(json["materials"]
         .as_array()
