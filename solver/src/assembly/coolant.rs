@@ -553,7 +553,7 @@ fn cell_temperatures(
 
 /// Solve the coolant loop of a design on `grid`; `None` when it has no channel field.
 ///
-/// With `temps` (per fluid group of [`fluid_groups`], the coolant temperature of each
+/// With `temps` (per fluid group, in the order the operator holds them, the coolant temperature of each
 /// internal column, °C, NaN without coolant: a solved field's), the properties are those of
 /// every fluid cell's own temperature (the module doc says how they enter). Without, or for
 /// a constant-property fluid, they are [`analyse`]'s, at the mean coolant temperature.

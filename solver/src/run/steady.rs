@@ -1,10 +1,10 @@
 //! Steady-state solve of a design: assemble, build the multigrid hierarchy, iterate, report.
 //!
 //! The coolant properties depend on the coolant temperatures, so the linear solve sits in a
-//! fixed point ([`solve_consistent`]): assemble with the properties of the last solution's
+//! fixed point (`solve_consistent`): assemble with the properties of the last solution's
 //! coolant temperatures (the mean coolant temperature the first time), solve warm-started,
 //! and repeat until no coolant cell's temperature differs by more than
-//! [`PROPERTY_TOLERANCE_K`] from the one its properties were evaluated at. The properties
+//! `PROPERTY_TOLERANCE_K` (1e-4 K) from the one its properties were evaluated at. The properties
 //! change h by a few per cent and c_p by well under one, so each round shrinks the change
 //! by one to two orders of magnitude: three or four rounds on the shipped designs. A
 //! constant-property fluid needs one. A coolant cell that ends outside its property table or
