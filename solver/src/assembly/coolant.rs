@@ -278,6 +278,9 @@ pub struct CellCoolant {
     /// ṁ_stream·c̄_p with c̄_p the mean between the inlet and this cell: the cell's enthalpy
     /// rise over the inlet is this × (T − T_inlet) (its weight as an outlet).
     pub outlet_w_k: f64,
+    /// Wall coefficient h at the cell's properties (the design's `h_w_m2k` if given),
+    /// W/(m²·K).
+    pub h_w_m2k: f64,
     /// Base-referenced coefficient h_eff at the cell's properties, W/(m²·K).
     pub h_base_w_m2k: f64,
 }
@@ -573,6 +576,7 @@ pub fn analyse_on(
             let cell = CellCoolant {
                 advection_w_k: c,
                 outlet_w_k: c,
+                h_w_m2k: ff.perf.h_w_m2k,
                 h_base_w_m2k: ff.perf.h_base_w_m2k,
             };
             ff.cells = vec![cell; ir.len() * jr.len()];
@@ -637,10 +641,14 @@ pub fn analyse_on(
         let cells = cells
             .iter()
             .take(ir.len() * jr.len())
-            .map(|&(t, t_up, p)| CellCoolant {
-                advection_w_k: share * fluid.mean_cp_j_kgk(t_up, t),
-                outlet_w_k: share * fluid.mean_cp_j_kgk(t_in, t),
-                h_base_w_m2k: cell_perf(f, &p, m).h_base_w_m2k,
+            .map(|&(t, t_up, p)| {
+                let perf = cell_perf(f, &p, m);
+                CellCoolant {
+                    advection_w_k: share * fluid.mean_cp_j_kgk(t_up, t),
+                    outlet_w_k: share * fluid.mean_cp_j_kgk(t_in, t),
+                    h_w_m2k: perf.h_w_m2k,
+                    h_base_w_m2k: perf.h_base_w_m2k,
+                }
             })
             .collect();
         out.push(FieldFlow {
