@@ -137,7 +137,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "c_p",
                 "k",
                 "μ",
-                "boils °C"
+                "boils °C¹"
             );
             for f in &l.fluids {
                 outln!(
@@ -148,10 +148,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     f.cp_j_kgk,
                     f.k_w_mk,
                     f.viscosity_pa_s * 1e3,
-                    opt(f.boiling_c_at_1_atm),
+                    f.boiling_c_at_1_atm
+                        .map_or("-".to_string(), |b| format!("{b:.1}")),
                     f.source
                 );
             }
+            outln!("¹ at 1 atm; [coolant] pressure_kpa sets the loop's absolute pressure.");
             outln!("Sources: docs/physics.md; [E] marks an engineering estimate.");
         }
     }

@@ -473,6 +473,38 @@ fn simulate_a_boiling_flow_is_an_error() {
     assert!(!dir.join("out/results.json").exists());
 }
 
+/// A stream that boils at the loop pressure during the solve is an error naming the channel
+/// field (exit 2), though the mixed outlet passes the pre-solve check: PG25 at 20 kPa boils
+/// at 61.8 °C; from 51.5 °C the 2.3 kW raise the mixed outlet 10 K (61.5 °C) but the streams
+/// under the dies 10.7 K.
+#[test]
+fn simulate_a_stream_boiling_at_the_loop_pressure_is_an_error() {
+    let dir = scratch("simulate", "boiling-stream");
+    let o = simulate(
+        &repo("examples/rubin-2300w.toml"),
+        &dir.join("out"),
+        &[
+            "--no-png",
+            "--cell-mm",
+            "2",
+            "--set",
+            "coolant.inlet_c=51.5",
+            "--set",
+            "coolant.pressure_kpa=20",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    for want in [
+        "`coldplate_fins`",
+        "boiling point of pg25 at 20 kPa",
+        "pressure_kpa",
+    ] {
+        assert!(err.contains(want), "{err}");
+    }
+    assert!(!dir.join("out/results.json").exists());
+}
+
 /// `coldtray materials` lists every built-in material and fluid (exit 0), as a table or JSON;
 /// a closed stdout ends it quietly. (Named for the `simulate` filter: designs name these.)
 #[test]
@@ -505,6 +537,18 @@ fn simulate_materials_lists_the_library() {
     assert!(names("materials").contains(&"copper".to_string()));
     assert!(names("materials").contains(&"air".to_string()));
     assert_eq!(names("fluids"), ["water", "pg25"]);
+    // The table ranges the design format documents, and PG25's 1-atm boiling point (Dow's
+    // 216 °F = 102.2 °C).
+    let fluid = |i: usize, key: &str| json["fluids"][i][key].as_f64().unwrap();
+    assert_eq!(
+        (fluid(0, "table_min_c"), fluid(0, "table_max_c")),
+        (1.0, 95.0)
+    );
+    assert_eq!(
+        (fluid(1, "table_min_c"), fluid(1, "table_max_c")),
+        (-10.0, 100.0)
+    );
+    assert!((fluid(1, "boiling_c_at_1_atm") - 102.2).abs() < 0.1);
     assert!(json["materials"]
         .as_array()
         .unwrap()

@@ -91,18 +91,8 @@ pub(super) fn build(
             if ir.is_empty() || jr.is_empty() {
                 continue;
             }
-            let along_x = matches!(dir, FlowDirection::PlusX | FlowDirection::MinusX);
-            let across = if along_x { jr.len() } else { ir.len() };
-            let cflow = ff.mdot_kg_s * cs.props.cp_j_kgk / across as f64;
             let a_cell = grid.dx_m * grid.dy_m;
             let scale = ch.width_mm * ch.depth_mm * 1e-6 / (ir.len() * jr.len()) as f64 / a_cell;
-            // Summed over the layer's z cells, shared equally below (`Both`: floor and ceiling).
-            let h_base = match ch.fin_root {
-                FinRoot::Bottom | FinRoot::Top => ff.perf.h_base_w_m2k,
-                FinRoot::Both => {
-                    h_base_of_root(ch.fin_root, ff.perf.h_w_m2k, ff.k_fin, &ff.geometry)
-                }
-            };
             let (pi, pj): (isize, isize) = match dir {
                 FlowDirection::PlusX => (-1, 0),
                 FlowDirection::MinusX => (1, 0),
@@ -115,6 +105,17 @@ pub(super) fn build(
             for j in jr.clone() {
                 for i in ir.clone() {
                     let col = o.col(i, j);
+                    // The coolant at the cell's own temperature (coolant::analyse_on).
+                    let cell = ff.cell(i, j);
+                    let cflow = cell.advection_w_k;
+                    // Summed over the layer's z cells, shared equally below (`Both`: floor
+                    // and ceiling).
+                    let h_base = match ch.fin_root {
+                        FinRoot::Bottom | FinRoot::Top => cell.h_base_w_m2k,
+                        FinRoot::Both => {
+                            h_base_of_root(ch.fin_root, cell.h_w_m2k, ff.k_fin, &ff.geometry)
+                        }
+                    };
                     fg.cdiag[col] = cflow;
                     if inside(i as isize + pi, j as isize + pj) {
                         fg.cup[col] = cflow;
@@ -122,7 +123,7 @@ pub(super) fn build(
                         b[col * nc + nz + g] += cflow * (cs.inlet_c - t_ref_c);
                     }
                     if !inside(i as isize - pi, j as isize - pj) {
-                        outlets.push((col * nc + nz + g, cflow));
+                        outlets.push((col * nc + nz + g, cell.outlet_w_k));
                     }
                     for kk in 0..nzl {
                         fg.gsf[col * nzl + kk] = scale * h_base * a_cell / nzl as f64;

@@ -21,9 +21,20 @@
 //! same pressure drop. Laminar Δp is (nearly) linear in flow, Δp_i = R_i·Q_i, so Q_i ∝ 1/R_i; we
 //! iterate that fixed point with the full (developing-flow) Δp(Q) until no flow changes by more
 //! than [`SPLIT_TOLERANCE`]; [`CoolantState::split`] reports how far the drops still differ.
-//! Fluid properties are taken at the mean coolant temperature inlet + ΔT/2, ΔT = P/(ṁ·c_p),
-//! iterated three times.
+//!
+//! Fluid properties: [`analyse`] takes them at the mean coolant temperature inlet + ΔT/2,
+//! ΔT = P/(ṁ·c_p), iterated three times (the first guess of a steady solve, and the fixed
+//! properties of a transient run). [`analyse_on`] takes them **per fluid cell at its local
+//! temperature** (a solved field's): h from the correlations at the cell's ρ, μ, k and c_p;
+//! a field's Δp is the mean over its cells of the Δp the correlations give at each cell's
+//! properties (the integral of f·ρu²/2 along the stream, averaged over its streams); the
+//! split between fields equalises these; the advection of each cell uses the mean c_p
+//! between the upstream and the cell's temperature, so ṁ·c̄_p·ΔT is the exact enthalpy
+//! change. The steady solver iterates this to consistency (`run::steady`).
 
+use std::ops::Range;
+
+use super::grid::{centre_range, Grid};
 use crate::model::{Channels, Design, FinRoot, FlowDirection, FluidProps};
 
 /// Geometry of one channel field, SI units.
@@ -283,6 +294,36 @@ pub struct FieldFlow {
     pub perf: FieldPerformance,
     /// Mass flow through this field, kg/s.
     pub mdot_kg_s: f64,
+    /// Physical x (`i`) and y (`j`) cell ranges of the field on the grid (the cells whose
+    /// centre lies in it); empty from [`analyse`], which knows no grid.
+    pub cells_i: Range<usize>,
+    pub cells_j: Range<usize>,
+    /// The coolant of each of those cells, row-major over `cells_j × cells_i`.
+    pub cells: Vec<CellCoolant>,
+}
+
+impl FieldFlow {
+    /// The coolant of grid cell (i, j), which must lie in the field.
+    pub fn cell(&self, i: usize, j: usize) -> CellCoolant {
+        let ni = self.cells_i.len();
+        self.cells[(j - self.cells_j.start) * ni + (i - self.cells_i.start)]
+    }
+}
+
+/// What the operator needs of one fluid cell, at the cell's local properties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellCoolant {
+    /// ṁ_stream·c̄_p, W/K, with c̄_p the mean specific heat between the upstream cell's (or
+    /// the inlet's) temperature and this cell's: the advection coefficient of the cell.
+    pub advection_w_k: f64,
+    /// ṁ_stream·c̄_p with c̄_p the mean between the inlet and this cell: the cell's enthalpy
+    /// rise over the inlet is this × (T − T_inlet) (its weight as an outlet).
+    pub outlet_w_k: f64,
+    /// Wall coefficient h at the cell's properties (the design's `h_w_m2k` if given),
+    /// W/(m²·K).
+    pub h_w_m2k: f64,
+    /// Base-referenced coefficient h_eff at the cell's properties, W/(m²·K).
+    pub h_base_w_m2k: f64,
 }
 
 /// The coolant loop solved: properties, flow split, heat-transfer coefficients, Δp.
@@ -341,14 +382,28 @@ fn split_flow(
         let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref[i]));
         field_performance(&g, p, k, q, ch.h_w_m2k, dp_ovr)
     };
-    let mut q = q_ref.clone();
+    let (q, residual) =
+        equal_pressure_split(total_m3_s, &q_ref, |i, q| perf(i, q).pressure_drop_pa);
+    let perfs = q.iter().enumerate().map(|(i, &q)| perf(i, q)).collect();
+    (perfs, residual)
+}
+
+/// Split the flow `total` (any unit) over parallel fields, starting from the shares `start`,
+/// so that their pressure drops `dp(field, flow)` are equal: the fixed point
+/// Q_i ← total · G_i / ΣG with G_i = Q_i / Δp_i(Q_i).
+fn equal_pressure_split(
+    total: f64,
+    start: &[f64],
+    dp: impl Fn(usize, f64) -> f64,
+) -> (Vec<f64>, SplitResidual) {
+    let mut q = start.to_vec();
     let (mut iterations, mut flow_change) = (0, f64::INFINITY);
     for _ in 0..SPLIT_MAX_ITERATIONS {
-        let conductance: Vec<f64> = (0..fields.len())
-            .map(|i| q[i] / perf(i, q[i]).pressure_drop_pa.max(1e-30))
+        let conductance: Vec<f64> = (0..q.len())
+            .map(|i| q[i] / dp(i, q[i]).max(1e-30))
             .collect();
         let sum: f64 = conductance.iter().sum();
-        let next: Vec<f64> = conductance.iter().map(|c| total_m3_s * c / sum).collect();
+        let next: Vec<f64> = conductance.iter().map(|c| total * c / sum).collect();
         let change = next
             .iter()
             .zip(&q)
@@ -361,10 +416,8 @@ fn split_flow(
             break;
         }
     }
-    let perfs: Vec<FieldPerformance> = (0..fields.len()).map(|i| perf(i, q[i])).collect();
-    let (lo, hi) = perfs
-        .iter()
-        .map(|f| f.pressure_drop_pa)
+    let (lo, hi) = (0..q.len())
+        .map(|i| dp(i, q[i]))
         .fold((f64::INFINITY, 0.0f64), |(lo, hi), d| {
             (lo.min(d), hi.max(d))
         });
@@ -373,7 +426,7 @@ fn split_flow(
         flow_change,
         pressure_spread: if hi > 0.0 { (hi - lo) / hi } else { 0.0 },
     };
-    (perfs, residual)
+    (q, residual)
 }
 
 /// Solve the coolant loop of a design; `None` when it has no channel field.
@@ -389,14 +442,16 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
         return None;
     }
     let power = design.total_power_w();
+    let mdot_total =
+        coolant.fluid.props_at(coolant.inlet_c).density_kg_m3 * coolant.flow_lpm / 60_000.0;
     let mut mean_c = coolant.inlet_c;
     let mut props = coolant.fluid.props_at(mean_c);
     for _ in 0..3 {
-        let mdot = props.density_kg_m3 * coolant.flow_lpm / 60_000.0;
-        mean_c = coolant.inlet_c + 0.5 * power / (mdot * props.cp_j_kgk);
+        mean_c = coolant.inlet_c + 0.5 * power / (mdot_total * props.cp_j_kgk);
         props = coolant.fluid.props_at(mean_c);
     }
-    let total_m3_s = coolant.flow_lpm / 60_000.0;
+    // The volume flow at the mean temperature that carries the inlet's mass flow.
+    let total_m3_s = mdot_total / props.density_kg_m3;
     let inputs: Vec<_> = list
         .iter()
         .map(|(_, _, g, ch)| (*g, ch.fin_material.k_z, *ch))
@@ -412,6 +467,9 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
             k_fin: ch.fin_material.k_z,
             mdot_kg_s: perf.flow_m3_s * props.density_kg_m3,
             perf,
+            cells_i: 0..0,
+            cells_j: 0..0,
+            cells: Vec::new(),
         })
         .collect();
     let dp = fields
@@ -424,10 +482,329 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
         flow_lpm: coolant.flow_lpm,
         mean_c,
         props,
-        mdot_kg_s: total_m3_s * props.density_kg_m3,
+        mdot_kg_s: mdot_total,
         fields,
         pressure_drop_kpa: dp,
         split,
+    })
+}
+
+/// The fluid groups of a design, (layer, flow direction), in the order the operator holds
+/// them: first appearance, layers bottom to top, fields in order (as `conductance::build`).
+pub(crate) fn fluid_groups(design: &Design) -> Vec<(usize, FlowDirection)> {
+    let mut groups = Vec::new();
+    for (li, l) in design.layers.iter().enumerate() {
+        for ch in &l.channels {
+            if !groups.contains(&(li, ch.direction)) {
+                groups.push((li, ch.direction));
+            }
+        }
+    }
+    groups
+}
+
+/// Physical x and y cell ranges of a channel field on `grid` (cells whose centre lies in it).
+fn field_cells(ch: &Channels, grid: &Grid) -> (Range<usize>, Range<usize>) {
+    let x = (ch.x_mm * 1e-3, (ch.x_mm + ch.width_mm) * 1e-3);
+    let y = (ch.y_mm * 1e-3, (ch.y_mm + ch.depth_mm) * 1e-3);
+    (
+        centre_range(x.0, x.1, grid.dx_m, grid.nx),
+        centre_range(y.0, y.1, grid.dy_m, grid.ny),
+    )
+}
+
+/// Offset (di, dj) of the upstream neighbour of a cell for a flow direction.
+fn upstream_offset(dir: FlowDirection) -> (isize, isize) {
+    match dir {
+        FlowDirection::PlusX => (-1, 0),
+        FlowDirection::MinusX => (1, 0),
+        FlowDirection::PlusY => (0, -1),
+        FlowDirection::MinusY => (0, 1),
+    }
+}
+
+/// Number of streams (cell rows along the flow) of a field with cell ranges (ir, jr).
+fn streams(dir: FlowDirection, ir: &Range<usize>, jr: &Range<usize>) -> usize {
+    match dir {
+        FlowDirection::PlusX | FlowDirection::MinusX => jr.len(),
+        FlowDirection::PlusY | FlowDirection::MinusY => ir.len(),
+    }
+}
+
+/// The name of channel field `idx` of layer `layer` in messages: the layer's name, with the
+/// index when the layer has several fields.
+pub fn field_name(design: &Design, layer: usize, idx: usize) -> String {
+    let l = &design.layers[layer];
+    if l.channels.len() == 1 {
+        l.name.clone()
+    } else {
+        format!("{}[{idx}]", l.name)
+    }
+}
+
+/// Every fluid cell of every field: (layer, field index, i, j, its coolant temperature °C
+/// from `temps`, the upstream cell's or the inlet's temperature °C). `temps` holds, per fluid
+/// group of [`fluid_groups`], the temperature of each internal column (NaN without coolant).
+fn cell_temperatures(
+    design: &Design,
+    grid: &Grid,
+    temps: &[Vec<f64>],
+    inlet_c: f64,
+) -> Vec<Vec<(usize, usize, f64, f64)>> {
+    let groups = fluid_groups(design);
+    let mut out = Vec::new();
+    for (li, layer) in design.layers.iter().enumerate() {
+        for ch in &layer.channels {
+            let g = groups
+                .iter()
+                .position(|&x| x == (li, ch.direction))
+                .unwrap_or(0);
+            let (ir, jr) = field_cells(ch, grid);
+            let t_at = |i: usize, j: usize| {
+                let t = temps
+                    .get(g)
+                    .and_then(|v| v.get(grid.orient.col(i, j)))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                if t.is_finite() {
+                    t
+                } else {
+                    inlet_c
+                }
+            };
+            let (di, dj) = upstream_offset(ch.direction);
+            let mut cells = Vec::with_capacity(ir.len() * jr.len());
+            for j in jr.clone() {
+                for i in ir.clone() {
+                    let (ui, uj) = (i as isize + di, j as isize + dj);
+                    let inside = ui >= 0
+                        && uj >= 0
+                        && ir.contains(&(ui as usize))
+                        && jr.contains(&(uj as usize));
+                    let t_up = if inside {
+                        t_at(ui as usize, uj as usize)
+                    } else {
+                        inlet_c
+                    };
+                    cells.push((i, j, t_at(i, j), t_up));
+                }
+            }
+            out.push(cells);
+        }
+    }
+    out
+}
+
+/// Solve the coolant loop of a design on `grid`; `None` when it has no channel field.
+///
+/// With `temps` (per fluid group, in the order the operator holds them, the coolant temperature of each
+/// internal column, °C, NaN without coolant: a solved field's), the properties are those of
+/// every fluid cell's own temperature (the module doc says how they enter). Without, or for
+/// a constant-property fluid, they are [`analyse`]'s, at the mean coolant temperature.
+pub fn analyse_on(
+    design: &Design,
+    grid: &Grid,
+    temps: Option<&[Vec<f64>]>,
+) -> Option<CoolantState> {
+    let coolant = design.coolant.as_ref()?;
+    let Some(temps) = temps.filter(|_| coolant.fluid.range_c().is_some()) else {
+        let mut state = analyse(design)?;
+        let cp = state.props.cp_j_kgk;
+        for ff in &mut state.fields {
+            let ch = &design.layers[ff.layer].channels[ff.field];
+            let (ir, jr) = field_cells(ch, grid);
+            let c = ff.mdot_kg_s * cp / streams(ch.direction, &ir, &jr).max(1) as f64;
+            let cell = CellCoolant {
+                advection_w_k: c,
+                outlet_w_k: c,
+                h_w_m2k: ff.perf.h_w_m2k,
+                h_base_w_m2k: ff.perf.h_base_w_m2k,
+            };
+            ff.cells = vec![cell; ir.len() * jr.len()];
+            (ff.cells_i, ff.cells_j) = (ir, jr);
+        }
+        return Some(state);
+    };
+    let fluid = &coolant.fluid;
+    let t_in = coolant.inlet_c;
+    let mdot_total = fluid.props_at(t_in).density_kg_m3 * coolant.flow_lpm / 60_000.0;
+    let cell_temps = cell_temperatures(design, grid, temps, t_in);
+    // Per field: (layer, index, channels, geometry, cells with their properties).
+    let mut fields = Vec::new();
+    for (li, layer) in design.layers.iter().enumerate() {
+        for (fi, ch) in layer.channels.iter().enumerate() {
+            let mut cells: Vec<(f64, f64, FluidProps)> = cell_temps[fields.len()]
+                .iter()
+                .map(|&(_, _, t, t_up)| (t, t_up, fluid.props_at(t)))
+                .collect();
+            if cells.is_empty() {
+                // A field that holds no cell centre (the validator rejects it): inlet state.
+                cells.push((t_in, t_in, fluid.props_at(t_in)));
+            }
+            let geom = FieldGeometry::of(ch, layer.thickness_mm);
+            fields.push((li, fi, ch, geom, cells));
+        }
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let area_total: f64 = fields.iter().map(|f| f.3.flow_area_m2()).sum();
+    let m_ref: Vec<f64> = fields
+        .iter()
+        .map(|f| mdot_total * f.3.flow_area_m2() / area_total)
+        .collect();
+    // A cell's performance when its field carries the mass flow `m`.
+    let cell_perf = |f: usize, p: &FluidProps, m: f64| {
+        let (_, _, ch, geom, _) = &fields[f];
+        let rho = p.density_kg_m3;
+        let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, m_ref[f] / rho));
+        field_performance(geom, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
+    };
+    let field_dp = |f: usize, m: f64| {
+        let cells = &fields[f].4;
+        let sum: f64 = cells
+            .iter()
+            .map(|c| cell_perf(f, &c.2, m).pressure_drop_pa)
+            .sum();
+        sum / cells.len() as f64
+    };
+    let (mdot, split) = equal_pressure_split(mdot_total, &m_ref, field_dp);
+    let mut out = Vec::with_capacity(fields.len());
+    let mut t_weighted = 0.0;
+    for (f, (li, fi, ch, geom, cells)) in fields.iter().enumerate() {
+        let m = mdot[f];
+        let t_mean = cells.iter().map(|c| c.0).sum::<f64>() / cells.len() as f64;
+        t_weighted += m * t_mean;
+        let mut perf = cell_perf(f, &fluid.props_at(t_mean), m);
+        perf.pressure_drop_pa = field_dp(f, m);
+        let (ir, jr) = field_cells(ch, grid);
+        let share = m / streams(ch.direction, &ir, &jr).max(1) as f64;
+        let cells = cells
+            .iter()
+            .take(ir.len() * jr.len())
+            .map(|&(t, t_up, p)| {
+                let perf = cell_perf(f, &p, m);
+                CellCoolant {
+                    advection_w_k: share * fluid.mean_cp_j_kgk(t_up, t),
+                    outlet_w_k: share * fluid.mean_cp_j_kgk(t_in, t),
+                    h_w_m2k: perf.h_w_m2k,
+                    h_base_w_m2k: perf.h_base_w_m2k,
+                }
+            })
+            .collect();
+        out.push(FieldFlow {
+            layer: *li,
+            field: *fi,
+            geometry: *geom,
+            k_fin: ch.fin_material.k_z,
+            perf,
+            mdot_kg_s: m,
+            cells_i: ir,
+            cells_j: jr,
+            cells,
+        });
+    }
+    let mean_c = t_weighted / mdot_total;
+    let dp = out
+        .iter()
+        .map(|f| f.perf.pressure_drop_pa)
+        .fold(0.0, f64::max)
+        * 1e-3;
+    Some(CoolantState {
+        inlet_c: t_in,
+        flow_lpm: coolant.flow_lpm,
+        mean_c,
+        props: fluid.props_at(mean_c),
+        mdot_kg_s: mdot_total,
+        fields: out,
+        pressure_drop_kpa: dp,
+        split,
+    })
+}
+
+/// A coolant cell outside its fluid's property table, or at its boiling point: no
+/// single-phase answer exists (a solve error).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfRange {
+    /// The channel field ([`field_name`]).
+    pub field: String,
+    /// The cell's coolant temperature, °C.
+    pub t_c: f64,
+    /// The cell's centre, mm.
+    pub x_mm: f64,
+    pub y_mm: f64,
+    /// What is wrong and what to change.
+    pub problem: String,
+}
+
+impl std::fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the coolant in channel field `{}` reaches {:.2} °C at x = {:.1} mm, y = {:.1} mm, \
+             {}",
+            self.field, self.t_c, self.x_mm, self.y_mm, self.problem
+        )
+    }
+}
+
+/// The worst coolant cell of `temps` (as for [`analyse_on`]) that is at or above the
+/// boiling point at the loop pressure (the hottest), else above its table (the hottest),
+/// else below it (the coldest); `None` when every cell is inside the table and below
+/// boiling. A constant-property fluid has no table; a custom fluid no boiling point.
+pub fn out_of_range(design: &Design, grid: &Grid, temps: &[Vec<f64>]) -> Option<OutOfRange> {
+    let coolant = design.coolant.as_ref()?;
+    let name = &coolant.fluid.name;
+    let cells = cell_temperatures(design, grid, temps, coolant.inlet_c);
+    let mut fields = Vec::new();
+    for (li, layer) in design.layers.iter().enumerate() {
+        for fi in 0..layer.channels.len() {
+            fields.push((li, fi));
+        }
+    }
+    let all = || {
+        fields
+            .iter()
+            .zip(&cells)
+            .flat_map(|(&lf, c)| c.iter().map(move |&(i, j, t, _)| (lf, i, j, t)))
+    };
+    let hottest = all().max_by(|a, b| a.3.total_cmp(&b.3))?;
+    let coldest = all().min_by(|a, b| a.3.total_cmp(&b.3))?;
+    let range = coolant.fluid.range_c();
+    let table = |(lo, hi): (f64, f64)| format!("the {name} property table ({lo}–{hi} °C)");
+    let (cell, problem) = match (coolant.boiling_c(), range) {
+        (Some(b), _) if hottest.3 >= b => (
+            hottest,
+            format!(
+                "at or above the boiling point of {name} at {} kPa ({b:.1} °C); the model is \
+                 single-phase: raise coolant.flow_lpm or coolant.pressure_kpa, or lower \
+                 coolant.inlet_c",
+                coolant.pressure_kpa
+            ),
+        ),
+        (_, Some(r)) if hottest.3 > r.1 => (
+            hottest,
+            format!(
+                "above {}; raise coolant.flow_lpm or lower coolant.inlet_c",
+                table(r)
+            ),
+        ),
+        (_, Some(r)) if coldest.3 < r.0 => (
+            coldest,
+            format!(
+                "below {}; raise coolant.inlet_c or the boundaries' ambient_c",
+                table(r)
+            ),
+        ),
+        _ => return None,
+    };
+    let ((li, fi), i, j, t_c) = cell;
+    Some(OutOfRange {
+        field: field_name(design, li, fi),
+        t_c,
+        x_mm: (i as f64 + 0.5) * grid.dx_m * 1e3,
+        y_mm: (j as f64 + 0.5) * grid.dy_m * 1e3,
+        problem,
     })
 }
 

@@ -139,6 +139,25 @@ impl Assembly {
             .as_ref()
             .map_or(all, |v| v.iter().filter(|&&x| !x).count())
     }
+    /// The coolant temperature of every fluid cell of the solution `theta`, °C: per fluid
+    /// group, per internal column (NaN where the group has no coolant); what [`assemble_at`]
+    /// evaluates the local properties at.
+    pub fn coolant_temperatures_c(&self, theta: &[f64]) -> Vec<Vec<f64>> {
+        let (nc, nz) = (self.ncomp(), self.op.nz);
+        (0..self.op.fluids.len())
+            .map(|g| {
+                (0..self.op.ncol())
+                    .map(|c| {
+                        if self.op.fluid_active(g, c) {
+                            self.t_ref_c + theta[c * nc + nz + g]
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// Which z cells a design is assembled on.
@@ -161,17 +180,25 @@ pub fn assemble(design: &Design) -> Result<Assembly, GridError> {
     assemble_on(design, ZGrid::Design)
 }
 
-/// Build the grid and the operator of a design on the z cells `z_grid` asks for.
+/// Build the grid and the operator of a design on the z cells `z_grid` asks for, with the
+/// coolant properties at the mean coolant temperature.
 pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError> {
+    assemble_at(design, z_grid, None)
+}
+
+/// Build the grid and the operator of a design on the z cells `z_grid` asks for, with the
+/// coolant properties of every fluid cell at its temperature in `coolant_c` (from
+/// [`Assembly::coolant_temperatures_c`] of a solution on the same grid), or at the mean
+/// coolant temperature without it ([`coolant::analyse_on`]).
+pub fn assemble_at(
+    design: &Design,
+    z_grid: ZGrid,
+    coolant_c: Option<&[Vec<f64>]>,
+) -> Result<Assembly, GridError> {
     let has_channels = design.layers.iter().any(|l| l.is_coolant());
     if has_channels && design.coolant.is_none() {
         return Err(GridError::NoCoolant(design.name.clone()));
     }
-    let coolant = if has_channels {
-        coolant::analyse(design)
-    } else {
-        None
-    };
     let nx = ((design.width_mm / design.cell_mm).round() as usize).max(1);
     let ny = ((design.depth_mm / design.cell_mm).round() as usize).max(1);
     let (dx, dy) = (
@@ -269,6 +296,11 @@ pub fn assemble_on(design: &Design, z_grid: ZGrid) -> Result<Assembly, GridError
         cell_layer,
         layer_z,
         orient,
+    };
+    let coolant = if has_channels {
+        coolant::analyse_on(design, &grid, coolant_c)
+    } else {
+        None
     };
     let t_ref_c = match (&coolant, design.coolant.as_ref()) {
         (Some(_), Some(c)) => c.inlet_c,

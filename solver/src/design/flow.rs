@@ -228,18 +228,24 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
                     ),
                 )
             })?;
-            let (lo, hi) = (fluid.table[0].0, fluid.table[fluid.table.len() - 1].0);
             let all_given = density.is_some() && cp.is_some() && k.is_some() && mu.is_some();
-            if !all_given && !(lo..=hi).contains(&inlet_c) {
-                return Err(ctx.err(
-                    "coolant.inlet_c",
-                    format!(
-                        "{inlet_c} °C is outside the {} property table ({lo}–{hi} °C); use an \
-                         inlet in that range or give density_kg_m3, cp_j_kgk, k and \
-                         viscosity_pa_s for your temperature",
-                        fluid.name
-                    ),
-                ));
+            if all_given {
+                // Constant properties: one row, valid at any temperature (the fluid keeps its
+                // name for its boiling point).
+                fluid.table.truncate(1);
+            }
+            if let Some((lo, hi)) = fluid.range_c() {
+                if !(lo..=hi).contains(&inlet_c) {
+                    return Err(ctx.err(
+                        "coolant.inlet_c",
+                        format!(
+                            "{inlet_c} °C is outside the {} property table ({lo}–{hi} °C); use \
+                             an inlet in that range or give density_kg_m3, cp_j_kgk, k and \
+                             viscosity_pa_s for your temperature",
+                            fluid.name
+                        ),
+                    ));
+                }
             }
             for (_, row) in &mut fluid.table {
                 row.density_kg_m3 = density.unwrap_or(row.density_kg_m3);
@@ -286,9 +292,50 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
             }
         }
     };
-    Ok(Coolant {
+    let pressure_kpa = loop_pressure_kpa(ctx, raw.pressure_kpa)?;
+    let coolant = Coolant {
         fluid,
         inlet_c,
         flow_lpm,
-    })
+        pressure_kpa,
+    };
+    if let Some(boiling_c) = coolant.boiling_c() {
+        if inlet_c >= boiling_c {
+            return Err(ctx.err(
+                "coolant.inlet_c",
+                format!(
+                    "{inlet_c} °C is at or above the boiling point of {} at {pressure_kpa} kPa \
+                     ({boiling_c:.1} °C); the model is single-phase: lower the inlet or raise \
+                     coolant.pressure_kpa",
+                    coolant.fluid.name
+                ),
+            ));
+        }
+    }
+    Ok(coolant)
+}
+
+/// Accepted absolute loop pressures, kPa: from a deep sub-atmospheric loop (20 kPa, where
+/// water boils at 60 °C) to 2 MPa (212 °C, far past every property table). Below is a
+/// pressure in bar or MPa, or a gauge pressure of nearly nothing; above, one in Pa or hPa.
+pub(super) const PRESSURE_KPA_RANGE: (f64, f64) = (20.0, 2000.0);
+
+/// `[coolant] pressure_kpa`: absolute, in [`PRESSURE_KPA_RANGE`], default 1 atm.
+fn loop_pressure_kpa(ctx: &Ctx, raw: Option<f64>) -> Result<f64> {
+    let Some(p) = raw else {
+        return Ok(materials::ATMOSPHERE_KPA);
+    };
+    let p = ctx.positive("coolant.pressure_kpa", p)?;
+    let (lo, hi) = PRESSURE_KPA_RANGE;
+    if !(lo..=hi).contains(&p) {
+        return Err(ctx.err(
+            "coolant.pressure_kpa",
+            format!(
+                "{p} kPa is outside {lo}–{hi} kPa; give the loop's absolute pressure in kPa \
+                 (1 atm = 101.325 kPa, 2 bar = 200 kPa; a gauge reading needs the atmosphere \
+                 added)"
+            ),
+        ));
+    }
+    Ok(p)
 }

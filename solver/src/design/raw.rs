@@ -105,6 +105,8 @@ pub(super) struct RawCoolant {
     pub(super) cp_j_kgk: Option<f64>,
     pub(super) k: Option<f64>,
     pub(super) viscosity_pa_s: Option<f64>,
+    /// Absolute loop pressure, kPa (default 1 atm).
+    pub(super) pressure_kpa: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -216,17 +216,17 @@ const CUSTOM_FLUID_MAX_OUTLET_C: f64 = 300.0;
 /// before the solve from the energy balance with every block's `power_w` going into the
 /// coolant, T_out = T_in + P / (ρ Q c_p) at the inlet's properties; boundaries that take heat
 /// make the real outlet cooler, leakage power hotter (the plausibility warnings check the
-/// solved coolant too).
+/// solved coolant too; a coolant cell that boils in the solve is a solve error).
 fn coolant_stays_liquid(ctx: &Ctx, c: &crate::model::Coolant, power_w: f64) -> Result<()> {
     let props = c.fluid.props_at(c.inlet_c);
     let mdot_kg_s = props.density_kg_m3 * c.flow_lpm / 60_000.0;
     let outlet_c = c.inlet_c + power_w / (mdot_kg_s * props.cp_j_kgk);
-    let (limit_c, what) = match crate::model::materials::builtin_fluid_boiling_c(&c.fluid.name) {
+    let (limit_c, what) = match c.boiling_c() {
         Some(b) => (
             b,
             format!(
-                "past the boiling point of {} ({b} °C at 1 atm)",
-                c.fluid.name
+                "past the boiling point of {} ({b:.1} °C at {} kPa)",
+                c.fluid.name, c.pressure_kpa
             ),
         ),
         None => (

@@ -52,7 +52,19 @@ pub struct Fluid {
 }
 
 impl Fluid {
-    /// Properties at `t_c`, linearly interpolated in the table and clamped at its ends.
+    /// The temperature range of the table, °C; `None` for constant properties (one row),
+    /// which hold at any temperature.
+    pub fn range_c(&self) -> Option<(f64, f64)> {
+        match (self.table.first(), self.table.last()) {
+            (Some(a), Some(b)) if self.table.len() > 1 => Some((a.0, b.0)),
+            _ => None,
+        }
+    }
+
+    /// Properties at `t_c`: density, c_p and k interpolated linearly, the viscosity
+    /// log-linearly (ln μ is nearly linear in T while μ itself falls by a factor of 3–20 over
+    /// a table), clamped at the table ends. The solver never uses a clamped value: a coolant
+    /// that leaves its table is an error (`run`), so the clamp only keeps a guess defined.
     pub fn props_at(&self, t_c: f64) -> FluidProps {
         let t = &self.table;
         if t.len() == 1 || t_c <= t[0].0 {
@@ -68,11 +80,47 @@ impl Fluid {
                     density_kg_m3: lerp(p0.density_kg_m3, p1.density_kg_m3),
                     cp_j_kgk: lerp(p0.cp_j_kgk, p1.cp_j_kgk),
                     k: lerp(p0.k, p1.k),
-                    viscosity_pa_s: lerp(p0.viscosity_pa_s, p1.viscosity_pa_s),
+                    viscosity_pa_s: p0.viscosity_pa_s
+                        * (p1.viscosity_pa_s / p0.viscosity_pa_s).powf(s),
                 };
             }
         }
         t[t.len() - 1].1
+    }
+
+    /// Specific enthalpy relative to the first row, J/kg: the exact integral of the
+    /// piecewise-linear c_p of [`Fluid::props_at`] (a piecewise quadratic), continued with the
+    /// end rows' c_p outside the table.
+    pub fn enthalpy_j_kg(&self, t_c: f64) -> f64 {
+        let t = &self.table;
+        let t0 = t[0].0;
+        if t.len() == 1 || t_c <= t0 {
+            return t[0].1.cp_j_kgk * (t_c - t0);
+        }
+        let mut h = 0.0;
+        for w in t.windows(2) {
+            let ((ta, pa), (tb, pb)) = (w[0], w[1]);
+            let end = t_c.min(tb);
+            // Trapezoid of the linear c_p from ta to `end`: exact.
+            let cp_end = pa.cp_j_kgk + (pb.cp_j_kgk - pa.cp_j_kgk) * (end - ta) / (tb - ta);
+            h += 0.5 * (pa.cp_j_kgk + cp_end) * (end - ta);
+            if t_c <= tb {
+                return h;
+            }
+        }
+        let (tl, pl) = t[t.len() - 1];
+        h + pl.cp_j_kgk * (t_c - tl)
+    }
+
+    /// Mean specific heat between `t1_c` and `t2_c`, (h(t2) − h(t1)) / (t2 − t1), J/(kg·K):
+    /// the c_p that makes ṁ·c̄_p·ΔT the exact enthalpy change (c_p at the midpoint when the two
+    /// temperatures coincide, its limit).
+    pub fn mean_cp_j_kgk(&self, t1_c: f64, t2_c: f64) -> f64 {
+        let dt = t2_c - t1_c;
+        if dt.abs() < 1e-6 {
+            return self.props_at(0.5 * (t1_c + t2_c)).cp_j_kgk;
+        }
+        (self.enthalpy_j_kg(t2_c) - self.enthalpy_j_kg(t1_c)) / dt
     }
 }
 
@@ -226,8 +274,19 @@ pub struct Coolant {
     pub fluid: Fluid,
     /// Inlet temperature, °C.
     pub inlet_c: f64,
-    /// Total volume flow through all fields, L/min.
+    /// Total volume flow through all fields, L/min, at the inlet temperature (the mass flow is
+    /// ρ(inlet) × this).
     pub flow_lpm: f64,
+    /// Absolute pressure of the loop, kPa: sets the boiling point (default 101.325 kPa).
+    pub pressure_kpa: f64,
+}
+
+impl Coolant {
+    /// Boiling point of the coolant at the loop pressure, °C; `None` for a custom fluid, whose
+    /// boiling point is unknown.
+    pub fn boiling_c(&self) -> Option<f64> {
+        materials::builtin_fluid_boiling_c_at(&self.fluid.name, self.pressure_kpa)
+    }
 }
 
 /// A convective boundary: heat flux q = h (T_surface − T_ambient).

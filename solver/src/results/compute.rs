@@ -168,6 +168,7 @@ pub(crate) fn compute(
             wall_s: run.wall_s,
             threads: run.threads,
             grid_error_estimate_c: None,
+            property_iterations: None,
         },
         transient: None,
         leakage: None,

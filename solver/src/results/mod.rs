@@ -203,6 +203,12 @@ pub struct SolverStats {
     /// solve was asked to check its grid ([`SolveOptions::check_grid`](crate::SolveOptions)).
     #[serde(default)]
     pub grid_error_estimate_c: Option<f64>,
+    /// Assemble-and-solve rounds of the coolant-property fixed point of a steady solve
+    /// (summed over the outer iterations of a leakage solve): 1 without coolant or with a
+    /// constant-property fluid. `None` in a transient run, whose properties are fixed at the
+    /// mean coolant temperature.
+    #[serde(default)]
+    pub property_iterations: Option<usize>,
 }
 
 /// The steady-state results, serialised as `results.json`.

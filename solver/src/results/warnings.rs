@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Field, Results};
 use crate::assembly::coolant::{self, Regime};
-use crate::model::{materials, Design};
+use crate::model::Design;
 
 /// One plausibility warning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +41,8 @@ pub mod codes {
     pub const VELOCITY_EROSION: &str = "velocity_erosion";
     /// Total flow per kW of heat outside the usual cold-plate range.
     pub const FLOW_PER_KW: &str = "flow_per_kw";
-    /// The coolant comes within [`super::NEAR_BOILING_K`] of its boiling point.
+    /// The coolant comes within [`super::NEAR_BOILING_K`] of its boiling point at the loop
+    /// pressure.
     pub const NEAR_BOILING: &str = "near_boiling";
     /// A block's hottest cell is above its `limit_c`.
     pub const BLOCK_OVER_LIMIT: &str = "block_over_limit";
@@ -177,10 +178,13 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
         .coolant
         .as_ref()
         .map_or(hottest_fluid_c, |r| r.outlet_c.max(hottest_fluid_c));
-    let (boiling_c, note) = match materials::builtin_fluid_boiling_c(&c.fluid.name) {
+    let (boiling_c, note) = match c.boiling_c() {
         Some(b) => (
             b,
-            format!("{}'s boiling point {b} °C at 1 atm", c.fluid.name),
+            format!(
+                "{}'s boiling point {b:.1} °C at {} kPa",
+                c.fluid.name, c.pressure_kpa
+            ),
         ),
         None => (
             CUSTOM_BOILING_C,
@@ -195,8 +199,8 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
             codes::NEAR_BOILING,
             format!(
                 "the coolant reaches {coolant_max_c:.1} °C, within {NEAR_BOILING_K} K of \
-                 {note}; the loop pressure (not modelled) raises it, but local boiling on the \
-                 fins is possible"
+                 {note}; local boiling on the fins is possible (raise coolant.pressure_kpa to \
+                 the loop's real pressure if it is higher)"
             ),
         ));
     }

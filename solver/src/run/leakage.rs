@@ -2,9 +2,10 @@
 //! leakage(T̄_b) and the temperature field solved to a self-consistent fixed point, or thermal
 //! runaway reported when none exists.
 //!
-//! Each outer iteration assembles the design at the current block powers (so the coolant
-//! properties, taken at the mean coolant temperature of the total power, follow the powers too)
-//! and solves the linear system warm-started from the previous θ. The powers are then updated
+//! Each outer iteration solves the design at the current block powers with coolant properties
+//! consistent with its coolant temperatures (the fixed point of [`super::steady`], nested:
+//! it starts from the previous iterate's θ and coolant temperatures, so once the powers
+//! settle one or two rounds suffice). The powers are then updated
 //! block by block with a secant-Newton step: the response of a block's mean temperature to its
 //! own power, R_b = ΔT̄_b/ΔP_b, is estimated from the last two iterates, and the next power is
 //! the stable (smaller) root of the scalar model P = power_w + leakage(T̄_b + R_b (P − P_b)). For
@@ -28,7 +29,8 @@
 use std::time::Instant;
 
 use super::options::{Solution, SolveError, SolveOptions};
-use super::steady::solve_linear;
+use super::steady::solve_consistent;
+use crate::assembly::coolant::OutOfRange;
 use crate::assembly::{Assembly, ZGrid};
 use crate::model::Design;
 use crate::numerics::krylov::Info;
@@ -50,6 +52,8 @@ struct Iterate {
     info: Info,
     /// Block powers it was solved at, W.
     powers_w: Vec<f64>,
+    /// A coolant cell outside its table or boiling, if any.
+    out_of_range: Option<OutOfRange>,
 }
 
 /// Solve `design` (which has leakage) to its fixed point on the z cells `z_grid` asks for.
@@ -74,6 +78,8 @@ pub(super) fn solve(
     let mut stable: Option<Iterate> = None;
     let mut cycles = 0;
     let mut x0 = None;
+    let mut coolant_c = None;
+    let mut rounds = 0;
     let mut streak = 0;
     let mut runaway: Option<usize> = None;
     let mut outcome = None;
@@ -83,7 +89,10 @@ pub(super) fn solve(
         for (blk, &p) in d.blocks.iter_mut().zip(&powers) {
             blk.power_w = p;
         }
-        let (asm, theta, info) = solve_linear(&d, opts, z_grid, x0.take())?;
+        let c = solve_consistent(&d, opts, z_grid, x0.take(), coolant_c.take())?;
+        let (asm, theta, info, out_of_range) = (c.asm, c.theta, c.info, c.out_of_range);
+        coolant_c = Some(c.coolant_c);
+        rounds += c.rounds;
         cycles += info.cycles;
         let means: Vec<f64> = (0..nb)
             .map(|b| block_max_mean_c(&asm, &asm.block_cells[b], &theta).1)
@@ -105,6 +114,7 @@ pub(super) fn solve(
                     theta,
                     info,
                     powers_w: powers.clone(),
+                    out_of_range,
                 });
             }
             outcome = Some((iteration, change(worst)));
@@ -119,6 +129,7 @@ pub(super) fn solve(
             theta,
             info,
             powers_w: powers.clone(),
+            out_of_range,
         });
         outcome = Some((iteration, max_change));
         if max_change <= tol {
@@ -188,6 +199,9 @@ pub(super) fn solve(
             power_change,
         });
     };
+    if let (None, Some(o)) = (runaway, it.out_of_range) {
+        return Err(SolveError::CoolantOutOfRange(o));
+    }
     let run = RunInfo {
         convergence: Info {
             cycles,
@@ -197,6 +211,7 @@ pub(super) fn solve(
         threads: rayon::current_num_threads(),
     };
     let (mut results, field) = results::compute(&it.design, &it.asm, &it.theta, run);
+    results.solver.property_iterations = Some(rounds);
     for ((r, blk), &p) in results
         .blocks
         .iter_mut()

@@ -130,6 +130,20 @@ pub enum SolveError {
         /// Largest relative power change in the last one.
         power_change: f64,
     },
+    /// A coolant cell left its fluid's property table or reached its boiling point at the
+    /// loop pressure: the single-phase model has no answer there.
+    #[error("{0}")]
+    CoolantOutOfRange(crate::assembly::coolant::OutOfRange),
+    /// The coolant properties and the coolant temperatures did not settle to a fixed point.
+    #[error("the coolant properties did not converge: a coolant temperature still changed by {change_k:.2e} K after {rounds} rounds (target {tolerance_k:.1e} K); try a larger --tolerance or check the design's flow")]
+    PropertiesNotConverged {
+        /// Assemble-and-solve rounds run.
+        rounds: usize,
+        /// Largest change of a coolant temperature in the last round, K.
+        change_k: f64,
+        /// The change that counts as converged, K.
+        tolerance_k: f64,
+    },
     /// An option is out of range (tolerance outside (0, 1), zero threads).
     #[error("invalid solver option: {0}")]
     Options(String),

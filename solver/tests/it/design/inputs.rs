@@ -81,9 +81,17 @@ fn coolant_fluid_and_flow_are_checked() {
 #[test]
 fn inlet_outside_the_fluid_table_is_rejected() {
     rejects(
-        &edit("inlet_c = 45.0", "inlet_c = 20.0"),
+        &edit("inlet_c = 45.0", "inlet_c = -15.0"),
         "coolant.inlet_c",
-        &["outside the pg25 property table (30–55 °C)"],
+        &["outside the pg25 property table (-10–100 °C)"],
+    );
+    rejects(
+        &edit(
+            "fluid = \"pg25\"\ninlet_c = 45.0",
+            "fluid = \"water\"\ninlet_c = 0.5",
+        ),
+        "coolant.inlet_c",
+        &["outside the water property table (1–95 °C)"],
     );
     let w = ok(&edit(
         "fluid = \"pg25\"\ninlet_c = 45.0",
@@ -93,8 +101,41 @@ fn inlet_outside_the_fluid_table_is_rejected() {
     // With every property given, the table no longer matters.
     ok(&edit(
         "inlet_c = 45.0",
-        "inlet_c = 20.0\ndensity_kg_m3 = 1020\ncp_j_kgk = 3900\nk = 0.46\nviscosity_pa_s = 0.0025",
+        "inlet_c = -15.0\ndensity_kg_m3 = 1020\ncp_j_kgk = 3900\nk = 0.46\nviscosity_pa_s = 0.0025",
     ));
+}
+
+#[test]
+fn loop_pressure_is_absolute_kpa_and_sets_the_boiling_point() {
+    // Default: 1 atm.
+    let d = ok(&edit("inlet_c = 45.0", "inlet_c = 45.0"));
+    assert_eq!(d.coolant.unwrap().pressure_kpa, 101.325);
+    let p = ok(&edit(
+        "inlet_c = 45.0",
+        "inlet_c = 45.0\npressure_kpa = 250",
+    ));
+    assert_eq!(p.coolant.unwrap().pressure_kpa, 250.0);
+    // 2 typed for 2 bar, or 200 000 for Pa: outside 20–2000 kPa, with the hint.
+    for v in ["2", "200000"] {
+        rejects(
+            &edit(
+                "inlet_c = 45.0",
+                &format!("inlet_c = 45.0\npressure_kpa = {v}"),
+            ),
+            "coolant.pressure_kpa",
+            &["outside 20–2000 kPa", "absolute"],
+        );
+    }
+    // At 20 kPa PG25 boils at ≈ 62 °C (water at 20 kPa/0.924 = 21.6 kPa): an inlet of 70 °C
+    // is already boiling.
+    rejects(
+        &edit("inlet_c = 45.0", "inlet_c = 70.0\npressure_kpa = 20"),
+        "coolant.inlet_c",
+        &[
+            "boiling point of pg25 at 20 kPa",
+            "raise coolant.pressure_kpa",
+        ],
+    );
 }
 
 #[test]
@@ -103,7 +144,7 @@ fn coolant_properties_override_the_builtin_fluid() {
     let f = &d.coolant.unwrap().fluid;
     assert!(f.table.iter().all(|(_, p)| p.cp_j_kgk == 4000.0));
     // The other properties still follow the PG25 table.
-    assert_eq!(f.props_at(45.0).viscosity_pa_s, 1.22e-3);
+    assert_eq!(f.props_at(45.0).viscosity_pa_s, 1.2232e-3);
     // A custom fluid: all four properties, no name.
     let custom = edit(
         "fluid = \"pg25\"",

@@ -4,6 +4,7 @@
 mod bonded_fins;
 mod budget;
 mod coolant;
+mod coolant_props;
 mod leakage;
 mod one_d;
 mod plausibility;
@@ -101,6 +102,7 @@ pub(crate) fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant
         },
         inlet_c,
         flow_lpm,
+        pressure_kpa: 101.325,
     }
 }
 
