@@ -125,7 +125,6 @@ fn imported_design_solves_with_stand_ins() {
 /// The imported design as written (void fills, the lumped top patch) solves, with the same
 /// lower bound as above, and its transient run replays the trace.
 #[test]
-#[ignore = "needs void + patches (merge)"]
 fn imported_design_solves() {
     let dir = scratch("import", "solves");
     let design = dir.join("small.toml");
