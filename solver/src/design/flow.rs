@@ -16,6 +16,7 @@
 //! over one cell); the homogenised model is meant for fields many pitches wide.
 
 use super::check::{Ctx, Library, Result};
+use super::links;
 use super::raw::{RawChannels, RawCoolant};
 use crate::model::materials;
 use crate::model::{Channels, Coolant, FlowDirection, Fluid, FluidProps, Material};
@@ -36,16 +37,22 @@ impl Plan {
     }
 }
 
-/// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`).
+/// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`);
+/// without a `name` it is called `default_name`.
 pub(super) fn channels(
     ctx: &Ctx,
     p: &str,
+    default_name: &str,
     raw: &RawChannels,
     layer_fill: &Material,
     plan: &Plan,
     lib: &Library,
 ) -> Result<Channels> {
     let f = |name: &str| format!("{p}.{name}");
+    let name = match &raw.name {
+        Some(n) => ctx.name(&f("name"), n)?.to_string(),
+        None => default_name.to_string(),
+    };
     let x_mm = ctx.non_negative(&f("x_mm"), raw.x_mm.unwrap_or(0.0))?;
     let y_mm = ctx.non_negative(&f("y_mm"), raw.y_mm.unwrap_or(0.0))?;
     let width_mm = ctx.positive(&f("width_mm"), raw.width_mm.unwrap_or(plan.width_mm - x_mm))?;
@@ -114,6 +121,7 @@ pub(super) fn channels(
         .map(|v| ctx.positive(&f("pressure_drop_kpa"), v))
         .transpose()?;
     Ok(Channels {
+        name,
         x_mm,
         y_mm,
         width_mm,
@@ -192,10 +200,32 @@ pub(super) fn inside(
 }
 
 /// Validate `[coolant]`: a built-in fluid (optionally with properties overridden), or a
-/// custom fluid given entirely by its four properties.
-pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
+/// custom fluid given entirely by its four properties; what drives the loop (`flow_lpm` or
+/// `pump_curve`) and its links, checked as a network over the channel fields `field_names`.
+pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> Result<Coolant> {
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
-    let flow_lpm = ctx.positive("coolant.flow_lpm", raw.flow_lpm)?;
+    let (flow_lpm, pump_curve) = match (raw.flow_lpm, &raw.pump_curve) {
+        (Some(q), None) => (ctx.positive("coolant.flow_lpm", q)?, None),
+        (None, Some(points)) => (
+            f64::NAN,
+            Some(links::pairs(ctx, "coolant.pump_curve", points, "head_kpa")?),
+        ),
+        (Some(_), Some(_)) => {
+            return Err(ctx.err(
+                "coolant.pump_curve",
+                "give either flow_lpm (a fixed flow) or pump_curve (the loop settles where the \
+                 pump's head equals its pressure drop), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(ctx.err(
+                "coolant.flow_lpm",
+                "required field is missing: give flow_lpm (the loop's total flow, L/min) or \
+                 pump_curve = [[flow_lpm, head_kpa], …] (see docs/formats/design.md)",
+            ))
+        }
+    };
+    let links = links::links(ctx, &raw.links)?;
     let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
         v.map(|v| ctx.positive(&format!("coolant.{name}"), v))
             .transpose()
@@ -274,9 +304,23 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
             }
         }
     };
-    Ok(Coolant {
+    let coolant = Coolant {
         fluid,
         inlet_c,
         flow_lpm,
-    })
+        pump_curve,
+        links,
+    };
+    links::network(ctx, &coolant, field_names)?;
+    if coolant.pump_curve.is_some() {
+        // The one place that keeps a pump-driven loop out of the thermal solve, which still
+        // takes the total flow from `flow_lpm`: remove it when the network is coupled.
+        return Err(ctx.err(
+            "coolant.pump_curve",
+            "the pump curve and the loop network check out, but the thermal solve does not \
+             use the network yet (it needs a fixed flow); give flow_lpm instead (the network \
+             can be solved on its own with coldtray_solver::hydraulics)",
+        ));
+    }
+    Ok(coolant)
 }

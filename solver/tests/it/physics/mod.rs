@@ -98,6 +98,8 @@ pub(crate) fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant
         },
         inlet_c,
         flow_lpm,
+        pump_curve: None,
+        links: Vec::new(),
     }
 }
 
@@ -120,6 +122,7 @@ pub(crate) fn channels(
     h: Option<f64>,
 ) -> Channels {
     Channels {
+        name: format!("field_{x}_{y}"),
         x_mm: x,
         y_mm: y,
         width_mm: w,
