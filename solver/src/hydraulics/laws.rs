@@ -374,8 +374,12 @@ mod tests {
             for rr in [0.0, 1e-4, 1e-2] {
                 let (_, d) = churchill_darcy(re, rr);
                 let h = 1e-5 * re;
-                let fd = (churchill_darcy(re + h, rr).0 - churchill_darcy(re - h, rr).0) / (2.0 * h);
-                assert!((d - fd).abs() <= 1e-7 * fd.abs(), "Re {re}, ε/D {rr}: {d} vs {fd}");
+                let fd =
+                    (churchill_darcy(re + h, rr).0 - churchill_darcy(re - h, rr).0) / (2.0 * h);
+                assert!(
+                    (d - fd).abs() <= 1e-7 * fd.abs(),
+                    "Re {re}, ε/D {rr}: {d} vs {fd}"
+                );
             }
         }
     }
@@ -399,7 +403,10 @@ mod tests {
         let c = Curve::new(&pts).unwrap();
         for &(q, dp) in &pts {
             let (v, _) = c.dp(q * M3S_PER_LPM);
-            assert!((v - dp * 1e3).abs() < 1e-9 * dp * 1e3, "through ({q}, {dp})");
+            assert!(
+                (v - dp * 1e3).abs() < 1e-9 * dp * 1e3,
+                "through ({q}, {dp})"
+            );
         }
         let mut last = -1.0;
         for i in 0..=4000 {

@@ -295,7 +295,10 @@ impl Network {
     /// The network of a validated coolant loop whose channel fields are `field_names` (the
     /// design's fields in layer order, then file order): its `links`, or every field in
     /// parallel when it has none; driven by its pump curve, else by `flow_lpm`.
-    pub fn of_coolant(coolant: &Coolant, field_names: Vec<String>) -> Result<Network, NetworkError> {
+    pub fn of_coolant(
+        coolant: &Coolant,
+        field_names: Vec<String>,
+    ) -> Result<Network, NetworkError> {
         let drive = match &coolant.pump_curve {
             Some(points) => Drive::Pump(PumpCurve::new(points).map_err(|e| NetworkError {
                 link: None,
@@ -339,24 +342,20 @@ impl Network {
                     diameter_mm,
                     roughness_um,
                 } => LinkKind::Pipe(Pipe::new(*length_mm, *diameter_mm, *roughness_um)),
-                CoolantLinkKind::Minor { k, diameter_mm } | CoolantLinkKind::QdK { k, diameter_mm } => {
+                CoolantLinkKind::Minor { k, diameter_mm }
+                | CoolantLinkKind::QdK { k, diameter_mm } => {
                     LinkKind::Quadratic(Quadratic::k_loss(*k, *diameter_mm))
                 }
                 CoolantLinkKind::QdCv { cv } => LinkKind::Quadratic(Quadratic::cv(*cv)),
-                CoolantLinkKind::Curve { points_lpm_kpa } => {
-                    LinkKind::Curve(Curve::new(points_lpm_kpa).map_err(|e| {
-                        err(&format!("points[{}]", e.index), e.problem)
-                    })?)
-                }
+                CoolantLinkKind::Curve { points_lpm_kpa } => LinkKind::Curve(
+                    Curve::new(points_lpm_kpa)
+                        .map_err(|e| err(&format!("points[{}]", e.index), e.problem))?,
+                ),
                 CoolantLinkKind::Orifice {
                     diameter_mm,
                     cd,
                     pipe_diameter_mm,
-                } => LinkKind::Quadratic(Quadratic::orifice(
-                    *diameter_mm,
-                    *cd,
-                    *pipe_diameter_mm,
-                )),
+                } => LinkKind::Quadratic(Quadratic::orifice(*diameter_mm, *cd, *pipe_diameter_mm)),
             };
             links.push(Link::new(&l.name, &l.from, &l.to, kind));
         }

@@ -76,10 +76,9 @@ impl Laws<'_> {
             Some(link) => {
                 let a = q.abs();
                 let (v, d) = match &link.kind {
-                    LinkKind::Field { field } => (
-                        self.fields.dp_pa(*field, a),
-                        self.fields.ddp_dq(*field, a),
-                    ),
+                    LinkKind::Field { field } => {
+                        (self.fields.dp_pa(*field, a), self.fields.ddp_dq(*field, a))
+                    }
                     LinkKind::Pipe(p) => p.dp(a, self.liquid),
                     LinkKind::Quadratic(k) => k.dp(a, self.liquid),
                     LinkKind::Curve(c) => c.dp(a),
@@ -252,7 +251,8 @@ pub(super) fn solve(
             Drive::Pump(_) => q[n - 1].abs().max(f64::MIN_POSITIVE),
         };
         let res = max_abs(&r);
-        if res <= RESIDUAL_TOLERANCE * scale && imbalance(&laws, &injection, &q) <= MASS_TOLERANCE * total
+        if res <= RESIDUAL_TOLERANCE * scale
+            && imbalance(&laws, &injection, &q) <= MASS_TOLERANCE * total
         {
             return Ok(finish(&laws, &injection, q, p, dp, res, iterations));
         }

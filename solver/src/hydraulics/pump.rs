@@ -108,8 +108,18 @@ mod tests {
 
     #[test]
     fn rejects_rising_heads_and_no_shutoff_head() {
-        assert_eq!(PumpCurve::new(&[(0.0, 10.0), (1.0, 12.0)]).unwrap_err().index, 1);
-        assert_eq!(PumpCurve::new(&[(0.0, 0.0), (1.0, -1.0)]).unwrap_err().index, 0);
+        assert_eq!(
+            PumpCurve::new(&[(0.0, 10.0), (1.0, 12.0)])
+                .unwrap_err()
+                .index,
+            1
+        );
+        assert_eq!(
+            PumpCurve::new(&[(0.0, 0.0), (1.0, -1.0)])
+                .unwrap_err()
+                .index,
+            0
+        );
         assert!(PumpCurve::new(&[(0.0, 10.0)]).is_err());
     }
 }

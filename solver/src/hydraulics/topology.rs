@@ -43,7 +43,11 @@ pub(super) fn check(links: &[Link], field_names: &[String]) -> Result<Topology, 
     let mut ends = Vec::with_capacity(links.len());
     for (i, l) in links.iter().enumerate() {
         if l.name.trim().is_empty() {
-            return Err(at(i, "name", "must not be empty; give the link a name".into()));
+            return Err(at(
+                i,
+                "name",
+                "must not be empty; give the link a name".into(),
+            ));
         }
         if let Some(&j) = names.get(l.name.as_str()) {
             return Err(at(
