@@ -96,132 +96,133 @@ fn link(ctx: &Ctx, p: &str, raw: &RawLink) -> Result<CoolantLink> {
         }
         Ok(d)
     };
-    let kind =
-        match kind_name {
-            "field" => CoolantLinkKind::Field {
-                field: match &raw.field {
-                    Some(n) => ctx.name(&f("field"), n)?.to_string(),
-                    None => return Err(ctx.err(
+    let kind = match kind_name {
+        "field" => CoolantLinkKind::Field {
+            field: match &raw.field {
+                Some(n) => ctx.name(&f("field"), n)?.to_string(),
+                None => {
+                    return Err(ctx.err(
                         f("field"),
                         format!(
                             "link `{name}`: required for kind \"field\": the channel field's name"
                         ),
-                    )),
-                },
+                    ))
+                }
             },
-            "pipe" => {
-                let length_mm = need("length_mm", raw.length_mm)?;
-                let diameter_mm = diameter("diameter_mm", raw.diameter_mm)?;
-                let roughness_um = ctx.non_negative(
-                    &f("roughness_um"),
-                    raw.roughness_um.unwrap_or(DEFAULT_ROUGHNESS_UM),
-                )?;
-                if roughness_um * 1e-3 > MAX_REL_ROUGHNESS * diameter_mm {
-                    return Err(ctx.err(
-                        f("roughness_um"),
-                        format!(
+        },
+        "pipe" => {
+            let length_mm = need("length_mm", raw.length_mm)?;
+            let diameter_mm = diameter("diameter_mm", raw.diameter_mm)?;
+            let roughness_um = ctx.non_negative(
+                &f("roughness_um"),
+                raw.roughness_um.unwrap_or(DEFAULT_ROUGHNESS_UM),
+            )?;
+            if roughness_um * 1e-3 > MAX_REL_ROUGHNESS * diameter_mm {
+                return Err(ctx.err(
+                    f("roughness_um"),
+                    format!(
                         "link `{name}`: {roughness_um} µm is more than {MAX_REL_ROUGHNESS} of the \
                          {diameter_mm} mm diameter; roughness is in µm (drawn tube ≈ 1.5, \
                          commercial steel ≈ 45)"
                     ),
-                    ));
-                }
-                CoolantLinkKind::Pipe {
-                    length_mm,
-                    diameter_mm,
-                    roughness_um,
-                }
+                ));
             }
-            "minor" => CoolantLinkKind::Minor {
-                k: need("k", raw.k)?,
-                diameter_mm: diameter("diameter_mm", raw.diameter_mm)?,
-            },
-            "qd" => match (raw.cv, raw.k) {
-                (Some(cv), None) => {
-                    if raw.diameter_mm.is_some() {
-                        return Err(ctx.err(
-                            f("diameter_mm"),
-                            format!(
+            CoolantLinkKind::Pipe {
+                length_mm,
+                diameter_mm,
+                roughness_um,
+            }
+        }
+        "minor" => CoolantLinkKind::Minor {
+            k: need("k", raw.k)?,
+            diameter_mm: diameter("diameter_mm", raw.diameter_mm)?,
+        },
+        "qd" => match (raw.cv, raw.k) {
+            (Some(cv), None) => {
+                if raw.diameter_mm.is_some() {
+                    return Err(ctx.err(
+                        f("diameter_mm"),
+                        format!(
                             "link `{name}`: a quick-disconnect rated by cv takes no diameter_mm \
                              (give cv alone, or k with diameter_mm)"
                         ),
-                        ));
-                    }
-                    CoolantLinkKind::QdCv {
-                        cv: ctx.positive(&f("cv"), cv)?,
-                    }
+                    ));
                 }
-                (None, Some(k)) => CoolantLinkKind::QdK {
-                    k: ctx.positive(&f("k"), k)?,
-                    diameter_mm: diameter("diameter_mm", raw.diameter_mm)?,
-                },
-                (Some(_), Some(_)) => {
-                    return Err(ctx.err(
-                        f("k"),
-                        format!(
+                CoolantLinkKind::QdCv {
+                    cv: ctx.positive(&f("cv"), cv)?,
+                }
+            }
+            (None, Some(k)) => CoolantLinkKind::QdK {
+                k: ctx.positive(&f("k"), k)?,
+                diameter_mm: diameter("diameter_mm", raw.diameter_mm)?,
+            },
+            (Some(_), Some(_)) => {
+                return Err(ctx.err(
+                    f("k"),
+                    format!(
                         "link `{name}`: give either cv (US gpm/√psi) or k with diameter_mm, not \
                          both"
                     ),
-                    ))
-                }
-                (None, None) => {
-                    return Err(ctx.err(
-                        f("cv"),
-                        format!(
-                            "link `{name}`: required for kind \"qd\": cv (US gpm/√psi), or k with \
+                ))
+            }
+            (None, None) => {
+                return Err(ctx.err(
+                    f("cv"),
+                    format!(
+                        "link `{name}`: required for kind \"qd\": cv (US gpm/√psi), or k with \
                          diameter_mm"
-                        ),
-                    ))
-                }
+                    ),
+                ))
+            }
+        },
+        "curve" => match &raw.points {
+            Some(points) => CoolantLinkKind::Curve {
+                points_lpm_kpa: pairs(ctx, &f("points"), points, "dp_kpa")?,
             },
-            "curve" => match &raw.points {
-                Some(points) => CoolantLinkKind::Curve {
-                    points_lpm_kpa: pairs(ctx, &f("points"), points, "dp_kpa")?,
-                },
-                None => {
-                    return Err(ctx.err(
-                        f("points"),
-                        format!(
-                            "link `{name}`: required for kind \"curve\": points = [[flow_lpm, \
+            None => {
+                return Err(ctx.err(
+                    f("points"),
+                    format!(
+                        "link `{name}`: required for kind \"curve\": points = [[flow_lpm, \
                          dp_kpa], …]"
-                        ),
-                    ))
-                }
-            },
-            _ => {
-                let diameter_mm = diameter("diameter_mm", raw.diameter_mm)?;
-                let cd = need("cd", raw.cd)?;
-                if cd > 1.0 {
-                    return Err(ctx.err(
-                        f("cd"),
-                        format!(
-                            "link `{name}`: a discharge coefficient is at most 1 (a sharp orifice \
+                    ),
+                ))
+            }
+        },
+        _ => {
+            let diameter_mm = diameter("diameter_mm", raw.diameter_mm)?;
+            let cd = need("cd", raw.cd)?;
+            if cd > 1.0 {
+                return Err(ctx.err(
+                    f("cd"),
+                    format!(
+                        "link `{name}`: a discharge coefficient is at most 1 (a sharp orifice \
                          ≈ 0.6), got {cd}"
+                    ),
+                ));
+            }
+            let pipe_diameter_mm = raw
+                .pipe_diameter_mm
+                .map(|v| diameter("pipe_diameter_mm", Some(v)))
+                .transpose()?;
+            if let Some(pd) = pipe_diameter_mm {
+                if pd <= diameter_mm {
+                    return Err(ctx.err(
+                        f("pipe_diameter_mm"),
+                        format!(
+                            "link `{name}`: the pipe ({pd} mm) must be wider than the orifice \
+                             bore ({diameter_mm} mm)"
                         ),
                     ));
                 }
-                let pipe_diameter_mm = raw
-                    .pipe_diameter_mm
-                    .map(|v| diameter("pipe_diameter_mm", Some(v)))
-                    .transpose()?;
-                if let Some(pd) = pipe_diameter_mm {
-                    if pd <= diameter_mm {
-                        return Err(ctx.err(
-                            f("pipe_diameter_mm"),
-                            format!(
-                                "link `{name}`: the pipe ({pd} mm) must be wider than the orifice \
-                             bore ({diameter_mm} mm)"
-                            ),
-                        ));
-                    }
-                }
-                CoolantLinkKind::Orifice {
-                    diameter_mm,
-                    cd,
-                    pipe_diameter_mm,
-                }
             }
-        };
+            CoolantLinkKind::Orifice {
+                diameter_mm,
+                cd,
+                pipe_diameter_mm,
+            }
+        }
+    };
     Ok(CoolantLink {
         name,
         from,

@@ -172,22 +172,30 @@ fn step(
     Ok((q_new, p))
 }
 
-/// Link residuals Δp_l(Q_l) − (p_from − p_to) and the laws' values and slopes.
-fn residuals(
-    laws: &Laws,
-    q: &[f64],
-    p: &[f64],
-) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), HydraulicsError> {
-    let mut r = Vec::with_capacity(q.len());
-    let mut dp = Vec::with_capacity(q.len());
-    let mut d = Vec::with_capacity(q.len());
+/// The laws evaluated at a state.
+struct Evaluated {
+    /// Link residuals Δp_l(Q_l) − (p_from − p_to), Pa.
+    residual: Vec<f64>,
+    /// Δp_l(Q_l), Pa.
+    dp: Vec<f64>,
+    /// dΔp_l/dQ at Q_l, Pa·s/m³.
+    slope: Vec<f64>,
+}
+
+fn evaluate(laws: &Laws, q: &[f64], p: &[f64]) -> Result<Evaluated, HydraulicsError> {
+    let n = q.len();
+    let mut e = Evaluated {
+        residual: Vec::with_capacity(n),
+        dp: Vec::with_capacity(n),
+        slope: Vec::with_capacity(n),
+    };
     for (l, &(f, t)) in laws.ends.iter().enumerate() {
         let (v, s) = laws.law(l, q[l])?;
-        r.push(v - (p[f] - p[t]));
-        dp.push(v);
-        d.push(s);
+        e.residual.push(v - (p[f] - p[t]));
+        e.dp.push(v);
+        e.slope.push(s);
     }
-    Ok((r, dp, d))
+    Ok(e)
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -244,7 +252,11 @@ pub(super) fn solve(
     let (mut q, mut p) = step(&laws, &injection, &zero, &dp0, &nominal)?;
     let mut iterations = 1;
     loop {
-        let (r, dp, slope) = residuals(&laws, &q, &p)?;
+        let Evaluated {
+            residual: r,
+            dp,
+            slope,
+        } = evaluate(&laws, &q, &p)?;
         let scale = max_abs(&dp).max(f64::MIN_POSITIVE);
         let total = match &net.drive {
             Drive::Flow { total_m3s } => *total_m3s,
@@ -277,7 +289,11 @@ pub(super) fn solve(
                 a.iter().zip(b).map(|(x, y)| x + alpha * (y - x)).collect()
             };
             let (qa, pa) = (mix(&q, &qn), mix(&p, &pn));
-            let merit: f64 = residuals(&laws, &qa, &pa)?.0.iter().map(|x| x * x).sum();
+            let merit: f64 = evaluate(&laws, &qa, &pa)?
+                .residual
+                .iter()
+                .map(|x| x * x)
+                .sum();
             if merit <= (1.0 - ARMIJO * alpha) * merit0 || halvings >= MAX_HALVINGS {
                 break (qa, pa);
             }
