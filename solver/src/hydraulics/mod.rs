@@ -199,6 +199,13 @@ pub enum HydraulicsError {
         /// The largest |Δp_law(Q) − (p_from − p_to)| left, Pa.
         residual_pa: f64,
     },
+    /// The linearised network could not be factorised (a slope that is not a positive
+    /// finite number reached the matrix).
+    #[error("the linearised loop network is singular: {problem}")]
+    Singular {
+        /// What was found.
+        problem: String,
+    },
     /// A law gave a non-finite or non-increasing value.
     #[error("link `{link}`: {problem}")]
     BadLaw {

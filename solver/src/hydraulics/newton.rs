@@ -157,9 +157,11 @@ fn step(
             b[i] += c[l];
         }
     }
-    let chol = a.cholesky().ok_or_else(|| HydraulicsError::BadLaw {
-        link: laws.name(0),
-        problem: "the linearised network is singular (a link slope is not positive)".into(),
+    let chol = a.cholesky().ok_or_else(|| HydraulicsError::Singular {
+        problem: format!(
+            "link slopes {:?} Pa·s/m³ (each must be finite and > 0)",
+            slope.iter().map(|s| format!("{s:.3e}")).collect::<Vec<_>>()
+        ),
     })?;
     let x = chol.solve(&b);
     let p: Vec<f64> = (0..n_nodes).map(|n| row(n).map_or(0.0, |i| x[i])).collect();

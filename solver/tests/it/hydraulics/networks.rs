@@ -316,3 +316,86 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
     assert!(distinct, "the test split is uneven");
     assert!(rel(sol.dp_supply_return_pa * 1e-3, state.pressure_drop_kpa) < 1e-8);
 }
+
+#[test]
+fn a_balanced_bridge_carries_no_flow_and_still_converges() {
+    // A Wheatstone bridge of quadratic fittings, balanced (the same law on each side), whose
+    // bridge link a ↔ b carries exactly no flow: its slope there is zero, the case the
+    // regularised laminar slope exists for. Newton still converges and the bridge flow is 0
+    // to round-off of the total.
+    let k = |kk: f64| LinkKind::Quadratic(Quadratic::k_loss(kk, 6.0));
+    let q = 5.0 * LPM;
+    let net = Network::new(
+        vec![
+            link("sa", "supply", "a", k(2.0)),
+            link("sb", "supply", "b", k(4.0)),
+            link("ar", "a", "return", k(2.0)),
+            link("br", "b", "return", k(4.0)),
+            link("bridge", "a", "b", k(1.0)),
+            link("back", "b", "a", k(3.0)),
+        ],
+        vec![],
+        Drive::Flow { total_m3s: q },
+    )
+    .unwrap();
+    let sol = net.solve(&WATER, &NoFields).unwrap();
+    certify(&net, &sol);
+    assert!(
+        sol.link_flow_m3s[4].abs() < 1e-9 * q,
+        "{}",
+        sol.link_flow_m3s[4]
+    );
+    assert!(
+        sol.link_flow_m3s[5].abs() < 1e-9 * q,
+        "{}",
+        sol.link_flow_m3s[5]
+    );
+    // Each side then carries its own share: Δp equal across sa+ar and sb+br, c ∝ K.
+    let ratio = sol.link_flow_m3s[0] / sol.link_flow_m3s[1];
+    assert!(rel(ratio, 2.0f64.sqrt()) < 1e-9, "{ratio}");
+}
+
+#[test]
+fn a_pump_run_past_its_last_point_warns() {
+    // A loop so open that the pump runs beyond its last measured point: the head there is the
+    // curve's linear extension, and the solution says so.
+    let pump = PumpCurve::new(&[(0.0, 50.0), (2.0, 40.0)]).unwrap();
+    let net = Network::new(
+        vec![link(
+            "open",
+            "supply",
+            "return",
+            LinkKind::Quadratic(Quadratic::k_loss(0.5, 12.0)),
+        )],
+        vec![],
+        Drive::Pump(pump.clone()),
+    )
+    .unwrap();
+    let sol = net.solve(&WATER, &NoFields).unwrap();
+    certify(&net, &sol);
+    assert!(sol.total_flow_m3s > 2.0 * LPM);
+    assert!(rel(sol.dp_supply_return_pa, pump.head(sol.total_flow_m3s).0) < 1e-9);
+    assert!(
+        sol.warnings
+            .iter()
+            .any(|w| w.contains("pump") && w.contains("extrapolated")),
+        "{:?}",
+        sol.warnings
+    );
+}
+
+#[test]
+fn a_field_law_that_is_not_a_number_is_an_error_naming_the_link() {
+    struct Broken;
+    impl coldtray_solver::hydraulics::FieldLaw for Broken {
+        fn dp_pa(&self, _: usize, _: f64) -> f64 {
+            f64::NAN
+        }
+    }
+    let net = Network::parallel(vec!["gpu0".into()], Drive::Flow { total_m3s: LPM }).unwrap();
+    let e = net.solve(&WATER, &Broken).unwrap_err().to_string();
+    assert!(
+        e.contains("`gpu0`") && e.contains("not a finite number"),
+        "{e}"
+    );
+}
