@@ -204,26 +204,7 @@ pub(super) fn inside(
 /// `pump_curve`) and its links, checked as a network over the channel fields `field_names`.
 pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> Result<Coolant> {
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
-    let (flow_lpm, pump_curve) =
-        match (raw.flow_lpm, &raw.pump_curve) {
-            (Some(q), None) => (ctx.positive("coolant.flow_lpm", q)?, None),
-            (None, Some(points)) => (
-                f64::NAN,
-                Some(links::pairs(ctx, "coolant.pump_curve", points, "head_kpa")?),
-            ),
-            (Some(_), Some(_)) => return Err(ctx.err(
-                "coolant.pump_curve",
-                "give either flow_lpm (a fixed flow) or pump_curve (the loop settles where the \
-                 pump's head equals its pressure drop), not both",
-            )),
-            (None, None) => {
-                return Err(ctx.err(
-                    "coolant.flow_lpm",
-                    "required field is missing: give flow_lpm (the loop's total flow, L/min) or \
-                 pump_curve = [[flow_lpm, head_kpa], …] (see docs/formats/design.md)",
-                ))
-            }
-        };
+    let (flow_lpm, pump_curve) = links::drive(ctx, raw.flow_lpm, raw.pump_curve.as_deref())?;
     let links = links::links(ctx, &raw.links)?;
     let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
         v.map(|v| ctx.positive(&format!("coolant.{name}"), v))
@@ -311,15 +292,5 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> 
         links,
     };
     links::network(ctx, &coolant, field_names)?;
-    if coolant.pump_curve.is_some() {
-        // The one place that keeps a pump-driven loop out of the thermal solve, which still
-        // takes the total flow from `flow_lpm`: remove it when the network is coupled.
-        return Err(ctx.err(
-            "coolant.pump_curve",
-            "the pump curve and the loop network check out, but the thermal solve does not \
-             use the network yet (it needs a fixed flow); give flow_lpm instead (the network \
-             can be solved on its own with coldtray_solver::hydraulics)",
-        ));
-    }
     Ok(coolant)
 }

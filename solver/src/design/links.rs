@@ -251,8 +251,37 @@ pub(super) fn pairs(
         .collect()
 }
 
+/// What drives the loop: exactly one of `flow_lpm` (checked > 0) and `pump_curve` (pairs;
+/// the curve itself is checked when the network is built). With a pump curve the flow is NaN:
+/// [`network`] refuses such a loop for now.
+pub(super) fn drive(
+    ctx: &Ctx,
+    flow_lpm: Option<f64>,
+    pump_curve: Option<&[Vec<f64>]>,
+) -> Result<(f64, Option<Vec<(f64, f64)>>)> {
+    match (flow_lpm, pump_curve) {
+        (Some(q), None) => Ok((ctx.positive("coolant.flow_lpm", q)?, None)),
+        (None, Some(points)) => Ok((
+            f64::NAN,
+            Some(pairs(ctx, "coolant.pump_curve", points, "head_kpa")?),
+        )),
+        (Some(_), Some(_)) => Err(ctx.err(
+            "coolant.pump_curve",
+            "give either flow_lpm (a fixed flow) or pump_curve (the loop settles where the \
+             pump's head equals its pressure drop), not both",
+        )),
+        (None, None) => Err(ctx.err(
+            "coolant.flow_lpm",
+            "required field is missing: give flow_lpm (the loop's total flow, L/min) or \
+             pump_curve = [[flow_lpm, head_kpa], …] (see docs/formats/design.md)",
+        )),
+    }
+}
+
 /// Check the loop network of `coolant` (with the design's channel fields `field_names`) by
-/// building it; an error names the link (`coolant.links[i].field`) or `coolant.links`.
+/// building it; an error names the link (`coolant.links[i].field`) or `coolant.links`. A
+/// pump-driven loop that checks out is then refused: the thermal solve still takes the total
+/// flow from `flow_lpm` (remove that check when the network is coupled to it).
 pub(super) fn network(ctx: &Ctx, coolant: &Coolant, field_names: Vec<String>) -> Result<()> {
     Network::of_coolant(coolant, field_names).map_err(|e| {
         let path = match (e.link, e.field.as_str()) {
@@ -263,5 +292,13 @@ pub(super) fn network(ctx: &Ctx, coolant: &Coolant, field_names: Vec<String>) ->
         };
         ctx.err(path, e.problem)
     })?;
+    if coolant.pump_curve.is_some() {
+        return Err(ctx.err(
+            "coolant.pump_curve",
+            "the pump curve and the loop network check out, but the thermal solve does not \
+             use the network yet (it needs a fixed flow); give flow_lpm instead (the network \
+             can be solved on its own with coldtray_solver::hydraulics)",
+        ));
+    }
     Ok(())
 }
