@@ -429,3 +429,45 @@ fn the_documented_link_examples_validate_and_solve() {
         super::certify(&net, &sol);
     }
 }
+
+#[test]
+fn overrides_address_links_and_named_fields_by_name() {
+    use coldtray_solver::design::Override;
+    use coldtray_solver::model::CoolantLinkKind;
+    let text = two_fields(LOOP)
+        .replacen(
+            "[[layers.channels]]\n",
+            "[[layers.channels]]\nname = \"gpu0\"\n",
+            1,
+        )
+        .replacen(
+            "\n[[layers.channels]]\nx_mm",
+            "\n[[layers.channels]]\nname = \"gpu1\"\nx_mm",
+            1,
+        )
+        .replace("\"coldplate_0\"", "\"gpu0\"")
+        .replace("\"coldplate_1\"", "\"gpu1\"");
+    let sets: Vec<Override> = [
+        "coolant.links.hose.diameter_mm=8",
+        "layers.coldplate.channels.gpu1.fin_thickness_mm=0.15",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    let d =
+        coldtray_solver::Design::from_toml_str_with(&text, &crate::design::src(), &sets).unwrap();
+    let c = d.coolant.as_ref().unwrap();
+    assert!(
+        matches!(c.links[1].kind, CoolantLinkKind::Pipe { diameter_mm, .. } if diameter_mm == 8.0)
+    );
+    assert_eq!(d.layers[0].channels[1].fin_thickness_mm, 0.15);
+    // An override that breaks the loop is reported at --set PATH.
+    let bad: Vec<Override> = vec!["coolant.links.elbow.to=mid".parse().unwrap()];
+    let e = coldtray_solver::Design::from_toml_str_with(&text, &crate::design::src(), &bad)
+        .unwrap_err();
+    assert_eq!(
+        e.field.as_deref(),
+        Some("--set coolant.links.elbow.to"),
+        "{e}"
+    );
+}
