@@ -23,6 +23,9 @@ const KINDS: &[(&str, &[&str])] = &[
 /// Largest diameter accepted, mm: a coolant loop's pipes are millimetres to a few centimetres;
 /// a metre or more is a diameter given in µm (or a length typed as a diameter).
 const MAX_DIAMETER_MM: f64 = 1000.0;
+/// Largest pressure in a curve, kPa: 100 bar, far above any liquid-cooling loop (a few bar);
+/// beyond it the numbers are pascals typed as kilopascals.
+const MAX_PRESSURE_KPA: f64 = 10_000.0;
 /// Largest relative roughness ε/D accepted: Churchill's and Colebrook's range ends at about
 /// 0.05; a tenth of the diameter is a roughness given in mm instead of µm.
 const MAX_REL_ROUGHNESS: f64 = 0.1;
@@ -242,6 +245,13 @@ pub(super) fn pairs(
     raw.iter()
         .enumerate()
         .map(|(j, pair)| match pair.as_slice() {
+            [_, v] if v.abs() > MAX_PRESSURE_KPA => Err(ctx.err(
+                format!("{field}[{j}]"),
+                format!(
+                    "{what} {v} is more than {MAX_PRESSURE_KPA} kPa (100 bar); pressures are in \
+                     kPa (a value in Pa?)"
+                ),
+            )),
             [q, v] if q.is_finite() && v.is_finite() => Ok((*q, *v)),
             _ => Err(ctx.err(
                 format!("{field}[{j}]"),

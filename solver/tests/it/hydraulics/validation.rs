@@ -266,6 +266,11 @@ fn link_errors_name_the_link() {
         &["pair"],
     );
     rejects(
+        &loop_with("[0.2, 2.4]", "[0.2, 2400000.0]"),
+        "coolant.links[6].points[2]",
+        &["in kPa"],
+    );
+    rejects(
         &loop_with("name = \"hose\"\n", "name = \"hose\"\ncolour = \"red\"\n"),
         "coolant.links[1].colour",
         &["unknown field"],
