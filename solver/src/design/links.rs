@@ -236,12 +236,7 @@ fn link(ctx: &Ctx, p: &str, raw: &RawLink) -> Result<CoolantLink> {
 
 /// `[[flow_lpm, value], …]` at `field`: every entry a pair of finite numbers (the curve's
 /// own rules — ascending flows, monotone values — are checked when the law is built).
-pub(super) fn pairs(
-    ctx: &Ctx,
-    field: &str,
-    raw: &[Vec<f64>],
-    what: &str,
-) -> Result<Vec<(f64, f64)>> {
+pub(super) fn pairs(ctx: &Ctx, field: &str, raw: &[Vec<f64>], what: &str) -> Result<Points> {
     raw.iter()
         .enumerate()
         .map(|(j, pair)| match pair.as_slice() {
@@ -261,6 +256,9 @@ pub(super) fn pairs(
         .collect()
 }
 
+/// `(flow_lpm, value)` points of a curve.
+type Points = Vec<(f64, f64)>;
+
 /// What drives the loop: exactly one of `flow_lpm` (checked > 0) and `pump_curve` (pairs;
 /// the curve itself is checked when the network is built). With a pump curve the flow is NaN:
 /// [`network`] refuses such a loop for now.
@@ -268,7 +266,7 @@ pub(super) fn drive(
     ctx: &Ctx,
     flow_lpm: Option<f64>,
     pump_curve: Option<&[Vec<f64>]>,
-) -> Result<(f64, Option<Vec<(f64, f64)>>)> {
+) -> Result<(f64, Option<Points>)> {
     match (flow_lpm, pump_curve) {
         (Some(q), None) => Ok((ctx.positive("coolant.flow_lpm", q)?, None)),
         (None, Some(points)) => Ok((
