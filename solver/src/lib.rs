@@ -38,6 +38,8 @@
 //! # Layout
 //! - [`model`]: the validated, typed design; [`design`]: `design.toml` → model;
 //! - [`results`]: what a solve reports, plain serde data;
+//! - [`hydraulics`]: the coolant loop as a network of links (pipes, fittings, quick-disconnects,
+//!   channel fields), solved for flows and pressures (not yet coupled to the thermal solve);
 //! - `assembly` (grid, rasterised materials, conductances, coolant hydraulics), `numerics`
 //!   (operator, smoother, multigrid, Krylov) and `run` (steady and transient drivers) are public
 //!   only for the benches and tests, hidden from these docs.
@@ -48,6 +50,7 @@
 #[doc(hidden)]
 pub mod assembly;
 pub mod design;
+pub mod hydraulics;
 pub mod model;
 #[doc(hidden)]
 pub mod numerics;

@@ -925,6 +925,7 @@ mod tests {
             viscosity_pa_s: 1e-3,
         };
         let ch = Channels {
+            name: "f".into(),
             x_mm: 0.0,
             y_mm: 0.0,
             width_mm: 10.0,

@@ -16,6 +16,7 @@
 //! over one cell); the homogenised model is meant for fields many pitches wide.
 
 use super::check::{Ctx, Library, Result};
+use super::links;
 use super::raw::{RawChannels, RawCoolant};
 use crate::model::materials;
 use crate::model::{Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Material};
@@ -36,16 +37,22 @@ impl Plan {
     }
 }
 
-/// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`).
+/// Validate one channel field at path `p` (`layers[2].channels` or `layers[2].channels[1]`);
+/// without a `name` it is called `default_name`.
 pub(super) fn channels(
     ctx: &Ctx,
     p: &str,
+    default_name: &str,
     raw: &RawChannels,
     layer_fill: &Material,
     plan: &Plan,
     lib: &Library,
 ) -> Result<Channels> {
     let f = |name: &str| format!("{p}.{name}");
+    let name = match &raw.name {
+        Some(n) => ctx.name(&f("name"), n)?.to_string(),
+        None => default_name.to_string(),
+    };
     let x_mm = ctx.non_negative(&f("x_mm"), raw.x_mm.unwrap_or(0.0))?;
     let y_mm = ctx.non_negative(&f("y_mm"), raw.y_mm.unwrap_or(0.0))?;
     let width_mm = ctx.positive(&f("width_mm"), raw.width_mm.unwrap_or(plan.width_mm - x_mm))?;
@@ -125,6 +132,7 @@ pub(super) fn channels(
         }
     };
     Ok(Channels {
+        name,
         x_mm,
         y_mm,
         width_mm,
@@ -204,10 +212,12 @@ pub(super) fn inside(
 }
 
 /// Validate `[coolant]`: a built-in fluid (optionally with properties overridden), or a
-/// custom fluid given entirely by its four properties.
-pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
+/// custom fluid given entirely by its four properties; what drives the loop (`flow_lpm` or
+/// `pump_curve`) and its links, checked as a network over the channel fields `field_names`.
+pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> Result<Coolant> {
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
-    let flow_lpm = ctx.positive("coolant.flow_lpm", raw.flow_lpm)?;
+    let (flow_lpm, pump_curve) = links::drive(ctx, raw.flow_lpm, raw.pump_curve.as_deref())?;
+    let links = links::links(ctx, &raw.links)?;
     let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
         v.map(|v| ctx.positive(&format!("coolant.{name}"), v))
             .transpose()
@@ -298,6 +308,8 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
         inlet_c,
         flow_lpm,
         pressure_kpa,
+        pump_curve,
+        links,
     };
     if let Some(boiling_c) = coolant.boiling_c() {
         if inlet_c >= boiling_c {
@@ -312,6 +324,7 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant) -> Result<Coolant> {
             ));
         }
     }
+    links::network(ctx, &coolant, field_names)?;
     Ok(coolant)
 }
 

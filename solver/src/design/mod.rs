@@ -11,6 +11,7 @@
 
 mod check;
 mod flow;
+mod links;
 mod overrides;
 mod patches;
 mod raw;

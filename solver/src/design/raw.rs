@@ -61,6 +61,8 @@ pub(super) struct RawLayer {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawChannels {
+    /// Unique field name; default: the layer's name (`_0`, `_1`, … with several fields).
+    pub(super) name: Option<String>,
     pub(super) x_mm: Option<f64>,
     pub(super) y_mm: Option<f64>,
     pub(super) width_mm: Option<f64>,
@@ -100,13 +102,39 @@ pub(super) struct RawBlock {
 pub(super) struct RawCoolant {
     pub(super) fluid: Option<String>,
     pub(super) inlet_c: f64,
-    pub(super) flow_lpm: f64,
+    /// The fixed total flow; exactly one of `flow_lpm` and `pump_curve`.
+    pub(super) flow_lpm: Option<f64>,
     pub(super) density_kg_m3: Option<f64>,
     pub(super) cp_j_kgk: Option<f64>,
     pub(super) k: Option<f64>,
     pub(super) viscosity_pa_s: Option<f64>,
     /// Absolute loop pressure, kPa (default 1 atm).
     pub(super) pressure_kpa: Option<f64>,
+    /// `[[flow_lpm, head_kpa], …]` of the pump driving the loop.
+    pub(super) pump_curve: Option<Vec<Vec<f64>>>,
+    /// `[[coolant.links]]`: the loop network (default: every field in parallel).
+    #[serde(default)]
+    pub(super) links: Vec<RawLink>,
+}
+
+/// One `[[coolant.links]]` table: the common fields, then those of each kind (which fields a
+/// kind takes is checked in `links.rs`, so a misplaced field is named with its kind).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLink {
+    pub(super) name: String,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) kind: String,
+    pub(super) field: Option<String>,
+    pub(super) length_mm: Option<f64>,
+    pub(super) diameter_mm: Option<f64>,
+    pub(super) roughness_um: Option<f64>,
+    pub(super) k: Option<f64>,
+    pub(super) cv: Option<f64>,
+    pub(super) points: Option<Vec<Vec<f64>>>,
+    pub(super) cd: Option<f64>,
+    pub(super) pipe_diameter_mm: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -70,7 +70,12 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             } else {
                 format!("{p}.channels[{c}]")
             };
-            let ch = flow::channels(ctx, &cp, rc, &material, &plan, &lib)?;
+            let default_name = if l.channels.len() == 1 {
+                lname.clone()
+            } else {
+                format!("{lname}_{c}")
+            };
+            let ch = flow::channels(ctx, &cp, &default_name, rc, &material, &plan, &lib)?;
             for (o, other) in channels.iter().enumerate() {
                 let other: &crate::model::Channels = other;
                 if let Some((ox, oy)) = overlap(
@@ -108,6 +113,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
             channels,
         });
     }
+    let field_names = channel_names(ctx, &layers)?;
     let blocks = blocks(ctx, &raw, &layers, &plan, &lib)?;
     for (i, l) in layers.iter().enumerate() {
         if l.is_void() && !blocks.iter().any(|b| b.layer == i) {
@@ -124,7 +130,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
 
     let any_channels = layers.iter().any(Layer::is_coolant);
     let coolant = match (&raw.coolant, any_channels) {
-        (Some(c), true) => Some(flow::coolant(ctx, c)?),
+        (Some(c), true) => Some(flow::coolant(ctx, c, field_names)?),
         (None, false) => None,
         (None, true) => {
             let l = layers.iter().position(Layer::is_coolant).unwrap_or(0);
@@ -203,6 +209,34 @@ fn fin_root_name(root: crate::model::FinRoot) -> &'static str {
         crate::model::FinRoot::Top => "top",
         crate::model::FinRoot::Both => "both",
     }
+}
+
+/// The channel fields' names in design order (layers bottom up, fields in file order), which
+/// must be unique across the design: coolant links refer to fields by them.
+fn channel_names(ctx: &Ctx, layers: &[Layer]) -> Result<Vec<String>> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        for (c, ch) in l.channels.iter().enumerate() {
+            let path = if l.channels.len() == 1 {
+                format!("layers[{i}].channels")
+            } else {
+                format!("layers[{i}].channels[{c}]")
+            };
+            if let Some((other, _)) = names.iter().find(|(_, n)| *n == ch.name) {
+                return Err(ctx.err(
+                    format!("{path}.name"),
+                    format!(
+                        "channel field `{}` is already the name of {other}; field names must be \
+                         unique across the design (a field without `name` is called after its \
+                         layer, with _0, _1, … when the layer has several)",
+                        ch.name
+                    ),
+                ));
+            }
+            names.push((path, ch.name.clone()));
+        }
+    }
+    Ok(names.into_iter().map(|(_, n)| n).collect())
 }
 
 /// Outlet temperature, °C, above which a coolant with no known boiling point (a custom fluid)

@@ -158,6 +158,10 @@ pub enum FinRoot {
 /// A field of straight parallel channels (skived or micro-channel fins) in a coolant layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channels {
+    /// Unique name of the field across the design (`name`, or by default the layer's name,
+    /// with `_0`, `_1`, … appended when the layer has several fields). Coolant links refer to
+    /// fields by it.
+    pub name: String,
     /// Lower-left corner of the field in plan, x, mm.
     pub x_mm: f64,
     /// Lower-left corner of the field in plan, y, mm.
@@ -266,8 +270,10 @@ impl Leakage {
     }
 }
 
-/// The coolant loop feeding every channel field. Fields are hydraulically in parallel: the
-/// solver splits the flow so that their pressure drops are equal.
+/// The coolant loop feeding every channel field. The thermal solve treats the fields as
+/// hydraulically in parallel (it splits the flow so that their pressure drops are equal); the
+/// loop network of `links` is validated and solved by [`crate::hydraulics`], not yet by the
+/// thermal solve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coolant {
     /// The liquid and its properties.
@@ -279,6 +285,14 @@ pub struct Coolant {
     pub flow_lpm: f64,
     /// Absolute pressure of the loop, kPa: sets the boiling point (default 101.325 kPa).
     pub pressure_kpa: f64,
+    /// A pump curve `(flow_lpm, head_kpa)` driving the loop instead of a fixed flow, flows
+    /// ascending and heads descending. Validation rejects it for now (the thermal solve
+    /// needs `flow_lpm` until the network is coupled to it), so a loaded design has `None`;
+    /// it is part of the model for programs that build the network themselves.
+    pub pump_curve: Option<Vec<(f64, f64)>>,
+    /// The loop's links (`[[coolant.links]]`), in file order; empty: every field in parallel
+    /// between supply and return.
+    pub links: Vec<CoolantLink>,
 }
 
 impl Coolant {
@@ -287,6 +301,73 @@ impl Coolant {
     pub fn boiling_c(&self) -> Option<f64> {
         materials::builtin_fluid_boiling_c_at(&self.fluid.name, self.pressure_kpa)
     }
+}
+
+/// One link of the coolant loop: a hydraulic element between two nodes. Nodes are names;
+/// `supply` and `return` are the loop's ends (the pump's outlet and inlet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoolantLink {
+    /// Unique link name.
+    pub name: String,
+    /// Upstream node (the intended flow runs `from` → `to`; the solver allows reverse flow).
+    pub from: String,
+    /// Downstream node.
+    pub to: String,
+    /// What the link is, with its dimensions.
+    pub kind: CoolantLinkKind,
+}
+
+/// The hydraulic element of a [`CoolantLink`], in the design's units (validated: every
+/// dimension finite and > 0).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CoolantLinkKind {
+    /// A channel field, by its [`Channels::name`]; its Δp(Q) comes from the channel model.
+    Field {
+        /// The field's name.
+        field: String,
+    },
+    /// A straight round pipe (Darcy–Weisbach, Churchill's friction factor).
+    Pipe {
+        /// Length, mm.
+        length_mm: f64,
+        /// Inner diameter, mm.
+        diameter_mm: f64,
+        /// Absolute wall roughness, µm (≥ 0).
+        roughness_um: f64,
+    },
+    /// A fitting with loss coefficient `k` referred to the velocity in `diameter_mm`.
+    Minor {
+        /// Loss coefficient K (Δp = K·ρv²/2).
+        k: f64,
+        /// Diameter the velocity is taken in, mm.
+        diameter_mm: f64,
+    },
+    /// A quick-disconnect given by its flow coefficient Cv (US gpm per √psi, water at 60 °F).
+    QdCv {
+        /// Flow coefficient Cv.
+        cv: f64,
+    },
+    /// A quick-disconnect given by a loss coefficient at a diameter.
+    QdK {
+        /// Loss coefficient K.
+        k: f64,
+        /// Diameter the velocity is taken in, mm.
+        diameter_mm: f64,
+    },
+    /// A measured Δp(Q) curve, `(flow_lpm, dp_kpa)` points, both strictly ascending.
+    Curve {
+        /// The points as given (without the implied origin).
+        points_lpm_kpa: Vec<(f64, f64)>,
+    },
+    /// A sharp orifice plate.
+    Orifice {
+        /// Bore diameter, mm.
+        diameter_mm: f64,
+        /// Discharge coefficient.
+        cd: f64,
+        /// Diameter of the pipe it sits in, mm, for the velocity-of-approach factor.
+        pipe_diameter_mm: Option<f64>,
+    },
 }
 
 /// A convective boundary: heat flux q = h (T_surface − T_ambient).

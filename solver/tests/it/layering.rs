@@ -1,5 +1,6 @@
 //! The solver's layering, checked on its source: the top-level modules import each other
-//! without a cycle, and the numerical kernels know nothing of the layers above them.
+//! without a cycle, the numerical kernels know nothing of the layers above them, and the
+//! loop network (`hydraulics`) knows only the model.
 //!
 //! A module's imports are its `crate::<module>` paths (in `use` items and inline paths),
 //! comments excluded. The rule is written down in `docs/architecture.md`.
@@ -9,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 /// Modules `numerics` must not import: it sits below everything that gives numbers meaning.
 const NUMERICS_MUST_NOT_USE: &[&str] = &["run", "results", "design", "assembly", "model"];
+
+/// The only module `hydraulics` may import: it builds networks from the model and knows
+/// nothing of the thermal solve (which plugs its channel law in through a trait).
+const HYDRAULICS_MAY_USE: &[&str] = &["model"];
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -220,6 +225,17 @@ fn numerics_imports_nothing_above_it() {
         .filter(|d| NUMERICS_MUST_NOT_USE.contains(&d.as_str()))
         .collect();
     assert!(bad.is_empty(), "numerics imports {bad:?}");
+}
+
+#[test]
+fn hydraulics_imports_only_the_model() {
+    let graph = import_graph();
+    let deps = graph.get("hydraulics").expect("a hydraulics module");
+    let bad: Vec<_> = deps
+        .iter()
+        .filter(|d| !HYDRAULICS_MAY_USE.contains(&d.as_str()))
+        .collect();
+    assert!(bad.is_empty(), "hydraulics imports {bad:?}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod design;
+mod hydraulics;
 mod layering;
 mod numerics;
 mod physics;

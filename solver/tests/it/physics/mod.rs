@@ -103,6 +103,8 @@ pub(crate) fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant
         inlet_c,
         flow_lpm,
         pressure_kpa: 101.325,
+        pump_curve: None,
+        links: Vec::new(),
     }
 }
 
@@ -125,6 +127,7 @@ pub(crate) fn channels(
     h: Option<f64>,
 ) -> Channels {
     Channels {
+        name: format!("field_{x}_{y}"),
         x_mm: x,
         y_mm: y,
         width_mm: w,
