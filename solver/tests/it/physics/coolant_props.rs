@@ -70,6 +70,8 @@ fn strip_heated(
         inlet_c,
         flow_lpm,
         pressure_kpa: materials::ATMOSPHERE_KPA,
+        pump_curve: None,
+        links: Vec::new(),
     });
     d
 }
@@ -274,6 +276,8 @@ fn the_flow_split_follows_the_local_viscosity() {
         inlet_c: PG_INLET_C,
         flow_lpm: PG_FLOW_LPM,
         pressure_kpa: materials::ATMOSPHERE_KPA,
+        pump_curve: None,
+        links: Vec::new(),
     });
     let asm = assembly::assemble(&d).unwrap();
     let g = &asm.grid;
