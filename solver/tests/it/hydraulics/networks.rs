@@ -300,7 +300,12 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
         fields,
         props: &state.props,
     };
-    let net = Network::of_coolant(coolant, field_names).unwrap();
+    // `flow_lpm` is the volume flow at the inlet temperature, while the split's flows are
+    // volume flows at the mean coolant temperature's density (the same mass flow): drive the
+    // network with the split's own total so both describe the same volume flow.
+    let mut coolant = coolant.clone();
+    coolant.flow_lpm = state.fields.iter().map(|f| f.perf.flow_m3_s).sum::<f64>() * 60_000.0;
+    let net = Network::of_coolant(&coolant, field_names).unwrap();
     let sol = net.solve(&Liquid::from(&state.props), &law).unwrap();
     certify(&net, &sol);
     let mut distinct = false;
