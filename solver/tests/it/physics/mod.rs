@@ -12,6 +12,7 @@ mod sides;
 mod spreading;
 mod symmetry;
 mod transient;
+mod validation_3dice;
 mod void_patches;
 mod z_cells;
 
