@@ -32,6 +32,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// One of a closed set of spellings (`options`: spelling → value), leading and trailing
+    /// blanks ignored; otherwise "unknown {what} `…`; valid: …" listing every spelling.
+    pub(super) fn choice<T: Copy>(
+        &self,
+        field: &str,
+        value: &str,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Result<T> {
+        let v = value.trim();
+        options
+            .iter()
+            .find(|(name, _)| *name == v)
+            .map(|&(_, t)| t)
+            .ok_or_else(|| {
+                let valid: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+                self.err(
+                    field,
+                    format!("unknown {what} `{v}`; valid: {}", valid.join(", ")),
+                )
+            })
+    }
+
     /// A finite number > 0.
     pub(super) fn positive(&self, field: &str, v: f64) -> Result<f64> {
         if v.is_finite() && v > 0.0 {

@@ -29,6 +29,39 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// The rectangle `x_mm`, `y_mm`, `width_mm`, `depth_mm` of a block or a patch (`field`
+    /// names each part): finite corner, positive size, inside the domain.
+    pub(super) fn rect(
+        &self,
+        ctx: &Ctx,
+        field: impl Fn(&str) -> String,
+        (x_mm, y_mm, width_mm, depth_mm): (f64, f64, f64, f64),
+    ) -> Result<(f64, f64, f64, f64)> {
+        let x_mm = ctx.finite(&field("x_mm"), x_mm)?;
+        let y_mm = ctx.finite(&field("y_mm"), y_mm)?;
+        let width_mm = ctx.positive(&field("width_mm"), width_mm)?;
+        let depth_mm = ctx.positive(&field("depth_mm"), depth_mm)?;
+        inside(
+            ctx,
+            &field("x_mm"),
+            "x",
+            x_mm,
+            width_mm,
+            self.width_mm,
+            "width_mm",
+        )?;
+        inside(
+            ctx,
+            &field("y_mm"),
+            "y",
+            y_mm,
+            depth_mm,
+            self.depth_mm,
+            "depth_mm",
+        )?;
+        Ok((x_mm, y_mm, width_mm, depth_mm))
+    }
+
     /// The grid's actual cell size in x and y: the domain divided into a whole number of
     /// cells, `round(extent / cell_mm)` (at least 1), as the assembly builds it.
     pub(super) fn grid_cells_mm(&self) -> (f64, f64) {
@@ -75,18 +108,17 @@ pub(super) fn channels(
         plan.depth_mm,
         "depth_mm",
     )?;
-    let direction = match raw.direction.trim() {
-        "+x" => FlowDirection::PlusX,
-        "-x" => FlowDirection::MinusX,
-        "+y" => FlowDirection::PlusY,
-        "-y" => FlowDirection::MinusY,
-        other => {
-            return Err(ctx.err(
-                f("direction"),
-                format!("unknown flow direction `{other}`; valid: \"+x\", \"-x\", \"+y\", \"-y\""),
-            ))
-        }
-    };
+    let direction = ctx.choice(
+        &f("direction"),
+        &raw.direction,
+        "flow direction",
+        &[
+            ("+x", FlowDirection::PlusX),
+            ("-x", FlowDirection::MinusX),
+            ("+y", FlowDirection::PlusY),
+            ("-y", FlowDirection::MinusY),
+        ],
+    )?;
     let fin_thickness_mm = ctx.positive(&f("fin_thickness_mm"), raw.fin_thickness_mm)?;
     let channel_width_mm = ctx.positive(&f("channel_width_mm"), raw.channel_width_mm)?;
     let along_x = matches!(direction, FlowDirection::PlusX | FlowDirection::MinusX);
@@ -120,16 +152,18 @@ pub(super) fn channels(
         .pressure_drop_kpa
         .map(|v| ctx.positive(&f("pressure_drop_kpa"), v))
         .transpose()?;
-    let fin_root = match raw.fin_root.as_deref().map(str::trim) {
-        None | Some("bottom") => FinRoot::Bottom,
-        Some("top") => FinRoot::Top,
-        Some("both") => FinRoot::Both,
-        Some(other) => {
-            return Err(ctx.err(
-                f("fin_root"),
-                format!("unknown fin root `{other}`; valid: \"bottom\", \"top\", \"both\""),
-            ))
-        }
+    let fin_root = match raw.fin_root.as_deref() {
+        None => FinRoot::Bottom,
+        Some(v) => ctx.choice(
+            &f("fin_root"),
+            v,
+            "fin root",
+            &[
+                ("bottom", FinRoot::Bottom),
+                ("top", FinRoot::Top),
+                ("both", FinRoot::Both),
+            ],
+        )?,
     };
     Ok(Channels {
         name,

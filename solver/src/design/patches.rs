@@ -7,7 +7,7 @@
 //! channel fields do; checked again when `--cell-mm` changes the grid).
 
 use super::check::{Ctx, Result};
-use super::flow::{self, Plan};
+use super::flow::Plan;
 use super::raw::RawPatch;
 use crate::model::{Block, Face, Layer, Patch, PatchCoupling};
 
@@ -23,38 +23,14 @@ pub(super) fn patches(
     for (i, r) in raw.iter().enumerate() {
         let p = format!("boundary.patches[{i}]");
         let f = |n: &str| format!("{p}.{n}");
-        let face = match r.face.trim() {
-            "top" => Face::Top,
-            "bottom" => Face::Bottom,
-            other => {
-                return Err(ctx.err(
-                    f("face"),
-                    format!("unknown face `{other}`; valid: \"top\", \"bottom\""),
-                ))
-            }
-        };
-        let x_mm = ctx.finite(&f("x_mm"), r.x_mm)?;
-        let y_mm = ctx.finite(&f("y_mm"), r.y_mm)?;
-        let width_mm = ctx.positive(&f("width_mm"), r.width_mm)?;
-        let depth_mm = ctx.positive(&f("depth_mm"), r.depth_mm)?;
-        flow::inside(
-            ctx,
-            &f("x_mm"),
-            "x",
-            x_mm,
-            width_mm,
-            plan.width_mm,
-            "width_mm",
+        let face = ctx.choice(
+            &f("face"),
+            &r.face,
+            "face",
+            &[("top", Face::Top), ("bottom", Face::Bottom)],
         )?;
-        flow::inside(
-            ctx,
-            &f("y_mm"),
-            "y",
-            y_mm,
-            depth_mm,
-            plan.depth_mm,
-            "depth_mm",
-        )?;
+        let (x_mm, y_mm, width_mm, depth_mm) =
+            plan.rect(ctx, f, (r.x_mm, r.y_mm, r.width_mm, r.depth_mm))?;
         let ambient_c = ctx.temperature(&f("ambient_c"), r.ambient_c)?;
         let coupling =
             match (r.h_w_m2k, r.r_k_w) {

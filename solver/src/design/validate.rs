@@ -402,28 +402,8 @@ fn blocks(
                     ),
                 )
             })?;
-        let x_mm = ctx.finite(&f("x_mm"), b.x_mm)?;
-        let y_mm = ctx.finite(&f("y_mm"), b.y_mm)?;
-        let width_mm = ctx.positive(&f("width_mm"), b.width_mm)?;
-        let depth_mm = ctx.positive(&f("depth_mm"), b.depth_mm)?;
-        flow::inside(
-            ctx,
-            &f("x_mm"),
-            "x",
-            x_mm,
-            width_mm,
-            plan.width_mm,
-            "width_mm",
-        )?;
-        flow::inside(
-            ctx,
-            &f("y_mm"),
-            "y",
-            y_mm,
-            depth_mm,
-            plan.depth_mm,
-            "depth_mm",
-        )?;
+        let (x_mm, y_mm, width_mm, depth_mm) =
+            plan.rect(ctx, f, (b.x_mm, b.y_mm, b.width_mm, b.depth_mm))?;
         let material = lib.resolve(
             ctx,
             &p,
