@@ -170,6 +170,12 @@ fn run_in_pool(
             })?;
         cycles += conv.cycles;
         worst = worst.max(conv.rel_residual);
+        // The run keeps its coolant properties fixed, but a coolant that leaves its table or
+        // boils has no single-phase answer at any step: an error, as in a steady solve.
+        let temps = st.asm.coolant_temperatures_c(&st.theta);
+        if let Some(o) = crate::assembly::coolant::out_of_range(design, &st.asm.grid, &temps) {
+            return Err(SolveError::CoolantOutOfRange(o));
+        }
         let p_total: f64 = powers.iter().sum();
         let (absorbed, bheat) = results::heat_out_w(&st.asm, &st.theta);
         let q_out = absorbed + bheat.iter().sum::<f64>();

@@ -352,6 +352,30 @@ fn a_coolant_leaving_its_table_is_an_error_naming_the_field() {
 }
 
 #[test]
+fn a_transient_run_whose_coolant_leaves_its_table_is_an_error_too() {
+    // The steady case above as a transient run from 80 °C: a transient keeps its properties
+    // at the mean temperature, but a coolant past its table (≈ 97 °C in the heated streams)
+    // has no answer at any step, so the run stops with the same error instead of clamping.
+    let mut d = hot_strip(fluid("water"), 80.0, 4.25, materials::ATMOSPHERE_KPA);
+    d.transient = Some(coldtray_solver::Transient {
+        duration_s: 5.0,
+        dt_s: 0.5,
+        initial_c: 80.0,
+        trace: None,
+        probes: Vec::new(),
+    });
+    let e = solve_err(&d);
+    assert!(
+        e.contains("above the water property table (1–95 °C)"),
+        "{e}"
+    );
+    // With a quarter of the heat the run completes.
+    let mut ok = hot_strip(fluid("water"), 80.0, 1.0, materials::ATMOSPHERE_KPA);
+    ok.transient = d.transient.clone();
+    ok.solve(&SolveOptions::default()).unwrap();
+}
+
+#[test]
 fn a_coolant_reaching_its_boiling_point_at_the_loop_pressure_is_an_error() {
     // PG25 at 50 kPa boils at ≈ 83.5 °C (Raoult with water at 54 kPa). From 60 °C a mean
     // rise of 7 K passes the pre-solve check (67 °C), while the heated streams reach ≈ 88 °C.
