@@ -1,14 +1,53 @@
 //! `coldtray records`: list the stored L10 tests (in the store's insert order, SEQ) and the
 //! first-pass yield — the share of serials whose first verdict (pass/fail; aborted tests are rig
 //! stops, not verdicts) was a pass. Opening the store first completes any queued records.
+//!
+//! The list is a table for a person (the reason wrapped to the terminal, or in full with
+//! `--wide`) or an export for a spreadsheet or a script (`--format csv|json`: one row or object
+//! per test with every stored column; the count and the yield then go to stderr so stdout is
+//! only data).
 
 use crate::output::{out, outln};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 use coldtray_controller::records::store::{first_pass_yield, Filter, Store, TestSummary};
+use coldtray_controller::Outcome;
+
+/// How the list is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned columns for a person.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON array of objects.
+    Json,
+}
+
+/// An outcome to filter by (the store's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OutcomeArg {
+    /// The tray passed.
+    Pass,
+    /// The tray failed a check.
+    Fail,
+    /// The rig stopped before a verdict.
+    Aborted,
+}
+
+impl From<OutcomeArg> for Outcome {
+    fn from(o: OutcomeArg) -> Outcome {
+        match o {
+            OutcomeArg::Pass => Outcome::Pass,
+            OutcomeArg::Fail => Outcome::Fail,
+            OutcomeArg::Aborted => Outcome::Aborted,
+        }
+    }
+}
 
 /// Arguments of `coldtray records`.
 #[derive(Debug, clap::Args)]
@@ -16,16 +55,31 @@ pub(crate) struct Args {
     /// SQLite result store written by `coldtray leak-test`.
     #[arg(long)]
     db: PathBuf,
-    /// Only this serial number.
+    /// Only this serial number, or serials starting with a prefix when it ends in `*` (`VR2*`).
     #[arg(long)]
     serial: Option<String>,
     /// Only tests started on or after DATE: YYYY-MM-DD (UTC midnight) or RFC 3339.
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
+    /// Only tests started before DATE: YYYY-MM-DD (UTC midnight) or RFC 3339.
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only tests with this outcome.
+    #[arg(long, value_enum)]
+    outcome: Option<OutcomeArg>,
+    /// Only the last N matching tests (the newest by SEQ), still listed in SEQ order.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Table: print each reason in full on one line instead of wrapping it.
+    #[arg(long)]
+    wide: bool,
 }
 
-/// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
-pub(crate) fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+/// Parses the value of `--<flag>`: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
+pub(crate) fn parse_time(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         if let Some(t) = d.and_hms_opt(0, 0, 0) {
             return Ok(t.and_utc());
@@ -34,28 +88,76 @@ pub(crate) fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
     match DateTime::parse_from_rfc3339(s) {
         Ok(t) => Ok(t.with_timezone(&Utc)),
         Err(_) => bail!(
-            "--since {s:?} is not a date; use YYYY-MM-DD (e.g. 2026-11-26) or RFC 3339 (e.g. 2026-11-26T12:00:00Z)"
+            "--{flag} {s:?} is not a date; use YYYY-MM-DD (e.g. 2026-11-26) or RFC 3339 (e.g. 2026-11-26T12:00:00Z)"
         ),
     }
 }
 
-/// Shortens `s` to `n` characters with an ellipsis.
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n.saturating_sub(1)).collect::<String>() + "…"
-    }
+/// Parses `--since` (see [`parse_time`]).
+pub(crate) fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    parse_time("since", s)
 }
 
-/// The table a person reads.
-fn table(rows: &[TestSummary]) -> String {
+/// Splits `s` into lines of at most `width` characters, at spaces where it can (a word longer
+/// than the width is cut). Never drops text; always at least one line.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let sep = usize::from(used > 0);
+            if used + sep + word.len() <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the whole width: cut it.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The width the table wraps reasons within: the terminal's (`COLUMNS`) when stdout is a
+/// terminal, else 100 columns.
+fn table_width() -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Some(w) = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|w| *w > 0)
+        {
+            return w;
+        }
+    }
+    100
+}
+
+/// The table a person reads. `width`: wrap the reason so lines fit it (the reason column
+/// gets at least 20 characters); `None`: the reason in full on one line.
+fn table(rows: &[TestSummary], width: Option<usize>) -> String {
     let serial_w = rows
         .iter()
         .map(|r| r.serial.chars().count())
         .max()
         .unwrap_or(0)
         .max(6);
+    // SEQ, STARTED, SERIAL, OUTCOME, LEAK and the separators before REASON.
+    let indent = 5 + 2 + 20 + 2 + serial_w + 2 + 7 + 2 + 9 + 2;
     let mut out = format!(
         "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
         "SEQ", "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
@@ -71,6 +173,10 @@ fn table(rows: &[TestSummary]) -> String {
         } else {
             r.started_at.clone()
         };
+        let reason = match width {
+            Some(w) => wrap(&r.reason, w.saturating_sub(indent).max(20)),
+            None => vec![r.reason.clone()],
+        };
         out += &format!(
             "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
             r.seq,
@@ -78,14 +184,106 @@ fn table(rows: &[TestSummary]) -> String {
             r.serial,
             r.outcome.as_str(),
             leak,
-            clip(&r.reason, 70)
+            reason.first().map(String::as_str).unwrap_or("")
         );
+        for more in reason.iter().skip(1) {
+            out += &format!("{:indent$}{more}\n", "");
+        }
     }
     out
 }
 
+/// One exported test: every stored column except the record and trace JSON (those are in the
+/// record's JSON file, `json_file`).
+#[derive(Debug, serde::Serialize)]
+struct ExportRow<'a> {
+    seq: i64,
+    id: i64,
+    record_id: Option<&'a str>,
+    serial: &'a str,
+    recipe: &'a str,
+    started_at: &'a str,
+    started_unix: i64,
+    finished_at: &'a str,
+    outcome: &'static str,
+    leak_sccm: Option<f64>,
+    reason: &'a str,
+    clock_suspect: bool,
+}
+
+impl<'a> From<&'a TestSummary> for ExportRow<'a> {
+    fn from(r: &'a TestSummary) -> Self {
+        ExportRow {
+            seq: r.seq,
+            id: r.id,
+            record_id: r.record_id.as_deref(),
+            serial: &r.serial,
+            recipe: &r.recipe,
+            started_at: &r.started_at,
+            started_unix: r.started_unix,
+            finished_at: &r.finished_at,
+            outcome: r.outcome.as_str(),
+            leak_sccm: r.leak_sccm,
+            reason: &r.reason,
+            clock_suspect: r.clock_suspect,
+        }
+    }
+}
+
+/// The rows as CSV with a header row (an empty leak rate or record id is an empty field).
+fn to_csv(rows: &[TestSummary]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        // The header alone, so a script reading the file still finds the columns.
+        w.write_record([
+            "seq",
+            "id",
+            "record_id",
+            "serial",
+            "recipe",
+            "started_at",
+            "started_unix",
+            "finished_at",
+            "outcome",
+            "leak_sccm",
+            "reason",
+            "clock_suspect",
+        ])?;
+    }
+    for r in rows {
+        w.serialize(ExportRow::from(r))?;
+    }
+    let bytes = w.into_inner().context("cannot finish the CSV")?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// The rows as one pretty-printed JSON array.
+fn to_json(rows: &[TestSummary]) -> anyhow::Result<String> {
+    let rows: Vec<ExportRow> = rows.iter().map(ExportRow::from).collect();
+    Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let since = args.since.as_deref().map(parse_since).transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_time("until", s))
+        .transpose()?;
+    // `--serial VR2*`: a prefix; otherwise the exact serial.
+    let (serial, serial_prefix) = match args.serial.as_deref() {
+        Some(s) => match s.strip_suffix('*') {
+            Some(prefix) if !prefix.contains('*') => (None, Some(prefix.to_string())),
+            Some(_) => bail!(
+                "--serial {s:?}: `*` may only end the value (a prefix, e.g. VR2*); give an exact serial or a prefix"
+            ),
+            None if s.contains('*') => bail!(
+                "--serial {s:?}: `*` may only end the value (a prefix, e.g. VR2*); give an exact serial or a prefix"
+            ),
+            None => (Some(s.to_string()), None),
+        },
+        None => (None, None),
+    };
     if !args.db.exists() {
         bail!(
             "{}: no result store here; give the --db that `coldtray leak-test` wrote (default results.sqlite)",
@@ -95,14 +293,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Opening completes records a killed run, or a run that found the store locked, queued.
     let store = Store::open(&args.db)?;
     crate::leak_test::print_replayed(store.replayed());
-    let rows = store.list(&Filter {
-        serial: args.serial.clone(),
+    let mut rows = store.list(&Filter {
+        serial: serial.clone(),
         since,
+        until,
+        serial_prefix: serial_prefix.clone(),
+        outcome: args.outcome.map(Outcome::from),
     })?;
-    if rows.is_empty() {
-        outln!("no tests match");
-    } else {
-        out!("{}", table(&rows));
+    if let Some(n) = args.limit {
+        rows.drain(..rows.len().saturating_sub(n));
+    }
+    match args.format {
+        Format::Table if rows.is_empty() => outln!("no tests match"),
+        Format::Table => out!("{}", table(&rows, (!args.wide).then(table_width))),
+        Format::Csv => out!("{}", to_csv(&rows)?),
+        Format::Json => out!("{}", to_json(&rows)?),
     }
     let suspect: Vec<String> = rows
         .iter()
@@ -116,10 +321,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             suspect.join(", ")
         );
     }
-    // Yield needs each serial's whole history: its first verdict may predate --since.
+    // Yield needs each serial's whole history: its first verdict may predate --since, and
+    // an aborted or failed test outside --outcome/--until/--limit still counts.
     let history = store.list(&Filter {
-        serial: args.serial,
-        since: None,
+        serial,
+        serial_prefix,
+        ..Filter::default()
     })?;
     let y = first_pass_yield(&history, since.map(|t| t.timestamp()));
     let mut line = match y.fraction() {
@@ -137,7 +344,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             y.only_aborted
         );
     }
-    outln!("{}\n{line}", rows.len().to_string() + " test(s)");
+    let summary = format!("{} test(s)\n{line}", rows.len());
+    if args.format == Format::Table {
+        outln!("{summary}");
+    } else {
+        // Stdout is data only.
+        eprintln!("{summary}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -165,9 +378,14 @@ mod tests {
     }
 
     #[test]
-    fn clip_keeps_short_text() {
-        assert_eq!(clip("abc", 5), "abc");
-        assert_eq!(clip("abcdef", 4), "abc…");
+    fn wrap_keeps_every_word_and_fits_the_width() {
+        let text =
+            "pressure decay 0.41 sccm above the 0.10 sccm limit at 525 kPa; averyveryverylongtoken";
+        let lines = wrap(text, 12);
+        assert!(lines.iter().all(|l| l.chars().count() <= 12), "{lines:?}");
+        assert_eq!(lines.join(" ").replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(wrap("", 10), vec![String::new()]);
+        assert_eq!(wrap("ok", 10), vec!["ok".to_string()]);
     }
 
     #[test]
@@ -186,7 +404,7 @@ mod tests {
             leak_sccm: None,
             clock_suspect: suspect,
         };
-        let t = table(&[row(1, false), row(2, true)]);
+        let t = table(&[row(1, false), row(2, true)], Some(100));
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].trim_start().starts_with("SEQ"), "{t}");
         assert!(

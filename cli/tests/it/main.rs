@@ -12,6 +12,7 @@ mod msrv;
 mod output;
 mod plot;
 mod plot_simulated;
+mod records;
 mod report;
 mod rig_safety;
 mod simulate;

@@ -126,6 +126,12 @@ pub struct Filter {
     pub serial: Option<String>,
     /// Only tests started at or after this instant.
     pub since: Option<DateTime<Utc>>,
+    /// Only tests started before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Only tests whose serial number starts with this text (`serial` is exact).
+    pub serial_prefix: Option<String>,
+    /// Only tests with this outcome.
+    pub outcome: Option<Outcome>,
 }
 
 /// What [`Store::insert_committed`] did.
@@ -389,6 +395,8 @@ impl Store {
     /// Rows matching the filter, in the store's insert order (`seq`).
     pub fn list(&self, filter: &Filter) -> Result<Vec<TestSummary>, RecordError> {
         let since = filter.since.map(|t| t.timestamp()).unwrap_or(i64::MIN);
+        let until = filter.until.map(|t| t.timestamp()).unwrap_or(i64::MAX);
+        let outcome = filter.outcome.map(|o| o.as_str());
         let mut stmt = self
             .conn
             .prepare(
@@ -396,34 +404,40 @@ impl Store {
                         finished_at, outcome, reason, leak_sccm, clock_suspect
                  FROM tests
                  WHERE (?1 IS NULL OR serial = ?1) AND started_unix >= ?2
+                   AND started_unix < ?3
+                   AND (?4 IS NULL OR substr(serial, 1, length(?4)) = ?4)
+                   AND (?5 IS NULL OR outcome = ?5)
                  ORDER BY seq, id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![filter.serial, since], |r| {
-                let outcome: String = r.get(8)?;
-                Ok(TestSummary {
-                    id: r.get(0)?,
-                    seq: r.get(1)?,
-                    record_id: r.get(2)?,
-                    serial: r.get(3)?,
-                    recipe: r.get(4)?,
-                    started_at: r.get(5)?,
-                    started_unix: r.get(6)?,
-                    finished_at: r.get(7)?,
-                    // The schema's CHECK constraint admits only the three names.
-                    outcome: Outcome::from_name(&outcome).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            8,
-                            rusqlite::types::Type::Text,
-                            format!("outcome {outcome:?} is not pass, fail or aborted").into(),
-                        )
-                    })?,
-                    reason: r.get(9)?,
-                    leak_sccm: r.get(10)?,
-                    clock_suspect: r.get(11)?,
-                })
-            })
+            .query_map(
+                params![filter.serial, since, until, filter.serial_prefix, outcome],
+                |r| {
+                    let outcome: String = r.get(8)?;
+                    Ok(TestSummary {
+                        id: r.get(0)?,
+                        seq: r.get(1)?,
+                        record_id: r.get(2)?,
+                        serial: r.get(3)?,
+                        recipe: r.get(4)?,
+                        started_at: r.get(5)?,
+                        started_unix: r.get(6)?,
+                        finished_at: r.get(7)?,
+                        // The schema's CHECK constraint admits only the three names.
+                        outcome: Outcome::from_name(&outcome).ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                8,
+                                rusqlite::types::Type::Text,
+                                format!("outcome {outcome:?} is not pass, fail or aborted").into(),
+                            )
+                        })?,
+                        reason: r.get(9)?,
+                        leak_sccm: r.get(10)?,
+                        clock_suspect: r.get(11)?,
+                    })
+                },
+            )
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
@@ -625,15 +639,32 @@ mod tests {
             .with_timezone(&Utc);
         let late = store
             .list(&Filter {
-                serial: None,
                 since: Some(since),
+                ..Filter::default()
             })
             .unwrap();
         assert_eq!(late.len(), 1);
+        let early = store
+            .list(&Filter {
+                until: Some(since),
+                ..Filter::default()
+            })
+            .unwrap();
+        assert_eq!(early.len(), 1);
+        assert_eq!(early[0].serial, "SN1");
+        let aborted = store
+            .list(&Filter {
+                serial_prefix: Some("SN".into()),
+                outcome: Some(Outcome::Aborted),
+                ..Filter::default()
+            })
+            .unwrap();
+        assert_eq!(aborted.len(), 1);
+        assert_eq!(aborted[0].serial, "SN2");
         let sn1 = store
             .list(&Filter {
                 serial: Some("SN1".into()),
-                since: None,
+                ..Filter::default()
             })
             .unwrap();
         assert_eq!(sn1.len(), 1);
