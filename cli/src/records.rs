@@ -323,9 +323,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // Yield needs each serial's whole history: its first verdict may predate --since, and
     // an aborted or failed test outside --outcome/--until/--limit still counts.
+    // With --until the yield covers tests started before it, like the list.
     let history = store.list(&Filter {
         serial,
         serial_prefix,
+        until,
         ..Filter::default()
     })?;
     let y = first_pass_yield(&history, since.map(|t| t.timestamp()));

@@ -174,6 +174,14 @@ fn filters_select_the_right_tests() {
         ["VR2-010"]
     );
     // The yield still uses each serial's whole history: VR2-002 failed first.
+    // --until ends the yield's window too: VR2-001 passed first, VR2-002 failed first; XB-7's
+    // abort and VR2-010's pass come later.
+    let o = records(&db, &["--until", "2026-11-25T12:00:10Z"]);
+    assert!(
+        stdout(&o).contains("first-pass yield: 1/2"),
+        "{}",
+        stdout(&o)
+    );
     let o = records(&db, &["--serial", "VR2-002", "--outcome", "pass"]);
     assert!(
         stdout(&o).contains("first-pass yield: 0/1"),
