@@ -123,6 +123,20 @@ fn csv_and_json_exports_parse_back_with_every_row() {
     // Stdout is data only: the count and yield go to stderr.
     assert!(stderr(&o).contains("5 test(s)"), "{}", stderr(&o));
 
+    // No match: the same header alone (a script still finds its columns), and `[]` in JSON.
+    let o = records(&db, &["--format", "csv", "--serial", "NONE*"]);
+    let text = stdout(&o);
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let empty_header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(empty_header, header);
+    assert_eq!(r.records().count(), 0);
+    let o = records(
+        &db,
+        &["--format", "json", "--outcome", "fail", "--serial", "XB*"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v, serde_json::json!([]));
+
     let o = records(&db, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let a = v.as_array().unwrap();
