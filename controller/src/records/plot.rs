@@ -690,10 +690,10 @@ fn flow_panels<'a>(
     let in_flow = || record.trace.iter().filter(|p| p.phase == Phase::Flow);
     let t0 = in_flow().map(|p| p.t_s).fold(f64::INFINITY, f64::min);
     let t1 = in_flow().map(|p| p.t_s).fold(f64::NEG_INFINITY, f64::max);
-    let (t0, t1) = if t0.is_finite() && t1 > t0 {
-        (t0, t1)
-    } else {
-        (t0.min(0.0).max(0.0), t0.max(0.0) + 1.0)
+    let (t0, t1) = match (t0.is_finite(), t1 > t0) {
+        (true, true) => (t0, t1),
+        (true, false) => (t0, t0 + 1.0),
+        _ => (0.0, 1.0),
     };
     let windows = params
         .flow_bands
@@ -706,7 +706,7 @@ fn flow_panels<'a>(
             .filter_map(|p| get(p).map(|v| (p.t_s, v)))
             .collect()
     };
-    let panels: [(&Area<'a>, Vec<(f64, f64)>, &str, &str, RGBColor); 2] = [
+    let panels = [
         (
             flow_area,
             series(|p| p.flow_lpm),
@@ -898,7 +898,7 @@ mod tests {
                 }
             });
         }
-        let leak = abort_at.is_none().then(|| LeakResult {
+        let leak = abort_at.is_none().then_some(LeakResult {
             fill_kpa: 525.0,
             start_kpa: 524.0,
             end_kpa: 524.0 - rate * 29.0,
