@@ -813,13 +813,14 @@ fn draw_zoom(
         ((xr.start + xr.end) / 2, yr.start - 4),
         HEADING,
     );
-    c.draw_series(LineSeries::new(pts, BLUE.stroke_width(1)))
-        .map_err(|x| e(&x))?;
     if let Some(l) = limit_pts {
         c.draw_series(DashedLineSeries::new(l, 8, 6, BLACK.stroke_width(2)))
             .map_err(|x| e(&x))?;
     }
-    c.draw_series(LineSeries::new(line, RED.stroke_width(3)))
+    c.draw_series(LineSeries::new(line, RED.mix(0.8).stroke_width(3)))
+        .map_err(|x| e(&x))?;
+    // The samples on top: the fit must not hide the data it was fitted to.
+    c.draw_series(LineSeries::new(pts, BLUE.stroke_width(1)))
         .map_err(|x| e(&x))?;
     Ok(())
 }
