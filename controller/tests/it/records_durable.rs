@@ -28,6 +28,8 @@ fn temp_dir(name: &str) -> PathBuf {
 const PLOT: PlotParams = PlotParams {
     volume_ml: 850.0,
     test_pressure_kpa: 525.0,
+    max_leak_sccm: Some(0.5),
+    flow_bands: None,
 };
 
 fn record(serial: &str, outcome: Outcome) -> TestRecord {
