@@ -98,12 +98,7 @@ fn prolong_add(
         let (va, vb, wva) = iv.taps[v];
         for u in 0..f.nu {
             let (ua, ub, wua) = iu.taps[u];
-            let taps = [
-                (va * c.nu + ua, wva * wua),
-                (va * c.nu + ub, wva * (1.0 - wua)),
-                (vb * c.nu + ua, (1.0 - wva) * wua),
-                (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
-            ];
+            let taps = bilinear_taps(c, (ua, ub, wua), (va, vb, wva));
             let xs = &mut xl[u * nc..u * nc + nz];
             for (cc, wt) in taps {
                 if wt != 0.0 {
@@ -112,18 +107,49 @@ fn prolong_add(
                     }
                 }
             }
-            let cc = iv.agg[v] * c.nu + iu.agg[u];
-            for g in 0..f.fluids.len() {
-                if f.fluid_active(g, v * f.nu + u) {
-                    xl[u * nc + nz + g] += e[cc * nc + nz + g];
-                }
-            }
+            add_fluid_correction(f, c, iu, iv, e, (u, v), xl);
         }
     };
     if f.parallel() {
         x.par_chunks_mut(f.line_len()).enumerate().for_each(line);
     } else {
         x.chunks_mut(f.line_len()).enumerate().for_each(line);
+    }
+}
+
+/// The four coarse columns a fine column interpolates from, with their bilinear weights.
+#[inline]
+fn bilinear_taps(
+    c: &Operator,
+    (ua, ub, wua): (usize, usize, f64),
+    (va, vb, wva): (usize, usize, f64),
+) -> [(usize, f64); 4] {
+    [
+        (va * c.nu + ua, wva * wua),
+        (va * c.nu + ub, wva * (1.0 - wua)),
+        (vb * c.nu + ua, (1.0 - wva) * wua),
+        (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
+    ]
+}
+
+/// The coolant of fine column (u, v) takes the correction of its aggregate's coolant
+/// (piecewise-constant along the stream, as the coarsening aggregates it).
+#[inline]
+fn add_fluid_correction(
+    f: &Operator,
+    c: &Operator,
+    iu: &Interp,
+    iv: &Interp,
+    e: &[f64],
+    (u, v): (usize, usize),
+    xl: &mut [f64],
+) {
+    let (nz, nc) = (f.nz, f.ncomp());
+    let cc = iv.agg[v] * c.nu + iu.agg[u];
+    for g in 0..f.fluids.len() {
+        if f.fluid_active(g, v * f.nu + u) {
+            xl[u * nc + nz + g] += e[cc * nc + nz + g];
+        }
     }
 }
 
@@ -142,12 +168,7 @@ fn prolong_line_void(
     let (va, vb, wva) = iv.taps[v];
     for u in 0..f.nu {
         let (ua, ub, wua) = iu.taps[u];
-        let taps = [
-            (va * c.nu + ua, wva * wua),
-            (va * c.nu + ub, wva * (1.0 - wua)),
-            (vb * c.nu + ua, (1.0 - wva) * wua),
-            (vb * c.nu + ub, (1.0 - wva) * (1.0 - wua)),
-        ];
+        let taps = bilinear_taps(c, (ua, ub, wua), (va, vb, wva));
         let fc = v * f.nu + u;
         for k in 0..nz {
             if ff.is_void(fc * nz + k) {
@@ -164,12 +185,7 @@ fn prolong_line_void(
                 xl[u * nc + k] += se / sw;
             }
         }
-        let cc = iv.agg[v] * c.nu + iu.agg[u];
-        for g in 0..f.fluids.len() {
-            if f.fluid_active(g, fc) {
-                xl[u * nc + nz + g] += e[cc * nc + nz + g];
-            }
-        }
+        add_fluid_correction(f, c, iu, iv, e, (u, v), xl);
     }
 }
 
