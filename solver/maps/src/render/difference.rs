@@ -279,12 +279,7 @@ pub fn draw_difference(
     let mut canvas = Canvas::new(g.width_px, g.height_px);
     canvas.blit(g.plot_x0, g.plot_y0, &g.cols, &g.rows, &colours, d.nx);
     let r = g.plot_rect();
-    let bar = PxRect {
-        x0: r.x0 + r.w + (50.0 * sc) as i32,
-        y0: r.y0,
-        w: (34.0 * sc) as i32,
-        h: (g.height_px as i32 - r.y0 - (120.0 * sc) as i32),
-    };
+    let bar = g.colourbar_rect(sc);
     for py in 0..bar.h {
         let c = diverging(1.0 - (f64::from(py) + 0.5) / f64::from(bar.h));
         for px in 0..bar.w {

@@ -44,6 +44,18 @@ impl MapGeometry {
             h: self.plot_h as i32,
         }
     }
+
+    /// The colour bar right of the plot (`sc`: the image's scale, width / 1600 px), the same
+    /// place on every plan map.
+    pub(crate) fn colourbar_rect(&self, sc: f64) -> PxRect {
+        let r = self.plot_rect();
+        PxRect {
+            x0: r.x0 + r.w + (50.0 * sc) as i32,
+            y0: r.y0,
+            w: (34.0 * sc) as i32,
+            h: (self.height_px as i32 - r.y0 - (120.0 * sc) as i32),
+        }
+    }
 }
 
 /// Index of the middle element equal to `v` in the monotone table `t` (ascending or

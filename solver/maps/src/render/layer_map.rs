@@ -98,12 +98,7 @@ pub fn draw_layer(
     let mut canvas = Canvas::new(g.width_px, g.height_px);
     canvas.blit(g.plot_x0, g.plot_y0, &g.cols, &g.rows, &colours, field.nx);
     let r = g.plot_rect();
-    let bar = PxRect {
-        x0: r.x0 + r.w + (50.0 * sc) as i32,
-        y0: r.y0,
-        w: (34.0 * sc) as i32,
-        h: (g.height_px as i32 - r.y0 - (120.0 * sc) as i32),
-    };
+    let bar = g.colourbar_rect(sc);
     let mut p = Painter::new(&mut canvas, sc);
     p.colourbar_pixels(bar);
 
