@@ -30,6 +30,7 @@ fn record(serial: &str, started_at: &str, outcome: Outcome, reason: &str) -> Tes
         }),
         flow: vec![],
         trace: vec![],
+        provenance: Default::default(),
     }
 }
 

@@ -50,6 +50,8 @@ where
         leak: None,
         flow: Vec::new(),
         trace: Vec::new(),
+
+        provenance: Default::default(),
     }
 }
 

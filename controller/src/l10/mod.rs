@@ -4,13 +4,14 @@
 //! [`supervisor`], the [`abort`] reasons, the [`safe_state`] every test ends in, the
 //! [`leak_rate`] computed from the pressure decay, and the [`result`] a test produces; the
 //! [`owner`] checks (one controller per rig) and the [`guard`] that keeps a crash from leaving
-//! the rig unsafe.
+//! the rig unsafe. A running test reports its progress as [`live`] events.
 //!
 //! Depends on [`crate::rig`] and [`crate::link`]; knows nothing of files beyond the recipe.
 
 pub mod abort;
 pub mod guard;
 pub mod leak_rate;
+pub mod live;
 pub mod owner;
 pub mod recipe;
 pub mod result;

@@ -147,6 +147,47 @@ pub struct TestRecord {
     pub flow: Vec<FlowPoint>,
     /// Every sample of the test.
     pub trace: Vec<TracePoint>,
+    /// Where, by whom, with what and under which limits the test ran (optional in the
+    /// contract: records written before it existed read back with every field empty).
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// The traceability of one record: enough to tell, years later, which station and operator
+/// tested the tray, with which recipe and register map (by content hash), under which limits,
+/// with which software, and whether it was a real test or a dry run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The station's id (`station.toml` `id`); `None` for a hand-started `leak-test`.
+    #[serde(default)]
+    pub station_id: Option<String>,
+    /// The operator's id; `None` when none was given.
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// SHA-256 of the recipe file's bytes, lowercase hex.
+    #[serde(default)]
+    pub recipe_sha256: Option<String>,
+    /// SHA-256 of the register map file's bytes, lowercase hex.
+    #[serde(default)]
+    pub map_sha256: Option<String>,
+    /// The limits the verdict was judged against (the recipe's pass/fail limits as JSON:
+    /// leak limit, flow and ΔP bands, pressure limits).
+    #[serde(default)]
+    pub limits: Option<serde_json::Value>,
+    /// The coldtray version that ran the test (`CARGO_PKG_VERSION`).
+    #[serde(default)]
+    pub coldtray_version: Option<String>,
+    /// The host name of the machine that ran the controller.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Duration of the test on the monotonic clock, wall seconds (immune to clock steps,
+    /// unlike `finished_at − started_at`).
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+    /// `true` when the rig was an emulator (it says so through the map's `rig_is_emulator`
+    /// signal) or the test ran with a time scale other than 1: not a production test.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// A finite value, or `None` (JSON has no NaN).
@@ -191,6 +232,7 @@ pub(crate) fn sample_record() -> TestRecord {
             dp_kpa: None,
             pump_speed_pct: None,
         }],
+        provenance: Provenance::default(),
     }
 }
 

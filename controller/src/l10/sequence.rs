@@ -57,6 +57,9 @@ pub struct RunOptions {
     /// Set when the operator insists on stopping (a second Ctrl-C): the safe-state drive ends
     /// its retries once every write has been attempted.
     pub hurry: Option<Arc<AtomicBool>>,
+    /// Where the test's progress goes ([`crate::l10::live`]): phases, one sample per poll,
+    /// the verdict. `None`: nobody is watching.
+    pub live: Option<crate::l10::live::LiveSender>,
 }
 
 impl Default for RunOptions {
@@ -66,6 +69,7 @@ impl Default for RunOptions {
             safe_state_grace: Duration::from_secs(30),
             link_loss: None,
             hurry: None,
+            live: None,
         }
     }
 }
@@ -142,6 +146,8 @@ pub async fn run_sequence(
         leak: run.leak,
         flow: run.flow,
         trace: run.s.trace,
+
+        provenance: Default::default(),
     }
 }
 

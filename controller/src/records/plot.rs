@@ -925,6 +925,7 @@ mod tests {
                 ok: true,
             }],
             trace,
+            provenance: Default::default(),
         }
     }
 
@@ -1031,6 +1032,7 @@ mod tests {
             leak: None,
             flow: vec![],
             trace: vec![],
+            provenance: Default::default(),
         };
         // A 64-character serial of wide letters fills the line alone (in a smaller size);
         // an ordinary one leaves room for the start of the reason.

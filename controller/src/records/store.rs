@@ -616,6 +616,7 @@ mod tests {
                 dp_kpa: None,
                 pump_speed_pct: None,
             }],
+            provenance: Default::default(),
         };
         let id1 = store.insert(&rec).unwrap();
         rec.serial = "SN2".into();

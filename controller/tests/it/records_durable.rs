@@ -53,6 +53,7 @@ fn record(serial: &str, outcome: Outcome) -> TestRecord {
                 pump_speed_pct: None,
             })
             .collect(),
+        provenance: Default::default(),
     }
 }
 

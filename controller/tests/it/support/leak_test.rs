@@ -73,6 +73,7 @@ pub(crate) fn options(time_scale: f64) -> RunOptions {
         safe_state_grace: Duration::from_secs(5),
         link_loss: None,
         hurry: None,
+        live: None,
     }
 }
 
