@@ -32,7 +32,7 @@ use super::{
 
 /// Default discharge coefficient of a sharp-edged orifice: the classical value for a thin
 /// square-edged plate at high Reynolds number, Cd ≈ 0.61 (ISO 5167-2 gives 0.60–0.61 for
-/// small β; Idelchik, *Handbook of Hydraulic Resistance*, diagram 4-14, gives the jet
+/// small β; Idelchik, *Handbook of Hydraulic Resistance*, ch. 4, gives the jet
 /// contraction 0.61 of a sharp-edged opening).
 pub const DEFAULT_BALANCE_CD: f64 = 0.61;
 
