@@ -26,22 +26,22 @@
 use std::fmt::Write as _;
 
 /// Fractions of the nominal flow at which the steps are set.
-pub const STEP_FRACTIONS: [f64; 3] = [0.5, 0.75, 1.0];
+pub(crate) const STEP_FRACTIONS: [f64; 3] = [0.5, 0.75, 1.0];
 
 /// Relative uncertainty of the modelled Δp: the channel correlations (laminar and developing
 /// flow in rectangular channels, Shah & London) are good to about ±10 %, catalogue loss
 /// coefficients of fittings and quick-disconnects to ±10–20 %, and manufacturing tolerances
 /// of the channels add a few per cent (Δp ∝ 1/h³ in a laminar gap); ±15 % covers these
 /// together for a tray whose Δp is split between plates and plumbing.
-pub const MODEL_TOLERANCE: f64 = 0.15;
+pub(crate) const MODEL_TOLERANCE: f64 = 0.15;
 
 /// Relative uncertainty of the rig's flow meter, of reading (turbine and magnetic-inductive
 /// meters of this size class are specified at ±0.5–2 % of reading; the larger value).
-pub const FLOW_METER_TOLERANCE: f64 = 0.02;
+pub(crate) const FLOW_METER_TOLERANCE: f64 = 0.02;
 
 /// Uncertainty of ΔP = inlet − outlet from two gauge transducers, kPa (two 0–1000 kPa
 /// transducers of 0.1 % of full scale, each ±1 kPa, added linearly: ±2 kPa).
-pub const DP_METER_KPA: f64 = 2.0;
+pub(crate) const DP_METER_KPA: f64 = 2.0;
 
 /// Settling time written into `[flow]`, s (the shipped recipe's).
 const SETTLE_S: f64 = 5.0;
@@ -50,7 +50,7 @@ const AVERAGE_S: f64 = 2.0;
 
 /// A system curve the flow test cannot be derived from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FlowTestError(pub String);
+pub(crate) struct FlowTestError(pub(crate) String);
 
 impl std::fmt::Display for FlowTestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,25 +62,25 @@ impl std::error::Error for FlowTestError {}
 
 /// One suggested step.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StepBand {
+pub(crate) struct StepBand {
     /// Fraction of the nominal flow.
-    pub fraction: f64,
+    pub(crate) fraction: f64,
     /// The flow the step is set for, L/min.
-    pub flow_lpm: f64,
+    pub(crate) flow_lpm: f64,
     /// The model's Δp at that flow, kPa.
-    pub dp_kpa: f64,
+    pub(crate) dp_kpa: f64,
     /// Local exponent n of Δp ∝ Qⁿ there.
-    pub exponent: f64,
+    pub(crate) exponent: f64,
     /// Flow band, L/min (rounded outwards to 0.01).
-    pub min_flow_lpm: f64,
+    pub(crate) min_flow_lpm: f64,
     /// Upper end of the flow band, L/min.
-    pub max_flow_lpm: f64,
+    pub(crate) max_flow_lpm: f64,
     /// Lowest Δp of a good tray in the band, kPa (rounded down to 0.1; not in the recipe).
-    pub min_dp_kpa: f64,
+    pub(crate) min_dp_kpa: f64,
     /// Highest Δp of a good tray in the band, kPa (rounded up to 0.1): `max_dp_kpa`.
-    pub max_dp_kpa: f64,
+    pub(crate) max_dp_kpa: f64,
     /// Suggested pump speed, % (affinity law; to be set on the rig).
-    pub speed_pct: f64,
+    pub(crate) speed_pct: f64,
 }
 
 /// A system curve interpolated as a power law between its points (exact for laminar, Δp ∝ Q,
@@ -146,7 +146,7 @@ fn ceil_to(v: f64, step: f64) -> f64 {
 
 /// The suggested steps at [`STEP_FRACTIONS`] of `nominal_flow_lpm` on the system curve
 /// `(flow_lpm, dp_kpa)` (see the module doc for the bands).
-pub fn flow_test_steps(
+pub(crate) fn flow_test_steps(
     system_curve_lpm_kpa: &[(f64, f64)],
     nominal_flow_lpm: f64,
 ) -> Result<Vec<StepBand>, FlowTestError> {
@@ -184,7 +184,7 @@ pub fn flow_test_steps(
 /// the system curve `(flow_lpm, dp_kpa)` (Δp supply → return against total flow, at least two
 /// points with flow > 0) and the nominal flow `nominal_flow_lpm`: a commented `[flow]` table
 /// with one `[[flow.steps]]` per [`STEP_FRACTIONS`], to merge into the product's recipe.
-pub fn flow_test_toml(
+pub(crate) fn flow_test_toml(
     system_curve_lpm_kpa: &[(f64, f64)],
     nominal_flow_lpm: f64,
     fluid: &str,

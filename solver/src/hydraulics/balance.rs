@@ -138,7 +138,11 @@ impl Network {
     /// smallest diameter of the pipes and fittings at that old end node, else
     /// [`DEFAULT_BALANCE_BORE_MM`]. Errors name `balance[i]` for an unknown or repeated field
     /// and `balance_cd` for a coefficient outside (0, 1].
-    pub fn with_balance_orifices(&self, fields: &[String], cd: f64) -> Result<Network, NetworkError> {
+    pub fn with_balance_orifices(
+        &self,
+        fields: &[String],
+        cd: f64,
+    ) -> Result<Network, NetworkError> {
         let err = |field: String, problem: String| NetworkError {
             link: None,
             field,
@@ -276,7 +280,9 @@ impl Network {
         loop {
             tried[reference] = true;
             c[reference] = c_open[reference];
-            match newton(&mut net, liquid, fields, slots, &mut c, &c_open, reference, c_scale)? {
+            match newton(
+                &mut net, liquid, fields, slots, &mut c, &c_open, reference, c_scale,
+            )? {
                 Outcome::Converged => break,
                 Outcome::Starved(k) if !tried[k] => reference = k,
                 Outcome::Starved(_) => {
@@ -563,10 +569,25 @@ mod tests {
         let mut links = vec![Link::new("feed", "supply", "a0", feed.clone())];
         for i in 0..n {
             let (a, b) = (format!("a{i}"), format!("b{i}"));
-            links.push(Link::new(&format!("plate{i}"), &a, &b, LinkKind::Field { field: i }));
+            links.push(Link::new(
+                &format!("plate{i}"),
+                &a,
+                &b,
+                LinkKind::Field { field: i },
+            ));
             if i + 1 < n {
-                links.push(Link::new(&format!("sh{i}"), &a, &format!("a{}", i + 1), seg()));
-                links.push(Link::new(&format!("rh{i}"), &b, &format!("b{}", i + 1), seg()));
+                links.push(Link::new(
+                    &format!("sh{i}"),
+                    &a,
+                    &format!("a{}", i + 1),
+                    seg(),
+                ));
+                links.push(Link::new(
+                    &format!("rh{i}"),
+                    &b,
+                    &format!("b{}", i + 1),
+                    seg(),
+                ));
             }
         }
         links.push(Link::new("drain", &format!("b{}", n - 1), "return", feed));
@@ -577,8 +598,13 @@ mod tests {
         };
         let net = Network::new(links, names(n), Drive::Flow { total_m3s: q }).unwrap();
         let open = net.solve(&WATER, &fields).unwrap();
-        let before: Vec<f64> = (0..n).map(|i| open.link_flow_m3s[net.link(&format!("plate{i}")).unwrap()]).collect();
-        assert!(unevenness(&before) > 0.05, "the ladder is uneven: {before:?}");
+        let before: Vec<f64> = (0..n)
+            .map(|i| open.link_flow_m3s[net.link(&format!("plate{i}")).unwrap()])
+            .collect();
+        assert!(
+            unevenness(&before) > 0.05,
+            "the ladder is uneven: {before:?}"
+        );
         let b = net
             .with_balance_orifices(&names(n), DEFAULT_BALANCE_CD)
             .unwrap()
@@ -625,7 +651,10 @@ mod tests {
             b.solution.total_flow_m3s,
             open.total_flow_m3s
         );
-        assert!(b.orifices[2].fully_open, "the stiffest plate is the least fed");
+        assert!(
+            b.orifices[2].fully_open,
+            "the stiffest plate is the least fed"
+        );
         // The pump's head equals the loop's drop at the new operating point.
         let (h, _) = match b.network.drive() {
             Drive::Pump(p) => p.head(b.solution.total_flow_m3s),
@@ -637,9 +666,14 @@ mod tests {
     #[test]
     fn unknown_and_repeated_fields_and_bad_cd_are_named() {
         let net = Network::parallel(names(2), Drive::Flow { total_m3s: 1e-4 }).unwrap();
-        let e = net.with_balance_orifices(&["gpu9".into()], 0.61).unwrap_err();
+        let e = net
+            .with_balance_orifices(&["gpu9".into()], 0.61)
+            .unwrap_err();
         assert_eq!(e.field, "balance[0]");
-        assert!(e.problem.contains("gpu9") && e.problem.contains("f0, f1"), "{e}");
+        assert!(
+            e.problem.contains("gpu9") && e.problem.contains("f0, f1"),
+            "{e}"
+        );
         let e = net
             .with_balance_orifices(&["f0".into(), "f1".into(), "f0".into()], 0.61)
             .unwrap_err();

@@ -45,13 +45,13 @@ mod topology;
 
 use std::collections::BTreeMap;
 
-pub use laws::{
-    churchill_darcy, Curve, CurveError, Pipe, Quadratic, DEFAULT_ROUGHNESS_UM, GPM_M3S,
-    M3S_PER_LPM, PSI_PA, US_GALLON_M3, WATER_60F_KG_M3,
-};
 pub use balance::{
     BalanceOrifice, Balanced, BALANCE_TOLERANCE, DEFAULT_BALANCE_BORE_MM, DEFAULT_BALANCE_CD,
     OPEN_K,
+};
+pub use laws::{
+    churchill_darcy, Curve, CurveError, Pipe, Quadratic, DEFAULT_ROUGHNESS_UM, GPM_M3S,
+    M3S_PER_LPM, PSI_PA, US_GALLON_M3, WATER_60F_KG_M3,
 };
 pub use pump::PumpCurve;
 

@@ -37,7 +37,7 @@ pub struct HydraulicsPlot<'a> {
 }
 
 /// Height of the image at 1600 px width, px.
-const HEIGHT_AT_1600: f64 = 940.0;
+const HEIGHT_AT_1600: f64 = 860.0;
 /// The system curve.
 const SYSTEM: RGBColor = RGBColor(40, 90, 170);
 /// The pump curve.
@@ -100,7 +100,7 @@ impl CurveAxes {
     }
 }
 
-/// Draws `plot` into the PNG `path`, `width_px` wide (height 940/1600 of the width).
+/// Draws `plot` into the PNG `path`, `width_px` wide (height 860/1600 of the width).
 pub fn hydraulics_png(
     path: &Path,
     plot: &HydraulicsPlot<'_>,
@@ -187,12 +187,7 @@ pub fn draw_hydraulics(
     )?;
     p.title(&[title, subtitle], left.x0);
     let heading_y = left.y0 - px(16.0);
-    let h1 = fit(
-        &mut p,
-        "System curve and operating point",
-        HEADING,
-        left.w,
-    )?;
+    let h1 = fit(&mut p, "System curve and operating point", HEADING, left.w)?;
     p.text(&h1, (left.x0, heading_y), HEADING);
     let h2 = fit(&mut p, "Flow per channel field", HEADING, right.w)?;
     p.text(&h2, (right.x0, heading_y), HEADING);
@@ -214,7 +209,12 @@ pub fn draw_hydraulics(
     };
     p.ticks(left, &labels(&xt, xd), |v| to_px(v, 0.0).0, true)?;
     p.ticks(left, &labels(&yt, yd), |v| to_px(0.0, v).1, false)?;
-    p.axis_labels(left, "total flow (L/min)", "pressure drop / head (kPa)", px(80.0))?;
+    p.axis_labels(
+        left,
+        "total flow (L/min)",
+        "pressure drop / head (kPa)",
+        px(80.0),
+    )?;
     let line_w = (3.0 * sc).max(1.0) as u32;
     if system.len() > 1 {
         let pts = system.iter().map(|&(q, d)| to_px(q, d)).collect();
@@ -230,44 +230,94 @@ pub fn draw_hydraulics(
         // Guides to the axes, then the marker: a white ring and the red disc.
         let guide = ShapeStyle::from(&OPERATING.mix(0.6)).stroke_width(1);
         let dash = (8.0 * sc).max(3.0) as u32;
-        p.dashed(vec![(left.x0, c.1), c, (c.0, left.y0 + left.h - 1)], dash, dash, guide)?;
+        p.dashed(
+            vec![(left.x0, c.1), c, (c.0, left.y0 + left.h - 1)],
+            dash,
+            dash,
+            guide,
+        )?;
         disc(&mut p, c, dot + px(3.0), RGBColor(255, 255, 255).filled())?;
         disc(&mut p, c, dot, OPERATING.filled())?;
-        let label = format!("operating point {:.2} L/min, {:.1} kPa", op.0, op.1);
+        // Two short lines fit between the curves more often than one long one.
+        let label = [
+            "operating point".to_string(),
+            format!("{:.2} L/min, {:.1} kPa", op.0, op.1),
+        ];
         let pad = px(5.0);
-        let tw = p.text_width(&label, OP_LABEL)? + 2 * pad;
-        let lh = (f64::from(OP_LABEL.size_px) * sc * 1.3) as i32 + pad;
-        // Below-right of the point when it fits (the curves rise to the right above it),
-        // else left of it, else above.
-        let mut lx = c.0 + dot + px(8.0);
-        let mut ly = c.1 + dot + px(6.0);
-        if lx + tw > left.x0 + left.w - px(4.0) {
-            lx = c.0 - dot - px(8.0) - tw;
-        }
-        lx = lx.max(left.x0 + px(4.0));
-        if ly + lh > left.y0 + left.h - px(4.0) {
-            ly = c.1 - dot - px(6.0) - lh;
-        }
+        let tw = p
+            .text_width(&label[0], OP_LABEL)?
+            .max(p.text_width(&label[1], OP_LABEL)?)
+            + 2 * pad;
+        let row = (f64::from(OP_LABEL.size_px) * sc * 1.3) as i32;
+        let lh = 2 * row + pad;
+        // The first of ten spots around the point (level with it, at its corners, further
+        // out) inside the panel and clear of both curves; else the first inside the panel.
+        let off = dot + px(8.0);
+        // Level with the point first: left of it lies the open wedge between a rising system
+        // curve (below) and a falling pump curve (above).
+        let spots = [
+            (c.0 - 3 * off - tw, c.1 - lh / 2),
+            (c.0 + 3 * off, c.1 - lh / 2),
+            (c.0 + off, c.1 + off),
+            (c.0 - off - tw, c.1 - off - lh),
+            (c.0 + off, c.1 - off - lh),
+            (c.0 - off - tw, c.1 + off),
+            (c.0 + off, c.1 + 4 * off),
+            (c.0 - off - tw, c.1 - 4 * off - lh),
+            (c.0 + off, c.1 - 4 * off - lh),
+            (c.0 - off - tw, c.1 + 4 * off),
+        ];
+        let inside = |&(x, y): &(i32, i32)| {
+            x >= left.x0 + px(4.0)
+                && y >= left.y0 + px(4.0)
+                && x + tw <= left.x0 + left.w - px(4.0)
+                && y + lh <= left.y0 + left.h - px(4.0)
+        };
+        let curves: Vec<Vec<(i32, i32)>> = [&system, &pump]
+            .iter()
+            .map(|pts| pts.iter().map(|&(q, d)| to_px(q, d)).collect())
+            .collect();
+        let clear = |&(x, y): &(i32, i32)| {
+            // Clear of the curves' stroke too.
+            let m = line_w as i32 + px(2.0);
+            let r = PxRect {
+                x0: x - m,
+                y0: y - m,
+                w: tw + 2 * m,
+                h: lh + 2 * m,
+            };
+            !curves.iter().any(|pts| crosses(pts, r))
+        };
+        let (lx, ly) = spots
+            .iter()
+            .copied()
+            .find(|s| inside(s) && clear(s))
+            .or_else(|| spots.iter().copied().find(|s| inside(s)))
+            .unwrap_or((left.x0 + px(4.0), left.y0 + px(4.0)));
         p.rect(
             (lx, ly),
             (lx + tw, ly + lh),
             RGBAColor(255, 255, 255, 0.85).filled(),
         )?;
-        p.text(&label, (lx + pad, ly + lh / 2), OP_LABEL);
+        for (i, line) in label.iter().enumerate() {
+            let y = ly + pad / 2 + row / 2 + i as i32 * row;
+            p.text(line, (lx + pad, y), OP_LABEL);
+        }
     }
     // Legend under the left panel.
     let mut lx = left.x0;
     let ly = left.y0 + left.h + px(100.0);
     let sample = px(34.0);
-    let mut entry = |p: &mut Painter<'_>, colour: RGBColor, text: &str| -> Result<(), RenderError> {
-        p.path(
-            vec![(lx, ly), (lx + sample, ly)],
-            ShapeStyle::from(&colour).stroke_width(line_w),
-        )?;
-        p.text(text, (lx + sample + px(8.0), ly), style::LAYER);
-        lx += sample + px(16.0) + p.text_width(text, style::LAYER)? + px(24.0);
-        Ok(())
-    };
+    let mut entry =
+        |p: &mut Painter<'_>, colour: RGBColor, text: &str| -> Result<(), RenderError> {
+            p.path(
+                vec![(lx, ly), (lx + sample, ly)],
+                ShapeStyle::from(&colour).stroke_width(line_w),
+            )?;
+            p.text(text, (lx + sample + px(8.0), ly), style::LAYER);
+            lx += sample + px(16.0) + p.text_width(text, style::LAYER)? + px(24.0);
+            Ok(())
+        };
     entry(&mut p, SYSTEM, "system curve (loop Δp)")?;
     if plot.pump_curve.is_some() {
         entry(&mut p, PUMP, "pump curve (head)")?;
@@ -292,11 +342,16 @@ pub fn draw_hydraulics(
     let f_max = flows.iter().map(|f| f.1).fold(0.0_f64, f64::max);
     let f_hi = if f_max > 0.0 { f_max * 1.15 } else { 1.0 };
     let y_of = |v: f64| {
-        right.y0 + right.h - 1 - ((v.clamp(0.0, f_hi)) / f_hi * f64::from(right.h - 1)).round() as i32
+        right.y0 + right.h
+            - 1
+            - ((v.clamp(0.0, f_hi)) / f_hi * f64::from(right.h - 1)).round() as i32
     };
     let (bt, bd) = nice_ticks(0.0, f_hi, (right.h / 70).clamp(3, 10) as usize);
     for &v in &bt {
-        p.path(vec![(right.x0, y_of(v)), (right.x0 + right.w - 1, y_of(v))], grid)?;
+        p.path(
+            vec![(right.x0, y_of(v)), (right.x0 + right.w - 1, y_of(v))],
+            grid,
+        )?;
     }
     p.ticks(right, &labels(&bt, bd), y_of, false)?;
     p.axis_labels(right, "", "flow (L/min)", px(70.0))?;
@@ -312,7 +367,11 @@ pub fn draw_hydraulics(
                 (cx + bar_w / 2, right.y0 + right.h - 1),
                 BAR.filled(),
             )?;
-            let dev = if mean > 0.0 { (q / mean - 1.0) * 100.0 } else { 0.0 };
+            let dev = if mean > 0.0 {
+                (q / mean - 1.0) * 100.0
+            } else {
+                0.0
+            };
             let dev = fit(&mut p, &format!("{dev:+.1} %"), BAR_LABEL, label_w)?;
             p.text(&dev, (cx, top - px(4.0)), BAR_LABEL);
             let name = fit(&mut p, name, BAR_NAME, label_w)?;
@@ -348,7 +407,11 @@ pub fn draw_hydraulics(
             "{n} field{}, total {:.2} L/min, spread (max − min)/mean {:.1} %{}",
             if n == 1 { "" } else { "s" },
             mean * n as f64,
-            if mean > 0.0 { spread / mean * 100.0 } else { 0.0 },
+            if mean > 0.0 {
+                spread / mean * 100.0
+            } else {
+                0.0
+            },
             if plot.balance_mm.is_empty() {
                 ""
             } else {
@@ -358,10 +421,30 @@ pub fn draw_hydraulics(
         let note = fit(&mut p, &note, style::NOTE, right.w)?;
         p.note(&note, (right.x0, left.y0 + left.h + px(90.0)));
     } else {
-        p.note("no channel field flows to draw", (right.x0, right.y0 + px(10.0)));
+        p.note(
+            "no channel field flows to draw",
+            (right.x0, right.y0 + px(10.0)),
+        );
     }
     p.finish()?;
     Ok((canvas, axes))
+}
+
+/// Whether the polyline through `pts` passes through the rectangle `r` (sampled every 2 px).
+fn crosses(pts: &[(i32, i32)], r: PxRect) -> bool {
+    pts.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 2).max(1);
+        (0..=n).any(|k| {
+            let t = f64::from(k) / f64::from(n);
+            let x = f64::from(a.0) + t * f64::from(b.0 - a.0);
+            let y = f64::from(a.1) + t * f64::from(b.1 - a.1);
+            x >= f64::from(r.x0)
+                && x <= f64::from(r.x0 + r.w)
+                && y >= f64::from(r.y0)
+                && y <= f64::from(r.y0 + r.h)
+        })
+    })
 }
 
 /// A filled disc of radius `r` px centred at `c` (a 24-gon: round at these sizes).
@@ -418,8 +501,9 @@ mod tests {
         hydraulics_png(&path, &plot, 1600).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        let be = |o: usize| u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
-        assert_eq!((be(16), be(20)), (1600, 940));
+        let be =
+            |o: usize| u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        assert_eq!((be(16), be(20)), (1600, 860));
         if let Ok(dir) = std::env::var("COLDTRAY_KEEP_PNG") {
             std::fs::copy(&path, Path::new(&dir).join("hydraulics.png")).unwrap();
         }

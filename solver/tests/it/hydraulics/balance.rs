@@ -15,7 +15,10 @@ fn with(keys: &str) -> String {
     let two = "[[layers.channels]]\nwidth_mm = 5.0\ndirection = \"+y\"\nfin_thickness_mm = 0.1\n\
                channel_width_mm = 0.2\n\n[[layers.channels]]\nx_mm = 5.0\ndirection = \"+y\"\n\
                fin_thickness_mm = 0.1\nchannel_width_mm = 0.2\n";
-    assert!(b.contains(one) && b.contains("[coolant]\n"), "fixture changed");
+    assert!(
+        b.contains(one) && b.contains("[coolant]\n"),
+        "fixture changed"
+    );
     b.replacen(one, two, 1)
         .replacen("[coolant]\n", &format!("[coolant]\n{keys}\n"), 1)
 }
@@ -33,7 +36,9 @@ fn a_balance_list_loads_and_builds_one_orifice_per_field() {
         .unwrap();
     assert!(net.link("balance_coldplate_0").is_some());
     assert!(net.link("balance_coldplate_1").is_some());
-    let d = ok(&with("balance = [\"coldplate_0\", \"coldplate_1\"]\nbalance_cd = 0.7"));
+    let d = ok(&with(
+        "balance = [\"coldplate_0\", \"coldplate_1\"]\nbalance_cd = 0.7",
+    ));
     assert_eq!(d.coolant.unwrap().balance_cd, 0.7);
     assert!(ok(&base()).coolant.unwrap().balance.is_empty());
 }
