@@ -374,10 +374,10 @@ pub fn draw_hydraulics(
             };
             let dev = fit(&mut p, &format!("{dev:+.1} %"), BAR_LABEL, label_w)?;
             p.text(&dev, (cx, top - px(4.0)), BAR_LABEL);
-            let name = fit(&mut p, name, BAR_NAME, label_w)?;
+            let bore = plot.balance_mm.iter().find(|b| b.0 == *name);
+            let shown = fit(&mut p, name, BAR_NAME, label_w)?;
             let ny = right.y0 + right.h + px(8.0);
-            p.text(&name, (cx, ny), BAR_NAME);
-            let bore = plot.balance_mm.iter().find(|b| &b.0 == name.as_str());
+            p.text(&shown, (cx, ny), BAR_NAME);
             if let Some((_, d)) = bore.filter(|b| b.1.is_finite()) {
                 let s = fit(&mut p, &format!("⌀ {d:.2} mm"), BAR_NAME, label_w)?;
                 p.text(&s, (cx, ny + px(22.0)), BAR_NAME.rgb([90, 90, 90]));
@@ -468,7 +468,10 @@ mod tests {
 
     /// A loop Δp = 0.4 Q² kPa against a pump H = 60 − 0.2 Q² kPa: they meet at
     /// Q = √(60/0.6) = 10 L/min, 40 kPa.
-    fn curves() -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    /// `(flow_lpm, kPa)` points.
+    type Points = Vec<(f64, f64)>;
+
+    fn curves() -> (Points, Points) {
         let q = |i: i32| f64::from(i) * 0.5;
         let system = (0..=28).map(|i| (q(i), 0.4 * q(i) * q(i))).collect();
         let pump = (0..=34).map(|i| (q(i), 60.0 - 0.2 * q(i) * q(i))).collect();
