@@ -251,7 +251,7 @@ pub(crate) fn flow_test_toml(
              # A good tray: {:.2} … {:.2} L/min and ΔP {:.1} … {:.1} kPa (lower bound not checked \
              by the recipe).{outside}\n\
              [[flow.steps]]\n\
-             speed_pct = {:.1}            # FILL IN: the rig's speed for {:.2} L/min on a golden tray\n\
+             {:<28} # FILL IN: the rig's speed for {:.2} L/min on a golden tray\n\
              min_flow_lpm = {:.2}\n\
              max_flow_lpm = {:.2}\n\
              max_dp_kpa = {:.1}",
@@ -264,7 +264,7 @@ pub(crate) fn flow_test_toml(
             b.max_flow_lpm,
             b.min_dp_kpa,
             b.max_dp_kpa,
-            b.speed_pct,
+            format!("speed_pct = {:.1}", b.speed_pct),
             b.flow_lpm,
             b.min_flow_lpm,
             b.max_flow_lpm,
