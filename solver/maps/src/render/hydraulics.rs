@@ -100,13 +100,13 @@ impl CurveAxes {
     }
 }
 
-/// Draws `plot` into the PNG `path`, `width_px` wide (height 860/1600 of the width).
-pub fn hydraulics_png(
-    path: &Path,
-    plot: &HydraulicsPlot<'_>,
-    width_px: u32,
-) -> Result<(), RenderError> {
-    draw_hydraulics(plot, width_px)?.0.save_png(path)
+/// Default width of `hydraulics.png`, px (the maps' default).
+pub const HYDRAULICS_WIDTH_PX: u32 = 1600;
+
+/// Draws `plot` into the PNG `path`, [`HYDRAULICS_WIDTH_PX`] wide and 860 px high (another
+/// width: [`draw_hydraulics`] and [`Canvas::save_png`]).
+pub fn hydraulics_png(path: &Path, plot: &HydraulicsPlot<'_>) -> Result<(), RenderError> {
+    draw_hydraulics(plot, HYDRAULICS_WIDTH_PX)?.0.save_png(path)
 }
 
 fn finite(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
@@ -117,7 +117,8 @@ fn finite(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// [`hydraulics_png`] into a canvas, with the left panel's axes (for tests that read pixels).
+/// [`hydraulics_png`] into a canvas `width_px` wide (height 860/1600 of the width), with the
+/// left panel's axes (for tests that read pixels).
 pub fn draw_hydraulics(
     plot: &HydraulicsPlot<'_>,
     width_px: u32,
@@ -501,7 +502,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hydraulics.png");
-        hydraulics_png(&path, &plot, 1600).unwrap();
+        hydraulics_png(&path, &plot).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         let be =

@@ -25,7 +25,9 @@ pub use difference::{
     layer_difference, render_difference, DiffLabels, Grid, PlaneDifference, DIFF_FLOOR_K,
 };
 pub use geometry::MapGeometry;
-pub use hydraulics::{draw_hydraulics, hydraulics_png, CurveAxes, HydraulicsPlot};
+pub use hydraulics::{
+    draw_hydraulics, hydraulics_png, CurveAxes, HydraulicsPlot, HYDRAULICS_WIDTH_PX,
+};
 pub use pareto::{pareto_front, render_pareto, ParetoChart, SweepPoint};
 pub use probes::{probes_size, render_probes};
 
