@@ -252,6 +252,7 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> 
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
     let (flow_lpm, pump_curve) = links::drive(ctx, raw.flow_lpm, raw.pump_curve.as_deref())?;
     let links = links::links(ctx, &raw.links)?;
+    let (balance, balance_cd) = links::balance(ctx, raw, &links, &field_names)?;
     let over = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
         v.map(|v| ctx.positive(&format!("coolant.{name}"), v))
             .transpose()
@@ -344,6 +345,8 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> 
         pressure_kpa,
         pump_curve,
         links,
+        balance,
+        balance_cd,
     };
     if let Some(boiling_c) = coolant.boiling_c() {
         if inlet_c >= boiling_c {

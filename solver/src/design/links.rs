@@ -6,8 +6,8 @@
 //! [`crate::hydraulics::Network::of_coolant`], whose errors name the link.
 
 use super::check::{Ctx, Result};
-use super::raw::RawLink;
-use crate::hydraulics::{Network, DEFAULT_ROUGHNESS_UM};
+use super::raw::{RawCoolant, RawLink};
+use crate::hydraulics::{Network, DEFAULT_BALANCE_CD, DEFAULT_ROUGHNESS_UM};
 use crate::model::{Coolant, CoolantLink, CoolantLinkKind};
 
 /// The link kinds and the fields each takes besides `name`, `from`, `to` and `kind`.
@@ -309,4 +309,75 @@ pub(super) fn network(ctx: &Ctx, coolant: &Coolant, field_names: Vec<String>) ->
         ));
     }
     Ok(())
+}
+
+/// `[coolant] balance` and `balance_cd`: every name a channel field of the design (one of
+/// `field_names`), none twice, no link already named `balance_<field>` (the orifice's name);
+/// `balance_cd` in (0, 1], default [`DEFAULT_BALANCE_CD`], and only with `balance`.
+pub(super) fn balance(
+    ctx: &Ctx,
+    raw: &RawCoolant,
+    links: &[CoolantLink],
+    field_names: &[String],
+) -> Result<(Vec<String>, f64)> {
+    let names = raw.balance.clone().unwrap_or_default();
+    if names.len() == 1 {
+        return Err(ctx.err(
+            "coolant.balance",
+            format!(
+                "lists one field (`{}`); balancing makes two or more fields' flows equal: \
+                 list at least two, or remove balance",
+                names[0]
+            ),
+        ));
+    }
+    for (i, name) in names.iter().enumerate() {
+        let at = format!("coolant.balance[{i}]");
+        if !field_names.contains(name) {
+            return Err(ctx.err(
+                at,
+                format!(
+                    "no channel field is named `{name}`; valid: {}",
+                    field_names.join(", ")
+                ),
+            ));
+        }
+        if let Some(j) = names[..i].iter().position(|n| n == name) {
+            return Err(ctx.err(
+                at,
+                format!("field `{name}` is already coolant.balance[{j}]; name each field once"),
+            ));
+        }
+        let orifice = format!("balance_{name}");
+        if let Some(j) = links.iter().position(|l| l.name == orifice) {
+            return Err(ctx.err(
+                format!("coolant.links[{j}].name"),
+                format!(
+                    "`{orifice}` is the name of the balancing orifice of `{name}` \
+                     (coolant.balance[{i}]); rename this link"
+                ),
+            ));
+        }
+    }
+    let cd = match raw.balance_cd {
+        None => DEFAULT_BALANCE_CD,
+        Some(_) if names.is_empty() => {
+            return Err(ctx.err(
+                "coolant.balance_cd",
+                "is given without coolant.balance; list the fields to balance, e.g. \
+                 balance = [\"gpu0\", \"gpu1\"], or remove balance_cd",
+            ))
+        }
+        Some(cd) if cd.is_finite() && cd > 0.0 && cd <= 1.0 => cd,
+        Some(cd) => {
+            return Err(ctx.err(
+                "coolant.balance_cd",
+                format!(
+                    "{cd} is not a discharge coefficient; valid: 0 < balance_cd ≤ 1 (a \
+                     sharp-edged orifice has {DEFAULT_BALANCE_CD})"
+                ),
+            ))
+        }
+    };
+    Ok((names, cd))
 }

@@ -115,6 +115,10 @@ pub(super) struct RawCoolant {
     /// `[[coolant.links]]`: the loop network (default: every field in parallel).
     #[serde(default)]
     pub(super) links: Vec<RawLink>,
+    /// Channel fields to balance with an orifice each (equal flow at the operating point).
+    pub(super) balance: Option<Vec<String>>,
+    /// Discharge coefficient of the balancing orifices (default 0.61, sharp-edged).
+    pub(super) balance_cd: Option<f64>,
 }
 
 /// One `[[coolant.links]]` table: the common fields, then those of each kind (which fields a

@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod balance;
 mod laws;
 mod newton;
 mod pump;
@@ -44,6 +45,10 @@ mod topology;
 
 use std::collections::BTreeMap;
 
+pub use balance::{
+    BalanceOrifice, Balanced, BALANCE_TOLERANCE, DEFAULT_BALANCE_BORE_MM, DEFAULT_BALANCE_CD,
+    OPEN_K,
+};
 pub use laws::{
     churchill_darcy, Curve, CurveError, Pipe, Quadratic, DEFAULT_ROUGHNESS_UM, GPM_M3S,
     M3S_PER_LPM, PSI_PA, US_GALLON_M3, WATER_60F_KG_M3,
@@ -206,6 +211,12 @@ pub enum HydraulicsError {
         /// What was found.
         problem: String,
     },
+    /// Balancing orifices could not make the balanced fields' flows equal.
+    #[error("the balancing orifices could not be sized: {problem}")]
+    NotBalanced {
+        /// What was found.
+        problem: String,
+    },
     /// A law gave a non-finite or non-increasing value.
     #[error("link `{link}`: {problem}")]
     BadLaw {
@@ -226,6 +237,8 @@ pub struct Network {
     supply: usize,
     ret: usize,
     drive: Drive,
+    /// Balancing orifices (made by [`Network::with_balance_orifices`]).
+    balance: Vec<balance::BalanceSlot>,
 }
 
 /// The solved loop. Pressures are gauge against `return` (0 Pa); a positive flow runs
@@ -286,6 +299,7 @@ impl Network {
             supply: topo.supply,
             ret: topo.ret,
             drive,
+            balance: Vec::new(),
         })
     }
 

@@ -293,6 +293,12 @@ pub struct Coolant {
     /// The loop's links (`[[coolant.links]]`), in file order; empty: every field in parallel
     /// between supply and return.
     pub links: Vec<CoolantLink>,
+    /// Channel fields (by name) that get a balancing orifice each, sized so they all carry
+    /// the same flow at the operating point (`[coolant] balance`; empty: none).
+    pub balance: Vec<String>,
+    /// Discharge coefficient of the balancing orifices (`balance_cd`, default
+    /// [`crate::hydraulics::DEFAULT_BALANCE_CD`]).
+    pub balance_cd: f64,
 }
 
 impl Coolant {

@@ -10,6 +10,7 @@ pub mod colormap;
 pub mod difference;
 mod draw;
 mod geometry;
+pub mod hydraulics;
 pub mod layer_map;
 pub mod pareto;
 pub mod probes;
@@ -24,6 +25,9 @@ pub use difference::{
     layer_difference, render_difference, DiffLabels, Grid, PlaneDifference, DIFF_FLOOR_K,
 };
 pub use geometry::MapGeometry;
+pub use hydraulics::{
+    draw_hydraulics, hydraulics_png, CurveAxes, HydraulicsPlot, HYDRAULICS_WIDTH_PX,
+};
 pub use pareto::{pareto_front, render_pareto, ParetoChart, SweepPoint};
 pub use probes::{probes_size, render_probes};
 

@@ -72,6 +72,8 @@ fn strip_heated(
         pressure_kpa: materials::ATMOSPHERE_KPA,
         pump_curve: None,
         links: Vec::new(),
+        balance: Vec::new(),
+        balance_cd: 0.61,
     });
     d
 }
@@ -278,6 +280,8 @@ fn the_flow_split_follows_the_local_viscosity() {
         pressure_kpa: materials::ATMOSPHERE_KPA,
         pump_curve: None,
         links: Vec::new(),
+        balance: Vec::new(),
+        balance_cd: 0.61,
     });
     let asm = assembly::assemble(&d).unwrap();
     let g = &asm.grid;

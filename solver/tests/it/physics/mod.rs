@@ -106,6 +106,8 @@ pub(crate) fn coolant(inlet_c: f64, flow_lpm: f64, props: FluidProps) -> Coolant
         pressure_kpa: 101.325,
         pump_curve: None,
         links: Vec::new(),
+        balance: Vec::new(),
+        balance_cd: 0.61,
     }
 }
 
