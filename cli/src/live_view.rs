@@ -115,10 +115,15 @@ fn terminal_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// A reading for a person: the value with `decimals`, or "—" when the rig does not have it.
+/// A reading for a person: the value with `decimals` (no "-0.0" from noise around zero), or
+/// "—" when the rig does not have it.
 fn reading(v: Option<f64>, decimals: usize, unit: &str) -> String {
     match v {
-        Some(x) => format!("{x:.decimals$} {unit}"),
+        Some(x) => {
+            let half_digit = 0.5 * 10f64.powi(-(decimals as i32));
+            let x = if x.abs() < half_digit { 0.0 } else { x };
+            format!("{x:.decimals$} {unit}")
+        }
         None => format!("— {unit}"),
     }
 }
@@ -532,6 +537,13 @@ mod tests {
         assert_eq!(status.frame().fraction, None);
         assert_eq!(fraction(1.0, 0.0), 1.0);
         assert_eq!(fraction(40.0, 30.0), 1.0);
+    }
+
+    #[test]
+    fn readings_near_zero_have_no_minus_sign() {
+        assert_eq!(reading(Some(-0.04), 1, "kPa"), "0.0 kPa");
+        assert_eq!(reading(Some(-0.06), 1, "kPa"), "-0.1 kPa");
+        assert_eq!(reading(None, 2, "L/min"), "— L/min");
     }
 
     #[test]
