@@ -21,6 +21,7 @@ mod output;
 mod pareto;
 mod plot;
 mod records;
+mod records_report;
 mod report;
 mod simulate;
 mod stop;

@@ -14,6 +14,7 @@ mod output;
 mod plot;
 mod plot_simulated;
 mod records;
+mod records_report;
 mod report;
 mod rig_safety;
 mod simulate;
