@@ -309,7 +309,8 @@ pub fn control_chart(
             .margin_top(14 + legend_h)
             .x_label_area_size(40)
             .y_label_area_size(80)
-            .build_cartesian_2d(0.5..n + 0.5, lo..hi)
+            // Whole-number ends, so that the test numbers fall on the ticks.
+            .build_cartesian_2d(0.0..n + 1.0, lo..hi)
             .map_err(|x| err(e(&x)))?;
         mesh(
             &mut cc,
@@ -318,7 +319,7 @@ pub fn control_chart(
             &mut texts,
         )
         .map_err(&err)?;
-        let line = |y: f64| [(0.5, y), (n + 0.5, y)];
+        let line = |y: f64| [(0.0, y), (n + 1.0, y)];
         cc.draw_series(LineSeries::new(line(c.mean), PASS_RGB.stroke_width(2)))
             .map_err(|x| err(e(&x)))?;
         for (y, colour) in [
