@@ -289,12 +289,16 @@ pub fn control_chart(
         let (lo, hi) = (lo - pad, hi + pad);
         let mut entries: Vec<(String, Swatch)> = vec![
             ("leak rate".into(), Swatch::Line(BLUE, 1)),
+            // In words: the text layout does not place combining marks (the bar of X̄).
             (
-                format!("centre X̄ = {:.4}", c.mean),
+                format!("centre line (mean) {:.4}", c.mean),
                 Swatch::Line(PASS_RGB, 2),
             ),
             (
-                format!("control limits X̄ ± 2.66·MR̄: {:.4}, {:.4}", c.lcl, c.ucl),
+                format!(
+                    "control limits, mean ± 2.66 × mean moving range: {:.4}, {:.4}",
+                    c.lcl, c.ucl
+                ),
                 Swatch::Dashed(FAIL_RGB),
             ),
         ];
