@@ -223,6 +223,11 @@ fn the_filters_of_records_select_the_reports_tests() {
     let days = csv_rows(&out.join("yield-by-day.csv"));
     assert_eq!(days.len(), 1);
     assert_eq!(days[0][0], "2026-11-25");
+    // S2's pass on L2 is a retest of its fail before the window: not a first verdict, so
+    // L2's first-pass yield is S3's fail alone, 0/1 (not 1/2).
+    let stations = csv_rows(&out.join("yield-by-station.csv"));
+    assert_eq!(stations[1][0], "L2");
+    assert_eq!(stations[1][6..8], ["1", "0"]);
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["tests"], 4);

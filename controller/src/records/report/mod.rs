@@ -12,6 +12,7 @@ pub mod control;
 pub mod pareto;
 pub mod yields;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,10 @@ pub struct ReportRow {
     pub leak_sccm: Option<f64>,
     /// The leak limit the test was judged against (from the record's limits), sccm.
     pub max_leak_sccm: Option<f64>,
+    /// This test is its serial's first verdict (first pass or fail in the store's order,
+    /// over the serial's whole history, not only the selected tests): see
+    /// [`mark_first_verdicts`].
+    pub first_verdict: bool,
 }
 
 impl ReportRow {
@@ -75,18 +80,54 @@ impl ReportRow {
                 .as_ref()
                 .and_then(|l| l.get("max_leak_sccm"))
                 .and_then(serde_json::Value::as_f64),
+            first_verdict: false,
         }
     }
 }
 
+/// Sets [`ReportRow::first_verdict`] on each row that is its serial's first pass or fail in
+/// `history` (serial, `seq`, outcome of every test that may come first; any order). A retest
+/// inside the report's window of a tray first tested before it is then never a first pass.
+pub fn mark_first_verdicts<'a>(
+    rows: &mut [ReportRow],
+    history: impl IntoIterator<Item = (&'a str, i64, Outcome)>,
+) {
+    let mut first: HashMap<&str, i64> = HashMap::new();
+    for (serial, seq, outcome) in history {
+        if outcome != Outcome::Aborted {
+            let e = first.entry(serial).or_insert(seq);
+            *e = (*e).min(seq);
+        }
+    }
+    for r in rows {
+        r.first_verdict =
+            r.outcome != Outcome::Aborted && first.get(r.serial.as_str()) == Some(&r.seq);
+    }
+}
+
 /// The rows `filter` selects, in the store's order; station and leak limit come from each
-/// test's record (its provenance).
+/// test's record (its provenance). First verdicts are judged over the tests the filter
+/// selects without its `since` and `outcome` (as `coldtray records` judges its yield): a
+/// serial's first verdict may predate the window, and a failed test outside `--outcome`
+/// still came first.
 pub fn load(store: &Store, filter: &Filter) -> Result<Vec<ReportRow>, RecordError> {
-    store
+    let mut rows = store
         .list(filter)?
         .iter()
         .map(|s| Ok(ReportRow::new(s, &store.record(s.id)?.provenance)))
-        .collect()
+        .collect::<Result<Vec<_>, RecordError>>()?;
+    let history = store.list(&Filter {
+        since: None,
+        outcome: None,
+        ..filter.clone()
+    })?;
+    mark_first_verdicts(
+        &mut rows,
+        history
+            .iter()
+            .map(|t| (t.serial.as_str(), t.seq, t.outcome)),
+    );
+    Ok(rows)
 }
 
 /// Everything the report shows.
@@ -391,7 +432,27 @@ pub(crate) mod tests {
             reason: String::new(),
             leak_sccm: None,
             max_leak_sccm: None,
+            first_verdict: false,
         }
+    }
+
+    #[test]
+    fn first_verdicts_come_from_the_whole_history() {
+        // S1: aborted (seq 1), fail (2), pass (3); S2: pass (4). The report shows seq 3 and 4
+        // only (a window after S1's fail): S1's pass is a retest, S2's pass a first verdict.
+        let mut rows = vec![
+            row(3, "S1", "2026-11-02", Outcome::Pass),
+            row(4, "S2", "2026-11-02", Outcome::Pass),
+        ];
+        let history = [
+            ("S1", 1, Outcome::Aborted),
+            ("S1", 2, Outcome::Fail),
+            ("S1", 3, Outcome::Pass),
+            ("S2", 4, Outcome::Pass),
+        ];
+        mark_first_verdicts(&mut rows, history);
+        assert!(!rows[0].first_verdict);
+        assert!(rows[1].first_verdict);
     }
 
     #[test]

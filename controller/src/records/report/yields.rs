@@ -2,12 +2,12 @@
 //!
 //! For each group: the tests and their outcomes; the verdict yield, passes over tests with a
 //! verdict (aborted tests are rig stops, not verdicts on the tray); and the first-pass yield
-//! — of the serials whose first verdict (in the store's order) fell in this group, the share
-//! that passed. A retest is counted in its group's tests but never as a first pass, so a tray
+//! — of the serials whose first verdict (in the store's order, [`ReportRow::first_verdict`])
+//! fell in this group, the share that passed. A retest is counted in its group's tests but never as a first pass, so a tray
 //! failed on Monday and passed on Tuesday lowers Monday's first-pass yield and is not a first
 //! pass on Tuesday. (Named `yields` because `yield` is a reserved word in Rust.)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -40,7 +40,6 @@ pub struct YieldRow {
 /// The yield of `rows` (in the store's order) grouped by `key`, groups in sorted order.
 pub fn yield_by(rows: &[ReportRow], key: impl Fn(&ReportRow) -> String) -> Vec<YieldRow> {
     let mut groups: BTreeMap<String, YieldRow> = BTreeMap::new();
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for r in rows {
         let g = key(r);
         let row = groups.entry(g.clone()).or_insert_with(|| YieldRow {
@@ -60,7 +59,7 @@ pub fn yield_by(rows: &[ReportRow], key: impl Fn(&ReportRow) -> String) -> Vec<Y
             Outcome::Fail => row.fail += 1,
             Outcome::Aborted => row.aborted += 1,
         }
-        if r.outcome != Outcome::Aborted && seen.insert(r.serial.as_str()) {
+        if r.first_verdict {
             row.first_verdict_serials += 1;
             row.first_pass += usize::from(r.outcome == Outcome::Pass);
         }
@@ -93,6 +92,15 @@ mod tests {
             row(4, "A", "2026-11-02", Outcome::Pass),
             row(5, "C", "2026-11-02", Outcome::Pass),
         ];
+        let mut rows = rows;
+        let history: Vec<_> = rows
+            .iter()
+            .map(|r| (r.serial.clone(), r.seq, r.outcome))
+            .collect();
+        super::super::mark_first_verdicts(
+            &mut rows,
+            history.iter().map(|(s, q, o)| (s.as_str(), *q, *o)),
+        );
         let y = yield_by(&rows, |r| r.day.clone());
         assert_eq!(y.len(), 2);
         let d1 = &y[0];
