@@ -5,7 +5,8 @@
 //! The list is a table for a person (the reason wrapped to the terminal, or in full with
 //! `--wide`) or an export for a spreadsheet or a script (`--format csv|json`: one row or object
 //! per test with every stored column; the count and the yield then go to stderr so stdout is
-//! only data).
+//! only data). `coldtray records [filters] report --out DIR` writes a line report of the
+//! selected tests instead (crate::records_report).
 
 use crate::output::{out, outln};
 use std::io::IsTerminal;
@@ -76,6 +77,18 @@ pub(crate) struct Args {
     /// Table: print each reason in full on one line instead of wrapping it.
     #[arg(long)]
     wide: bool,
+    /// `report --out DIR`: a line report of the selected tests instead of the list.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What `coldtray records` does instead of listing.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum Command {
+    /// Yield by day, station and recipe, the Pareto of fail and abort reasons, a control
+    /// chart of the leak rates and their Cpk, over the tests the filters select (CSV, PNG,
+    /// summary.json and summary.txt in --out).
+    Report(crate::records_report::ReportArgs),
 }
 
 /// Parses the value of `--<flag>`: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
@@ -293,13 +306,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Opening completes records a killed run, or a run that found the store locked, queued.
     let store = Store::open(&args.db)?;
     crate::leak_test::print_replayed(store.replayed());
-    let mut rows = store.list(&Filter {
+    let filter = Filter {
         serial: serial.clone(),
         since,
         until,
         serial_prefix: serial_prefix.clone(),
         outcome: args.outcome.map(Outcome::from),
-    })?;
+    };
+    if let Some(Command::Report(report)) = &args.command {
+        return crate::records_report::run(&store, &filter, report);
+    }
+    let mut rows = store.list(&filter)?;
     if let Some(n) = args.limit {
         rows.drain(..rows.len().saturating_sub(n));
     }

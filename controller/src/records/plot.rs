@@ -29,7 +29,7 @@ use crate::records::record::RecordError;
 
 const FAMILY: &str = coldtray_assets::FAMILY;
 
-fn ensure_font() -> Result<(), String> {
+pub(crate) fn ensure_font() -> Result<(), String> {
     coldtray_assets::register_plotters_fonts().map_err(|e| e.to_string())
 }
 
@@ -152,7 +152,7 @@ pub fn draw_with(record: &TestRecord, params: &PlotParams, path: &Path) -> Resul
     let height_px = image_height_px(has_flow);
     let mut rgb = vec![0u8; (WIDTH_PX * height_px * 3) as usize];
     draw_inner(record, params, &mut rgb, height_px, has_flow).map_err(plot_err)?;
-    write_png(path, &rgb, height_px)
+    write_png(path, &rgb, WIDTH_PX, height_px)
 }
 
 /// The image height: title, pressure panel and (with a flow test) the flow and ΔP panels.
@@ -195,7 +195,12 @@ fn limit_line(fit: &LeakFit, volume_ml: f64, limit_sccm: f64) -> LeakFit {
 }
 
 /// Encodes 8-bit RGB pixels as a PNG written through [`AtomicFile`].
-fn write_png(path: &Path, rgb: &[u8], height_px: u32) -> Result<(), RecordError> {
+pub(crate) fn write_png(
+    path: &Path,
+    rgb: &[u8],
+    width_px: u32,
+    height_px: u32,
+) -> Result<(), RecordError> {
     let io = |action: &'static str| {
         move |source| RecordError::Io {
             path: path.to_path_buf(),
@@ -212,7 +217,7 @@ fn write_png(path: &Path, rgb: &[u8], height_px: u32) -> Result<(), RecordError>
     };
     let mut file = AtomicFile::create(path).map_err(io("cannot create"))?;
     {
-        let mut enc = png::Encoder::new(BufWriter::new(file.file()), WIDTH_PX, height_px);
+        let mut enc = png::Encoder::new(BufWriter::new(file.file()), width_px, height_px);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc.write_header().map_err(png_err)?;
@@ -224,7 +229,7 @@ fn write_png(path: &Path, rgb: &[u8], height_px: u32) -> Result<(), RecordError>
 
 /// One piece of text queued while the shapes are drawn, laid out afterwards on the same
 /// buffer by `coldtray_assets::text` (plotters' own text path breaks letter spacing).
-struct Queued {
+pub(crate) struct Queued {
     text: String,
     at: (i32, i32),
     style: TextStyle,
@@ -232,10 +237,18 @@ struct Queued {
 
 /// The text queue of one image.
 #[derive(Default)]
-struct Texts(Vec<Queued>);
+pub(crate) struct Texts(Vec<Queued>);
 
 impl Texts {
-    fn push(&mut self, text: impl Into<String>, at: (i32, i32), style: TextStyle) {
+    /// Lays out every queued text on `rgb` (`width × height` RGB8), in order.
+    pub(crate) fn draw_on(&self, rgb: &mut [u8], width: u32, height: u32) -> Result<(), String> {
+        for q in &self.0 {
+            text::draw(&q.text, q.at, &q.style, rgb, width, height).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push(&mut self, text: impl Into<String>, at: (i32, i32), style: TextStyle) {
         self.0.push(Queued {
             text: text.into(),
             at,
@@ -244,15 +257,15 @@ impl Texts {
     }
 }
 
-const INK: [u8; 3] = [25, 25, 25];
+pub(crate) const INK: [u8; 3] = [25, 25, 25];
 /// The title's second line (recipe and times).
 const SUBTLE: [u8; 3] = [90, 90, 90];
 /// Tick labels.
-const TICK: TextStyle = TextStyle::new(13.0).rgb(INK);
+pub(crate) const TICK: TextStyle = TextStyle::new(13.0).rgb(INK);
 /// Axis descriptions and legend entries.
-const LABEL: TextStyle = TextStyle::new(13.0).rgb(INK);
+pub(crate) const LABEL: TextStyle = TextStyle::new(13.0).rgb(INK);
 /// The zoom panel's heading.
-const HEADING: TextStyle = TextStyle::new(14.0)
+pub(crate) const HEADING: TextStyle = TextStyle::new(14.0)
     .rgb(INK)
     .align(HAlign::Center, VAlign::Bottom);
 /// The title's first line: serial and verdict in bold, then the reason.
@@ -266,10 +279,10 @@ const TITLE_BAND_PX: u32 = 58;
 /// Left and right margin the title keeps, pixels.
 const TITLE_MARGIN_PX: f32 = 12.0;
 /// Height of one legend row, pixels.
-const LEGEND_ROW_PX: i32 = 18;
+pub(crate) const LEGEND_ROW_PX: i32 = 18;
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
-type Chart<'a, 'b> =
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+pub(crate) type Chart<'a, 'b> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 fn verdict_rgb(outcome: Outcome) -> [u8; 3] {
@@ -281,14 +294,14 @@ fn verdict_rgb(outcome: Outcome) -> [u8; 3] {
 }
 
 /// Width of `s` in `style`, pixels, by the one text layout.
-fn width_px(s: &str, style: &TextStyle) -> Result<f32, String> {
+pub(crate) fn width_px(s: &str, style: &TextStyle) -> Result<f32, String> {
     text::measure(s, style)
         .map(|m| m.0)
         .map_err(|e| e.to_string())
 }
 
 /// `chars` shortened to `keep` characters with "…" (whole when `keep` covers them all).
-fn shortened(chars: &[char], keep: usize) -> String {
+pub(crate) fn shortened(chars: &[char], keep: usize) -> String {
     if keep >= chars.len() {
         chars.iter().collect()
     } else {
@@ -387,7 +400,7 @@ fn decimals(ticks: &[f64]) -> usize {
 
 /// Draws the chart's grid with plotters (tick values captured, not printed) and queues the
 /// tick labels and the axis descriptions.
-fn mesh(
+pub(crate) fn mesh(
     chart: &mut Chart<'_, '_>,
     x_desc: &str,
     y_desc: &str,
@@ -456,7 +469,7 @@ fn mesh(
 }
 
 /// A legend entry's swatch.
-enum Swatch {
+pub(crate) enum Swatch {
     Fill(RGBColor),
     Line(RGBColor, u32),
     Dashed(RGBColor),
@@ -468,7 +481,10 @@ fn legend_entry_px(label: &str) -> Result<i32, String> {
 }
 
 /// The rows a legend of `entries` takes in `width` pixels (entries left to right, wrapped).
-fn legend_rows(entries: &[(String, Swatch)], width: i32) -> Result<Vec<Vec<usize>>, String> {
+pub(crate) fn legend_rows(
+    entries: &[(String, Swatch)],
+    width: i32,
+) -> Result<Vec<Vec<usize>>, String> {
     let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
     let mut x = 0;
     for (i, (label, _)) in entries.iter().enumerate() {
@@ -487,7 +503,7 @@ fn legend_rows(entries: &[(String, Swatch)], width: i32) -> Result<Vec<Vec<usize
 
 /// Draws a legend in the margin above the chart's plotting area (clear of the data): its
 /// entries in rows from the plotting area's left edge, the last row just above the frame.
-fn legend(
+pub(crate) fn legend(
     root: &Area<'_>,
     chart: &Chart<'_, '_>,
     entries: &[(String, Swatch)],
@@ -544,10 +560,7 @@ fn draw_inner(
 ) -> Result<(), String> {
     let mut texts = Texts::default();
     draw_shapes(record, params, rgb, height, has_flow, &mut texts)?;
-    for q in &texts.0 {
-        text::draw(&q.text, q.at, &q.style, rgb, WIDTH_PX, height).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    texts.draw_on(rgb, WIDTH_PX, height)
 }
 
 /// Chart margin, y-label area and x-label area, pixels.
