@@ -19,3 +19,4 @@ mod leak_test_verdicts;
 mod map_parse;
 mod recipe_validation;
 mod records_durable;
+mod store_backends;
