@@ -497,4 +497,32 @@ mod tests {
         );
         assert!(lines[2].contains("2026-11-26T12:00:00Z!"), "{t}");
     }
+
+    #[test]
+    fn table_shows_the_station_and_marks_dry_runs() {
+        let mut r = TestSummary {
+            id: 1,
+            seq: 1,
+            record_id: None,
+            serial: "SN1".into(),
+            recipe: "r".into(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            started_unix: 0,
+            finished_at: "2026-11-26T12:01:00Z".into(),
+            outcome: coldtray_controller::Outcome::Fail,
+            reason: "leak".into(),
+            leak_sccm: Some(2.0),
+            clock_suspect: false,
+            provenance: Default::default(),
+        };
+        let plain = table(std::slice::from_ref(&r), None);
+        assert!(plain.lines().nth(1).unwrap().contains("  —  "), "{plain}");
+        assert!(!plain.contains("DRY"), "{plain}");
+        r.provenance.station_id = Some("L10-03".into());
+        r.provenance.dry_run = true;
+        let t = table(&[r], None);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("STATION"), "{t}");
+        assert!(lines[1].contains("L10-03   SN1     fail DRY"), "{t}");
+    }
 }

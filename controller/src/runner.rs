@@ -154,7 +154,10 @@ pub fn recipe_limits(recipe: &Recipe) -> serde_json::Value {
 
 /// This machine's host name (for the record), `None` when the system will not say.
 pub fn host_name() -> Option<String> {
-    let name = gethostname::gethostname().to_string_lossy().trim().to_string();
+    let name = gethostname::gethostname()
+        .to_string_lossy()
+        .trim()
+        .to_string();
     (!name.is_empty()).then_some(name)
 }
 

@@ -242,7 +242,9 @@ async fn state_file_is_rewritten_as_json() {
 #[tokio::test]
 async fn the_emulator_says_it_is_one_where_the_map_declares_it() {
     let map = example_map();
-    let sig = map.get(SignalName::RigIsEmulator).expect("shipped map declares it");
+    let sig = map
+        .get(SignalName::RigIsEmulator)
+        .expect("shipped map declares it");
     let emu = start(map.clone(), 1.0).await;
     let mut ctx = client(&emu, 1).await;
     let bits = ctx

@@ -141,9 +141,15 @@ async fn pass_fail_and_abort_are_all_recorded() {
         assert_eq!(p.map_sha256, map_sha);
         assert_eq!(p.map_sha256.as_ref().map(String::len), Some(64));
         assert_eq!(p.recipe_sha256.as_ref().map(String::len), Some(64));
-        assert_eq!(p.coldtray_version.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            p.coldtray_version.as_deref(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
         assert!(p.duration_s.is_some_and(|d| d > 0.0), "{p:?}");
-        assert!(p.limits.as_ref().is_some_and(|l| l["max_leak_sccm"].is_number()));
+        assert!(p
+            .limits
+            .as_ref()
+            .is_some_and(|l| l["max_leak_sccm"].is_number()));
     }
     let outcomes: Vec<_> = rows
         .iter()

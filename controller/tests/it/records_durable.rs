@@ -138,7 +138,11 @@ fn a_hundred_first_opens_of_a_new_store_at_once_all_succeed() {
         .unwrap();
     assert_eq!(
         (tables, version, mode.as_str()),
-        (1, coldtray_controller::records::store::SCHEMA_VERSION, "wal")
+        (
+            1,
+            coldtray_controller::records::store::SCHEMA_VERSION,
+            "wal"
+        )
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

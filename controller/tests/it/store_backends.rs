@@ -157,11 +157,21 @@ fn at(s: &str) -> DateTime<Utc> {
 fn rows_round_trip_with_their_provenance_and_every_filter() {
     for b in backends("roundtrip") {
         let mut store = b.open();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "{}", b.label);
+        assert_eq!(
+            store.schema_version().unwrap(),
+            SCHEMA_VERSION,
+            "{}",
+            b.label
+        );
         let first = record("SN1", "2026-11-26T12:00:00Z", Outcome::Pass, Some("S1"));
         let id1 = store.insert(&first).unwrap();
         store
-            .insert(&record("SN2", "2026-11-27T08:00:00Z", Outcome::Aborted, Some("S2")))
+            .insert(&record(
+                "SN2",
+                "2026-11-27T08:00:00Z",
+                Outcome::Aborted,
+                Some("S2"),
+            ))
             .unwrap();
         let mut dry = record("XX9", "2026-11-27T09:00:00Z", Outcome::Fail, Some("S1"));
         dry.provenance.dry_run = true;
@@ -194,10 +204,7 @@ fn rows_round_trip_with_their_provenance_and_every_filter() {
             g(&mut f);
             f
         };
-        assert_eq!(
-            list(f(|f| f.station = Some("S1".into()))),
-            ["SN1", "XX9"]
-        );
+        assert_eq!(list(f(|f| f.station = Some("S1".into()))), ["SN1", "XX9"]);
         assert_eq!(
             list(f(|f| f.since = Some(at("2026-11-27T00:00:00Z")))),
             ["SN2", "XX9"]
@@ -214,7 +221,10 @@ fn rows_round_trip_with_their_provenance_and_every_filter() {
             ["SN2"]
         );
         assert_eq!(list(f(|f| f.serial = Some("SN1".into()))), ["SN1"]);
-        assert_eq!(list(f(|f| f.serial = Some("SN".into()))), Vec::<String>::new());
+        assert_eq!(
+            list(f(|f| f.serial = Some("SN".into()))),
+            Vec::<String>::new()
+        );
         let back = store.record(id1).unwrap();
         assert_eq!(back, first, "{}", b.label);
     }
@@ -276,7 +286,10 @@ fn concurrent_inserts_get_a_gap_free_sequence() {
         let expect: Vec<i64> = (1..=(STATIONS * EACH) as i64).collect();
         assert_eq!(seqs, expect, "{}", b.label);
         let y = first_pass_yield(&rows, None);
-        assert_eq!((y.first_pass, y.serials), (STATIONS * EACH, STATIONS * EACH));
+        assert_eq!(
+            (y.first_pass, y.serials),
+            (STATIONS * EACH, STATIONS * EACH)
+        );
     }
 }
 
@@ -334,13 +347,8 @@ PRAGMA user_version = 1;
 /// Rows as version-1 code wrote them: a record JSON without provenance (older code) and
 /// one with it (today's record type, stored by the version-1 store).
 fn v1_rows() -> Vec<(i64, String, String)> {
-    let mut old = serde_json::to_value(record(
-        "OLD1",
-        "2026-11-20T10:00:00Z",
-        Outcome::Fail,
-        None,
-    ))
-    .unwrap();
+    let mut old =
+        serde_json::to_value(record("OLD1", "2026-11-20T10:00:00Z", Outcome::Fail, None)).unwrap();
     old.as_object_mut().unwrap().remove("provenance");
     let mut new = record("NEW1", "2026-11-21T10:00:00Z", Outcome::Pass, Some("S7"));
     new.provenance.dry_run = true;

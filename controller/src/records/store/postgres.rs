@@ -217,7 +217,9 @@ fn migrate(client: &mut Client) -> Result<(), ::postgres::Error> {
             // Older rows: the value from their record JSON ('$.provenance.x' → {provenance,x}).
             let path = c.json_path.trim_start_matches("$.").replace('.', ",");
             let value = match c.name {
-                "dry_run" => format!("COALESCE((record_json::jsonb #>> '{{{path}}}')::boolean, FALSE)"),
+                "dry_run" => {
+                    format!("COALESCE((record_json::jsonb #>> '{{{path}}}')::boolean, FALSE)")
+                }
                 "duration_s" => format!("(record_json::jsonb #>> '{{{path}}}')::double precision"),
                 _ => format!("record_json::jsonb #>> '{{{path}}}'"),
             };
@@ -288,15 +290,24 @@ impl PgStore {
         let job: Job = Box::new(move |conn: &mut Conn| {
             let location = conn.location.clone();
             let result = conn.client().and_then(|c| f(c, &location));
-            if result
-                .as_ref()
-                .is_err_and(|e| matches!(e, RecordError::Postgres { unavailable: true, .. }))
-            {
+            if result.as_ref().is_err_and(|e| {
+                matches!(
+                    e,
+                    RecordError::Postgres {
+                        unavailable: true,
+                        ..
+                    }
+                )
+            }) {
                 conn.client = None;
             }
             let _ = tx.send(result);
         });
-        self.jobs.as_ref().ok_or_else(gone)?.send(job).map_err(|_| gone())?;
+        self.jobs
+            .as_ref()
+            .ok_or_else(gone)?
+            .send(job)
+            .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
     }
 

@@ -117,7 +117,10 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     // records written before the record had a provenance).
     for c in V2_COLUMNS {
         if missing(c.name) {
-            tx.execute_batch(&format!("ALTER TABLE tests ADD COLUMN {} {}", c.name, c.sqlite))?;
+            tx.execute_batch(&format!(
+                "ALTER TABLE tests ADD COLUMN {} {}",
+                c.name, c.sqlite
+            ))?;
             let value = format!("json_extract(record_json, '{}')", c.json_path);
             let value = if c.name == "dry_run" {
                 format!("COALESCE({value}, 0)")
