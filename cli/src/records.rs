@@ -356,7 +356,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // Opening completes records a killed run, or a run that found the store locked, queued.
     let store = Store::open_with(
-        location,
+        &location,
         &StoreOptions {
             journal_dir: args.journal.clone(),
             ..StoreOptions::default()

@@ -118,7 +118,7 @@ fn record(serial: &str, started: &str, outcome: Outcome, station: Option<&str>) 
         finished_at: started.into(),
         outcome,
         reason: "why".into(),
-        leak: (outcome != Outcome::Aborted).then(|| LeakResult {
+        leak: (outcome != Outcome::Aborted).then_some(LeakResult {
             fill_kpa: 525.0,
             start_kpa: 520.0,
             end_kpa: 519.9,

@@ -111,9 +111,14 @@ impl From<&str> for Location {
     }
 }
 
-impl From<&Location> for Location {
-    fn from(l: &Location) -> Location {
-        l.clone()
+/// The location as given on a command line (a path, or the URL), so a [`Location`] can be
+/// passed wherever a path or URL is ([`Store::open`]).
+impl AsRef<OsStr> for Location {
+    fn as_ref(&self) -> &OsStr {
+        match self {
+            Location::Sqlite(p) => p.as_os_str(),
+            Location::Postgres(url) => OsStr::new(url),
+        }
     }
 }
 
@@ -323,15 +328,16 @@ pub fn clock_suspect(record: &TestRecord) -> bool {
 
 impl Store {
     /// Opens (creating if needed) the store at `location` (a SQLite path or a `postgres://`
-    /// URL) with the default options; see [`Store::open_with`].
-    pub fn open(location: impl Into<Location>) -> Result<Store, RecordError> {
+    /// URL, as a path, a string or a [`Location`]) with the default options; see
+    /// [`Store::open_with`].
+    pub fn open<L: AsRef<OsStr> + ?Sized>(location: &L) -> Result<Store, RecordError> {
         Store::open_with(location, &StoreOptions::default())
     }
 
     /// Opens (creating if needed) the store, creating or migrating the schema; then replays
     /// the record journal (see [`Store::replayed`]).
-    pub fn open_with(
-        location: impl Into<Location>,
+    pub fn open_with<L: AsRef<OsStr> + ?Sized>(
+        location: &L,
         options: &StoreOptions,
     ) -> Result<Store, RecordError> {
         let mut store = Store::open_only(location, options)?;
@@ -340,11 +346,11 @@ impl Store {
     }
 
     /// Opens and migrates without replaying the journal.
-    pub(crate) fn open_only(
-        location: impl Into<Location>,
+    pub(crate) fn open_only<L: AsRef<OsStr> + ?Sized>(
+        location: &L,
         options: &StoreOptions,
     ) -> Result<Store, RecordError> {
-        let location = location.into();
+        let location = Location::parse(location.as_ref());
         let backend = match &location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::SqliteStore::open(path, options)?),
             Location::Postgres(url) => Backend::Postgres(postgres::PgStore::open(url, options)?),

@@ -6,7 +6,7 @@
 //! - version 0: serial, recipe, times, outcome, reason, leak rate, record and trace JSON;
 //! - version 1: `seq` (the store's insert order), `record_id` (the commit's id, unique),
 //!   `json_file`, `clock_suspect`;
-//! - version 2: the provenance columns ([`V2_COLUMNS`]) and an index on station and start.
+//! - version 2: the nine provenance columns (`station_id` … `dry_run`) and an index on station and start.
 //!
 //! Every migration upgrades in place and loses no row; version-2 columns of older rows are
 //! filled from the record JSON each row already holds (empty for records written before the
