@@ -465,3 +465,53 @@ fn a_postgres_store_of_schema_1_is_migrated_in_place() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     check_migrated(&mut store);
 }
+
+/// A PostgreSQL server that does not answer: opening fails with one sentence naming the URL
+/// (without its password) and counts as "store unavailable" (a record would stay queued).
+#[test]
+fn an_unreachable_postgres_server_is_a_clear_unavailable_error() {
+    // Port 9 (discard) on loopback: nothing listens.
+    let e = match Store::open("postgres://line:s3cret@127.0.0.1:9/l10") {
+        Ok(_) => panic!("a store on a closed port opened"),
+        Err(e) => e,
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains("postgres://line:***@127.0.0.1:9/l10"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(e.is_busy(), "{e:?}");
+}
+
+/// A long-running process keeps its store open: a record queued while the store was locked
+/// goes in at the next `replay_journal`, without a restart.
+#[test]
+fn a_kept_open_store_replays_its_journal_on_request() {
+    let dir = std::env::temp_dir().join(format!("ctrl-store-{}", unique("kept")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("results.sqlite");
+    let options = StoreOptions {
+        busy_timeout: std::time::Duration::from_millis(200),
+        ..StoreOptions::default()
+    };
+    let mut store = Store::open_with(&db, &options).unwrap();
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let plot = PlotParams {
+        volume_ml: 850.0,
+        test_pressure_kpa: 525.0,
+        max_leak_sccm: Some(0.5),
+        flow_bands: None,
+    };
+    let r = record("SN9", "2026-11-26T12:00:00Z", Outcome::Pass, Some("S1"));
+    let c = journal::commit(&mut store, &dir.join("records"), &r, plot);
+    assert!(c.queued().is_some(), "{c:?}");
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    let report = store.replay_journal();
+    assert_eq!(report.completed.len(), 1, "{report:?}");
+    assert_eq!(store.list(&Filter::default()).unwrap().len(), 1);
+    assert_eq!(store.replay_journal().completed.len(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -373,8 +373,17 @@ impl Store {
         &self.journal_dir
     }
 
-    /// What opening the store found in the record journal and did with it.
+    /// What opening the store (or the last [`Store::replay_journal`]) found in the record
+    /// journal and did with it.
     pub fn replayed(&self) -> &ReplayReport {
+        &self.replayed
+    }
+
+    /// Replays the record journal again (as opening does): for a long-running process that
+    /// keeps the store open, so records queued while the store was locked or the server
+    /// unreachable go in without a restart (e.g. before each test).
+    pub fn replay_journal(&mut self) -> &ReplayReport {
+        self.replayed = journal::replay(self);
         &self.replayed
     }
 

@@ -246,8 +246,21 @@ impl PgStore {
             ),
             unavailable: false,
         })?;
-        config.connect_timeout(options.busy_timeout.max(Duration::from_secs(1)));
+        let wait = options.busy_timeout.max(Duration::from_secs(1));
+        config.connect_timeout(wait);
         config.application_name("coldtray");
+        // A hung server or a lock held elsewhere must not hang a station: a statement (an
+        // insert waiting for the insert lock included) gives up after the wait plus 30 s,
+        // and dead TCP peers are noticed by keepalives.
+        let timeout_ms = (wait + Duration::from_secs(30)).as_millis();
+        let options = match config.get_options() {
+            Some(o) if o.contains("statement_timeout") => o.to_string(),
+            Some(o) => format!("{o} -c statement_timeout={timeout_ms}"),
+            None => format!("-c statement_timeout={timeout_ms}"),
+        };
+        config.options(&options);
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(30));
         let (jobs, rx) = mpsc::channel::<Job>();
         let mut conn = Conn {
             config,
