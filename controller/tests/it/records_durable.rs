@@ -220,6 +220,11 @@ fn a_store_of_the_first_schema_is_migrated_in_place() {
         }
     }
     let mut store = Store::open(&db).unwrap();
+    // Straight to the current version (1 and 2 in one transaction).
+    assert_eq!(
+        store.schema_version().unwrap(),
+        coldtray_controller::records::store::SCHEMA_VERSION
+    );
     let rows = store.list(&Filter::default()).unwrap();
     let seen: Vec<_> = rows
         .iter()
