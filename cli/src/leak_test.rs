@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use coldtray_controller::records::journal::{describe, journal_dir, JournalState, ReplayReport};
-use coldtray_controller::records::store::StoreOptions;
-use coldtray_controller::runner::Completed;
+use coldtray_controller::records::journal::{describe, JournalState, ReplayReport};
+use coldtray_controller::records::store::{Location, StoreOptions};
+use coldtray_controller::runner::{validate_id, Completed};
 use coldtray_controller::{prepare_with, Outcome, RunOptions};
 use tokio::sync::watch;
 
@@ -32,9 +32,21 @@ pub(crate) struct Args {
     /// Serial number of the tray under test (1–64 of A–Z a–z 0–9 . _ -).
     #[arg(long)]
     serial: String,
-    /// SQLite result store.
+    /// Result store: a SQLite file, or a shared PostgreSQL database as
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE.
     #[arg(long, default_value = "results.sqlite")]
     db: PathBuf,
+    /// Record journal directory (records waiting for the store). Default: beside a SQLite
+    /// store (`results.sqlite.queue`); for PostgreSQL `postgres-HOST-PORT-DB.queue` in the
+    /// working directory.
+    #[arg(long, value_name = "DIR")]
+    journal: Option<PathBuf>,
+    /// Operator id, kept in the record (1–64 printable characters).
+    #[arg(long, value_name = "ID", value_parser = parse_operator)]
+    operator: Option<String>,
+    /// Station id, kept in the record (1–64 printable characters).
+    #[arg(long, value_name = "ID", value_parser = parse_station)]
+    station: Option<String>,
     /// How long to wait for the result store when another program holds it locked before the
     /// record is queued (in the journal beside the store) for the next start, milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
@@ -49,6 +61,16 @@ pub(crate) struct Args {
     /// with the same --time-scale).
     #[arg(long, value_name = "N", default_value_t = 1.0)]
     time_scale: f64,
+}
+
+fn parse_operator(s: &str) -> Result<String, String> {
+    validate_id("--operator", s).map_err(|e| e.to_string())?;
+    Ok(s.to_string())
+}
+
+fn parse_station(s: &str) -> Result<String, String> {
+    validate_id("--station", s).map_err(|e| e.to_string())?;
+    Ok(s.to_string())
 }
 
 /// The stop signals: Ctrl-C (SIGINT), SIGTERM, SIGHUP and SIGQUIT. Installing the handlers
@@ -119,8 +141,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let store = StoreOptions {
         busy_timeout: std::time::Duration::from_millis(args.db_wait_ms),
+        journal_dir: args.journal.clone(),
     };
-    let prepared = prepare_with(
+    let mut prepared = prepare_with(
         &args.map,
         &args.recipe,
         &args.serial,
@@ -129,6 +152,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         &args.db,
         &store,
     )?;
+    prepared.operator = args.operator.clone();
+    prepared.station_id = args.station.clone();
     print_replayed(prepared.store.replayed());
     eprintln!(
         "L10 test of {} with \"{}\" on the rig at {}{}",
@@ -150,6 +175,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         live: Some(live),
         ..RunOptions::default()
     };
+    let journal = prepared.store.journal_dir().to_path_buf();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -176,7 +202,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         signals.abort();
         result.map_err(anyhow::Error::from)
     })?;
-    Ok(print_verdict(&done, &args.db))
+    Ok(print_verdict(&done, &args.db, &journal))
 }
 
 /// Tells the operator about records an earlier run left queued: completed now, or still queued.
@@ -202,7 +228,7 @@ pub(crate) fn print_replayed(report: &ReplayReport) {
 /// Prints the one-line verdict — always, whatever the commit met — then one line per step
 /// that did not complete; returns the exit code: the verdict's (0 pass, 1 fail, 2 aborted)
 /// while the record is kept (complete or queued), 2 when it could not be kept at all.
-fn print_verdict(done: &Completed, db: &std::path::Path) -> ExitCode {
+fn print_verdict(done: &Completed, db: &std::path::Path, journal: &std::path::Path) -> ExitCode {
     let r = &done.record;
     let c = &done.commit;
     let verdict = match r.outcome {
@@ -216,19 +242,19 @@ fn print_verdict(done: &Completed, db: &std::path::Path) -> ExitCode {
         (Err(_), None) => "record NOT stored".to_string(),
     };
     outln!("{verdict} {}: {} [{place}]", r.serial, r.reason);
+    let db = Location::from(db).display();
     if let Some(entry) = c.queued() {
         let why = match (&c.json_path, &c.row) {
             (_, Err(e)) if e.is_busy() => format!(
-                "the result store {} is locked by another program",
-                db.display()
+                "the result store {db} is locked by another program or unreachable ({})",
+                describe(e)
             ),
             (Err(e), _) | (_, Err(e)) => describe(e),
             _ => "its journal entry could not be removed".to_string(),
         };
         eprintln!(
-            "record queued: {why}; it is kept in {} and goes into the store at the next `coldtray leak-test` or `coldtray records --db {}`",
+            "record queued: {why}; it is kept in {} and goes into the store at the next `coldtray leak-test` or `coldtray records --db {db}` (with the same --journal)",
             entry.display(),
-            db.display()
         );
     } else if let Err(e) = &c.row {
         eprintln!("warning: {}", describe(e));
@@ -236,7 +262,7 @@ fn print_verdict(done: &Completed, db: &std::path::Path) -> ExitCode {
     if let JournalState::Unwritable(e) = &c.journal {
         eprintln!(
             "warning: the record journal {} is not writable: {}",
-            journal_dir(db).display(),
+            journal.display(),
             describe(e)
         );
     }

@@ -15,7 +15,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
-use coldtray_controller::records::store::{first_pass_yield, Filter, Store, TestSummary};
+use coldtray_controller::records::store::{
+    first_pass_yield, first_tested_at, Filter, Location, Store, StoreOptions, TestSummary,
+};
 use coldtray_controller::Outcome;
 
 /// How the list is printed.
@@ -53,9 +55,20 @@ impl From<OutcomeArg> for Outcome {
 /// Arguments of `coldtray records`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// SQLite result store written by `coldtray leak-test`.
+    /// Result store written by `coldtray leak-test`: a SQLite file, or
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE.
     #[arg(long)]
     db: PathBuf,
+    /// Record journal directory, as given to `coldtray leak-test --journal` (its queued
+    /// records are completed first).
+    #[arg(long, value_name = "DIR")]
+    journal: Option<PathBuf>,
+    /// Only tests of this station id.
+    #[arg(long, value_name = "ID")]
+    station: Option<String>,
+    /// Also list dry runs (tests on an emulator or with --time-scale ≠ 1), marked DRY.
+    #[arg(long)]
+    include_dry_runs: bool,
     /// Only this serial number, or serials starting with a prefix when it ends in `*` (`VR2*`).
     #[arg(long)]
     serial: Option<String>,
@@ -160,6 +173,11 @@ fn table_width() -> usize {
     100
 }
 
+/// The station column of a row: its id, or `—` for a test without one.
+fn station_of(r: &TestSummary) -> &str {
+    r.provenance.station_id.as_deref().unwrap_or("—")
+}
+
 /// The table a person reads. `width`: wrap the reason so lines fit it (the reason column
 /// gets at least 20 characters); `None`: the reason in full on one line.
 fn table(rows: &[TestSummary], width: Option<usize>) -> String {
@@ -169,11 +187,18 @@ fn table(rows: &[TestSummary], width: Option<usize>) -> String {
         .max()
         .unwrap_or(0)
         .max(6);
-    // SEQ, STARTED, SERIAL, OUTCOME, LEAK and the separators before REASON.
-    let indent = 5 + 2 + 20 + 2 + serial_w + 2 + 7 + 2 + 9 + 2;
+    let station_w = rows
+        .iter()
+        .map(|r| station_of(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    // SEQ, STARTED, STATION, SERIAL, OUTCOME (with the DRY mark), LEAK and the separators
+    // before REASON.
+    let indent = 5 + 2 + 20 + 2 + station_w + 2 + serial_w + 2 + 11 + 2 + 9 + 2;
     let mut out = format!(
-        "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  REASON\n",
-        "SEQ", "STARTED (UTC)", "SERIAL", "OUTCOME", "LEAK sccm"
+        "{:>5}  {:<20}  {:<station_w$}  {:<serial_w$}  {:<11}  {:>9}  REASON\n",
+        "SEQ", "STARTED (UTC)", "STATION", "SERIAL", "OUTCOME", "LEAK sccm"
     );
     for r in rows {
         let leak = r
@@ -190,12 +215,19 @@ fn table(rows: &[TestSummary], width: Option<usize>) -> String {
             Some(w) => wrap(&r.reason, w.saturating_sub(indent).max(20)),
             None => vec![r.reason.clone()],
         };
+        // DRY: an emulator or time-scaled test, not a production verdict.
+        let outcome = if r.provenance.dry_run {
+            format!("{} DRY", r.outcome.as_str())
+        } else {
+            r.outcome.as_str().to_string()
+        };
         out += &format!(
-            "{:>5}  {:<20}  {:<serial_w$}  {:<7}  {:>9}  {}\n",
+            "{:>5}  {:<20}  {:<station_w$}  {:<serial_w$}  {:<11}  {:>9}  {}\n",
             r.seq,
             started,
+            station_of(r),
             r.serial,
-            r.outcome.as_str(),
+            outcome,
             leak,
             reason.first().map(String::as_str).unwrap_or("")
         );
@@ -222,7 +254,42 @@ struct ExportRow<'a> {
     leak_sccm: Option<f64>,
     reason: &'a str,
     clock_suspect: bool,
+    station_id: Option<&'a str>,
+    operator: Option<&'a str>,
+    recipe_sha256: Option<&'a str>,
+    map_sha256: Option<&'a str>,
+    /// The limits as one JSON text (a CSV cell holds no nested object).
+    limits: Option<String>,
+    coldtray_version: Option<&'a str>,
+    host: Option<&'a str>,
+    duration_s: Option<f64>,
+    dry_run: bool,
 }
+
+/// Every exported column, in order (the CSV header when there is no row to serialise).
+const EXPORT_COLUMNS: [&str; 21] = [
+    "seq",
+    "id",
+    "record_id",
+    "serial",
+    "recipe",
+    "started_at",
+    "started_unix",
+    "finished_at",
+    "outcome",
+    "leak_sccm",
+    "reason",
+    "clock_suspect",
+    "station_id",
+    "operator",
+    "recipe_sha256",
+    "map_sha256",
+    "limits",
+    "coldtray_version",
+    "host",
+    "duration_s",
+    "dry_run",
+];
 
 impl<'a> From<&'a TestSummary> for ExportRow<'a> {
     fn from(r: &'a TestSummary) -> Self {
@@ -239,6 +306,15 @@ impl<'a> From<&'a TestSummary> for ExportRow<'a> {
             leak_sccm: r.leak_sccm,
             reason: &r.reason,
             clock_suspect: r.clock_suspect,
+            station_id: r.provenance.station_id.as_deref(),
+            operator: r.provenance.operator.as_deref(),
+            recipe_sha256: r.provenance.recipe_sha256.as_deref(),
+            map_sha256: r.provenance.map_sha256.as_deref(),
+            limits: r.provenance.limits.as_ref().map(|l| l.to_string()),
+            coldtray_version: r.provenance.coldtray_version.as_deref(),
+            host: r.provenance.host.as_deref(),
+            duration_s: r.provenance.duration_s,
+            dry_run: r.provenance.dry_run,
         }
     }
 }
@@ -248,20 +324,7 @@ fn to_csv(rows: &[TestSummary]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     if rows.is_empty() {
         // The header alone, so a script reading the file still finds the columns.
-        w.write_record([
-            "seq",
-            "id",
-            "record_id",
-            "serial",
-            "recipe",
-            "started_at",
-            "started_unix",
-            "finished_at",
-            "outcome",
-            "leak_sccm",
-            "reason",
-            "clock_suspect",
-        ])?;
+        w.write_record(EXPORT_COLUMNS)?;
     }
     for r in rows {
         w.serialize(ExportRow::from(r))?;
@@ -297,14 +360,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         None => (None, None),
     };
-    if !args.db.exists() {
+    let location = Location::from(&args.db);
+    if matches!(location, Location::Sqlite(_)) && !args.db.exists() {
         bail!(
             "{}: no result store here; give the --db that `coldtray leak-test` wrote (default results.sqlite)",
             args.db.display()
         );
     }
     // Opening completes records a killed run, or a run that found the store locked, queued.
-    let store = Store::open(&args.db)?;
+    let store = Store::open_with(
+        &location,
+        &StoreOptions {
+            journal_dir: args.journal.clone(),
+            ..StoreOptions::default()
+        },
+    )?;
     crate::leak_test::print_replayed(store.replayed());
     let filter = Filter {
         serial: serial.clone(),
@@ -312,6 +382,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         until,
         serial_prefix: serial_prefix.clone(),
         outcome: args.outcome.map(Outcome::from),
+        station: args.station.clone(),
+        include_dry_runs: args.include_dry_runs,
     };
     if let Some(Command::Report(report)) = &args.command {
         return crate::records_report::run(&store, &filter, report);
@@ -341,12 +413,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Yield needs each serial's whole history: its first verdict may predate --since, and
     // an aborted or failed test outside --outcome/--until/--limit still counts.
     // With --until the yield covers tests started before it, like the list.
+    // With --station: the trays first tested at that station (a tray that failed elsewhere
+    // first is not this station's first pass).
     let history = store.list(&Filter {
         serial,
         serial_prefix,
         until,
+        include_dry_runs: args.include_dry_runs,
         ..Filter::default()
     })?;
+    let history = match &args.station {
+        Some(station) => first_tested_at(&history, station),
+        None => history,
+    };
     let y = first_pass_yield(&history, since.map(|t| t.timestamp()));
     let mut line = match y.fraction() {
         Some(f) => format!(
@@ -422,6 +501,7 @@ mod tests {
             reason: "ok".into(),
             leak_sccm: None,
             clock_suspect: suspect,
+            provenance: Default::default(),
         };
         let t = table(&[row(1, false), row(2, true)], Some(100));
         let lines: Vec<&str> = t.lines().collect();
@@ -433,5 +513,33 @@ mod tests {
             "{t}"
         );
         assert!(lines[2].contains("2026-11-26T12:00:00Z!"), "{t}");
+    }
+
+    #[test]
+    fn table_shows_the_station_and_marks_dry_runs() {
+        let mut r = TestSummary {
+            id: 1,
+            seq: 1,
+            record_id: None,
+            serial: "SN1".into(),
+            recipe: "r".into(),
+            started_at: "2026-11-26T12:00:00Z".into(),
+            started_unix: 0,
+            finished_at: "2026-11-26T12:01:00Z".into(),
+            outcome: coldtray_controller::Outcome::Fail,
+            reason: "leak".into(),
+            leak_sccm: Some(2.0),
+            clock_suspect: false,
+            provenance: Default::default(),
+        };
+        let plain = table(std::slice::from_ref(&r), None);
+        assert!(plain.lines().nth(1).unwrap().contains("  —  "), "{plain}");
+        assert!(!plain.contains("DRY"), "{plain}");
+        r.provenance.station_id = Some("L10-03".into());
+        r.provenance.dry_run = true;
+        let t = table(&[r], None);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("STATION"), "{t}");
+        assert!(lines[1].contains("L10-03   SN1     fail DRY"), "{t}");
     }
 }

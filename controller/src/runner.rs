@@ -8,7 +8,9 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
 
 use tokio::sync::watch;
 
@@ -17,14 +19,14 @@ use coldtray_io::config::ConfigError;
 use crate::l10::guard::run_guarded;
 use crate::l10::owner::{lock_rig, watch_heartbeat, OwnerError};
 use crate::l10::recipe::{load_recipe, validate_against_map, Recipe};
-use crate::l10::result::TestRecord;
+use crate::l10::result::{Provenance, TestRecord};
 use crate::l10::sequence::{run_sequence, RunOptions};
 use crate::link::error::LinkError;
 use crate::link::{Link, LinkConfig};
 use crate::records::journal::{self, Commit};
 use crate::records::plot::PlotParams;
 use crate::records::record::{check_writable_dir, validate_serial, RecordError};
-use crate::records::store::{Store, StoreOptions};
+use crate::records::store::{Location, Store, StoreOptions};
 use crate::rig::map::RegisterMap;
 use crate::rig::names::SignalName;
 use crate::rig::parse::load_map;
@@ -51,6 +53,16 @@ pub enum RunError {
     /// rig and nothing recorded.
     #[error(transparent)]
     Owner(#[from] OwnerError),
+    /// A station or operator id is not usable in a record.
+    #[error("{what} {value:?} is invalid: {problem}; use 1–64 printable characters")]
+    BadId {
+        /// Which id (`--operator`, `--station`, `station.toml id`).
+        what: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// The first read failed: nothing was sent to the rig and nothing recorded.
     #[error("the rig does not answer, so no test was started and nothing was recorded; check --connect / the map's [connection] (host, port, unit_id) and that the PLC (or `coldtray emulate`) is running")]
     Unreachable(#[source] LinkError),
@@ -70,6 +82,83 @@ pub struct Prepared {
     pub out_dir: PathBuf,
     /// The open result store.
     pub store: Store,
+    /// The station's id for the record's provenance (`None`: a hand-started test). Check a
+    /// value with [`validate_id`] before setting it.
+    pub station_id: Option<String>,
+    /// The operator's id for the record's provenance. Check with [`validate_id`].
+    pub operator: Option<String>,
+    /// SHA-256 of the recipe file's bytes (hex), when the file could be read.
+    pub recipe_sha256: Option<String>,
+    /// SHA-256 of the register map file's bytes (hex), when the file could be read.
+    pub map_sha256: Option<String>,
+}
+
+/// Checks a station or operator id (`what` names it in the error: `--operator`): non-empty,
+/// at most 64 characters, no control characters, not only blanks.
+pub fn validate_id(what: &str, value: &str) -> Result<(), RunError> {
+    let bad = |problem| {
+        Err(RunError::BadId {
+            what: what.to_string(),
+            value: value.to_string(),
+            problem,
+        })
+    };
+    if value.trim().is_empty() {
+        bad("it is empty")
+    } else if value.chars().count() > 64 {
+        bad("it is longer than 64 characters")
+    } else if value.chars().any(char::is_control) {
+        bad("it contains a control character")
+    } else {
+        Ok(())
+    }
+}
+
+/// SHA-256 of a file's bytes, lowercase hex; `None` when it cannot be read (a map or recipe
+/// built in memory has no file).
+pub fn file_sha256(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// The limits a recipe judges a tray against, as the record's `provenance.limits`: the rig
+/// safety limits, the leak test's pressure and pass threshold, and each flow step's bands.
+pub fn recipe_limits(recipe: &Recipe) -> serde_json::Value {
+    let flow = recipe.flow.as_ref().map(|f| {
+        f.steps
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "speed_pct": s.speed_pct,
+                    "min_flow_lpm": s.min_flow_lpm,
+                    "max_flow_lpm": s.max_flow_lpm,
+                    "max_dp_kpa": s.max_dp_kpa,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    serde_json::json!({
+        "max_pressure_kpa": recipe.limits.max_pressure_kpa,
+        "max_pump_speed_pct": recipe.limits.max_pump_speed_pct,
+        "max_flow_lpm": recipe.limits.max_flow_lpm,
+        "test_pressure_kpa": recipe.leak.test_pressure_kpa,
+        "max_leak_sccm": recipe.leak.max_leak_sccm,
+        "flow_steps": flow,
+    })
+}
+
+/// This machine's host name (for the record), `None` when the system will not say.
+pub fn host_name() -> Option<String> {
+    let name = gethostname::gethostname()
+        .to_string_lossy()
+        .trim()
+        .to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// A finished test and what committing its record did (the JSON file, the row, the plot and
@@ -142,8 +231,26 @@ pub fn prepare_with(
 /// Creates `out_dir` and checks that it, the database's directory (and the database file, if
 /// there is one) and the record journal's directory are writable — by creating and removing a
 /// file, since a read-only directory exists too. Returns `out_dir` made absolute.
-fn check_record_paths(out_dir: &Path, db_path: &Path) -> Result<PathBuf, RecordError> {
+fn check_record_paths(
+    out_dir: &Path,
+    db_path: &Path,
+    options: &StoreOptions,
+) -> Result<PathBuf, RecordError> {
     check_writable_dir(out_dir)?;
+    let location = Location::from(db_path);
+    check_writable_dir(&location.journal_dir(options))?;
+    if let Location::Sqlite(db_path) = &location {
+        check_sqlite_paths(db_path)?;
+    }
+    std::path::absolute(out_dir).map_err(|source| RecordError::Io {
+        path: out_dir.to_path_buf(),
+        action: "cannot be made an absolute path",
+        source,
+    })
+}
+
+/// The SQLite file's directory (and the file, if there is one) are writable.
+fn check_sqlite_paths(db_path: &Path) -> Result<(), RecordError> {
     let db_dir = match db_path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -159,12 +266,7 @@ fn check_record_paths(out_dir: &Path, db_path: &Path) -> Result<PathBuf, RecordE
                 source,
             })?;
     }
-    check_writable_dir(&journal::journal_dir(db_path))?;
-    std::path::absolute(out_dir).map_err(|source| RecordError::Io {
-        path: out_dir.to_path_buf(),
-        action: "cannot be made an absolute path",
-        source,
-    })
+    Ok(())
 }
 
 impl Prepared {
@@ -205,9 +307,12 @@ impl Prepared {
             None => format!("{}:{}", map.connection.host, map.connection.port),
         };
         let addr = resolve(&address)?;
-        let out_dir = check_record_paths(out_dir, db_path)?;
+        let out_dir = check_record_paths(out_dir, db_path, store)?;
         // Opening replays records a killed or blocked earlier run left queued.
         let store = Store::open_with(db_path, store)?;
+        // Hashed as they are on disk now, right after loading: what the test runs with.
+        let recipe_sha256 = file_sha256(&recipe.source);
+        let map_sha256 = file_sha256(&map.source);
         Ok(Prepared {
             map: Arc::new(map),
             recipe,
@@ -215,6 +320,10 @@ impl Prepared {
             addr,
             out_dir,
             store,
+            station_id: None,
+            operator: None,
+            recipe_sha256,
+            map_sha256,
         })
     }
 
@@ -231,9 +340,13 @@ impl Prepared {
         let link = Link::spawn(self.map.clone(), LinkConfig::from_map(&self.map, self.addr));
         // A read touches nothing: if the rig cannot even be read, this is a setup error, not a
         // test (no record, and no safe-state retries against a rig that is not there).
-        link.read(&[SignalName::TestPressure])
-            .await
-            .map_err(RunError::Unreachable)?;
+        // The same read asks the rig whether it is an emulator, when the map says how.
+        let mut first = vec![SignalName::TestPressure];
+        if self.map.get(SignalName::RigIsEmulator).is_some() {
+            first.push(SignalName::RigIsEmulator);
+        }
+        let sample = link.read(&first).await.map_err(RunError::Unreachable)?;
+        let emulator = sample.flag(SignalName::RigIsEmulator) == Some(true);
         let scale = if opts.time_scale.is_finite() && opts.time_scale >= 1.0 {
             opts.time_scale
         } else {
@@ -251,8 +364,22 @@ impl Prepared {
             );
             async move { run_sequence(&link, &recipe, &serial, &opts, cancel).await }
         };
-        let record = run_guarded(&link, sequence, &self.serial, &self.recipe.name, opts).await;
+        let started = Instant::now();
+        let mut record = run_guarded(&link, sequence, &self.serial, &self.recipe.name, opts).await;
+        let duration_s = started.elapsed().as_secs_f64();
         drop(link);
+        record.provenance = Provenance {
+            station_id: self.station_id.clone(),
+            operator: self.operator.clone(),
+            recipe_sha256: self.recipe_sha256.clone(),
+            map_sha256: self.map_sha256.clone(),
+            limits: Some(recipe_limits(&self.recipe)),
+            coldtray_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            host: host_name(),
+            duration_s: Some(duration_s),
+            // Not a production test: an emulator, or time running faster than the recipe's.
+            dry_run: emulator || opts.time_scale != 1.0,
+        };
         let commit = journal::commit(
             &mut self.store,
             &self.out_dir,

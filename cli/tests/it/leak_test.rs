@@ -172,17 +172,25 @@ fn pass_fail_abort_exit_codes_records_and_yield() {
     assert!(!rec["trace"].as_array().unwrap().is_empty());
 
     // `records`: three tests; the aborted one is a rig stop, not a verdict, so the yield is
-    // 1 first pass out of 2 serials with a verdict.
+    // 1 first pass out of 2 serials with a verdict. They are dry runs (an emulator at ×50):
+    // listed only when asked for, marked DRY.
+    let o = records_cmd(&dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("3 test(s)"), "{out}");
+    assert!(out.contains("first-pass yield: 1/2"), "{out}");
+    assert!(out.contains("pass DRY"), "{out}");
     let o = Command::new(coldtray_exe())
         .arg("records")
         .arg("--db")
         .arg(dir.join("results.sqlite"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("3 test(s)"), "{out}");
-    assert!(out.contains("first-pass yield: 1/2"), "{out}");
+    assert!(
+        out.contains("no tests match") && out.contains("0 test(s)"),
+        "{out}"
+    );
 
     // Ctrl-C stops the emulator cleanly.
     let (ok, rest) = sealed.interrupt();
@@ -257,9 +265,12 @@ fn leak_test_with(
     cmd.output().unwrap()
 }
 
+/// `coldtray records` over the store, dry runs included (every test here runs on the
+/// emulator).
 fn records_cmd(dir: &Path) -> Output {
     Command::new(coldtray_exe())
         .arg("records")
+        .arg("--include-dry-runs")
         .arg("--db")
         .arg(dir.join("results.sqlite"))
         .output()
@@ -454,4 +465,152 @@ fn the_same_serial_on_two_rigs_at_once_keeps_both_records() {
         }
     }
     assert_eq!(consistent(&dir), 2 * ROUNDS);
+}
+
+/// Station, operator, file hashes, limits, version, host and duration reach the JSON record
+/// and the store's columns; a bad id is refused before the rig is touched.
+#[test]
+fn the_record_carries_its_provenance() {
+    use sha2::Digest;
+    let dir = scratch("leak_test", "provenance");
+    let emu = Emulator::start(&[]);
+    let o = leak_test_with(
+        &emu,
+        &dir,
+        "CLI-PROV",
+        &["--station", "L10-03", "--operator", "op 117"],
+        &[],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let json = with_ext(&dir.join("records"), "json").pop().unwrap();
+    let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    let p = &rec["provenance"];
+    let sha = |rel: &str| {
+        let bytes = std::fs::read(repo(rel)).unwrap();
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(p["station_id"], "L10-03");
+    assert_eq!(p["operator"], "op 117");
+    assert_eq!(p["map_sha256"], sha("examples/rig/map.toml"));
+    assert_eq!(
+        p["recipe_sha256"],
+        sha("examples/rig/l10-vr200-noflow.toml")
+    );
+    assert_eq!(p["limits"]["max_leak_sccm"], 0.5);
+    assert_eq!(p["coldtray_version"], env!("CARGO_PKG_VERSION"));
+    assert!(!p["host"].as_str().unwrap().is_empty());
+    assert!(p["duration_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(p["dry_run"], true);
+    // The export carries the same columns; the station filter selects it.
+    let o = Command::new(coldtray_exe())
+        .args([
+            "records",
+            "--include-dry-runs",
+            "--station",
+            "L10-03",
+            "--format",
+            "json",
+        ])
+        .arg("--db")
+        .arg(dir.join("results.sqlite"))
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{}", text(&o.stderr));
+    for key in [
+        "station_id",
+        "operator",
+        "map_sha256",
+        "recipe_sha256",
+        "host",
+        "dry_run",
+    ] {
+        assert_eq!(rows[0][key], p[key], "{key}");
+    }
+    // A bad operator id: one line naming the flag, exit 2, nothing recorded.
+    for bad in ["", "   ", "a\tb", &"x".repeat(65)] {
+        let o = leak_test_with(&emu, &dir, "CLI-BAD", &["--operator", bad], &[]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert!(
+            text(&o.stderr).contains("--operator"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    assert_eq!(with_ext(&dir.join("records"), "json").len(), 1);
+}
+
+/// `--db postgres://…`: the test's row goes to the shared PostgreSQL store, the journal to
+/// `--journal DIR`, and `coldtray records` reads it back. Needs COLDTRAY_TEST_POSTGRES.
+#[test]
+fn a_test_into_a_postgres_store_and_back() {
+    let Ok(admin) = std::env::var("COLDTRAY_TEST_POSTGRES") else {
+        assert!(
+            std::env::var("COLDTRAY_REQUIRE_EXTERNAL").as_deref() != Ok("1"),
+            "COLDTRAY_REQUIRE_EXTERNAL=1 but COLDTRAY_TEST_POSTGRES is not set"
+        );
+        eprintln!("skipped: COLDTRAY_TEST_POSTGRES is not set");
+        return;
+    };
+    let db = format!("test_cli_{}_{}", std::process::id(), line!());
+    let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    // Two statements: CREATE DATABASE cannot run inside a (multi-statement) transaction.
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
+    let dir = scratch("leak_test", "postgres");
+    let journal = dir.join("queue");
+    let emu = Emulator::start(&[]);
+    let mut cmd = Command::new(coldtray_exe());
+    let o = cmd
+        .arg("leak-test")
+        .arg("--map")
+        .arg(repo("examples/rig/map.toml"))
+        .arg("--recipe")
+        .arg(repo("examples/rig/l10-vr200-noflow.toml"))
+        .args(["--serial", "CLI-PG", "--connect", &emu.addr])
+        .args(["--time-scale", TIME_SCALE, "--station", "L10-PG"])
+        .args(["--db", &url])
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--out")
+        .arg(dir.join("records"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(journal.is_dir() && with_ext(&journal, "json").is_empty());
+    let o = Command::new(coldtray_exe())
+        .args([
+            "records",
+            "--include-dry-runs",
+            "--db",
+            &url,
+            "--format",
+            "csv",
+        ])
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("CLI-PG") && out.contains("L10-PG"), "{out}");
+    assert!(text(&o.stderr).contains("1 test(s)"), "{}", text(&o.stderr));
+    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
 }

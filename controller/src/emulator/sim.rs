@@ -251,6 +251,8 @@ impl Sim {
             SignalName::PumpSpeedSetpoint => self.outputs().speed_setpoint_pct,
             SignalName::Heartbeat => f64::from(self.cmd.heartbeat),
             SignalName::WatchdogTripped => b(self.watchdog.tripped),
+            // The emulator announces itself (records of its tests are dry runs).
+            SignalName::RigIsEmulator => 1.0,
         }
     }
 

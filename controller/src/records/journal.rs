@@ -4,7 +4,9 @@
 //!
 //! 1. **journal** — the complete record (with its record id, the JSON file name chosen and
 //!    what the plot needs) is written durably (fsync'd file and directory) as one entry in
-//!    the journal directory next to the store ([`journal_dir`]: `results.sqlite.queue/`);
+//!    the journal directory of the store ([`Store::journal_dir`]: for SQLite beside the file,
+//!    [`journal_dir`]: `results.sqlite.queue/`; for PostgreSQL a local directory, see
+//!    [`crate::records::store::Location::journal_dir`]);
 //! 2. **json** — the JSON record file, created exclusively (never replacing a file) and
 //!    durably; it carries the record id;
 //! 3. **row** — the SQLite row, one transaction, keyed by the record id (unique);
@@ -38,7 +40,7 @@ use crate::records::store::{Inserted, Store};
 /// The `format` of every journal entry this version writes.
 pub const FORMAT: &str = "coldtray-record-journal/1";
 
-/// The journal directory of the store at `db_path`: beside it, named after it with `.queue`
+/// The journal directory of the SQLite store at `db_path`: beside it, named after it with `.queue`
 /// appended (`results.sqlite` → `results.sqlite.queue/`). Next to the store rather than under
 /// `--out` because the store's open replays it, whatever `--out` the next run is given.
 pub fn journal_dir(db_path: &Path) -> PathBuf {
@@ -204,7 +206,7 @@ pub fn commit(store: &mut Store, out_dir: &Path, record: &TestRecord, plot: Plot
         plot,
         record: record.clone(),
     };
-    let entry_path = journal_dir(store.path()).join(format!("{record_id}.json"));
+    let entry_path = store.journal_dir().join(format!("{record_id}.json"));
     let written = write_entry(&entry_path, &entry);
     crash_point("journal");
     let (json_path, row, plot) = apply(
@@ -344,7 +346,7 @@ pub struct ReplayReport {
 /// Replays every entry of the store's journal (see the module doc), oldest start first. Stops
 /// at the first entry that finds the store locked (the others would wait as long in vain).
 pub fn replay(store: &mut Store) -> ReplayReport {
-    let dir = journal_dir(store.path());
+    let dir = store.journal_dir().to_path_buf();
     let mut report = ReplayReport {
         dir: dir.clone(),
         ..ReplayReport::default()

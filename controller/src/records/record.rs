@@ -54,6 +54,17 @@ pub enum RecordError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A PostgreSQL store operation failed.
+    #[error("{location}: PostgreSQL: {message}")]
+    Postgres {
+        /// The store's URL, without its password.
+        location: String,
+        /// What the client or the server reported.
+        message: String,
+        /// The server could not be reached or the connection broke (not a statement's
+        /// error): the record stays queued and is inserted later.
+        unavailable: bool,
+    },
     /// The trace plot could not be drawn.
     #[error("{}: cannot draw the trace plot: {message}", path.display())]
     Plot {
@@ -65,9 +76,14 @@ pub enum RecordError {
 }
 
 impl RecordError {
-    /// The store was locked by another connection beyond the busy timeout.
+    /// The store cannot take the row now: SQLite locked by another connection beyond the busy
+    /// timeout, or the PostgreSQL server unreachable. The record waits in the journal.
     pub fn is_busy(&self) -> bool {
-        matches!(self, RecordError::Sqlite { source, .. } if crate::records::store::is_busy(source))
+        match self {
+            RecordError::Sqlite { source, .. } => crate::records::store::is_busy(source),
+            RecordError::Postgres { unavailable, .. } => *unavailable,
+            _ => false,
+        }
     }
 }
 

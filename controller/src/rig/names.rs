@@ -37,11 +37,15 @@ pub enum SignalName {
     /// The PLC's heartbeat watchdog has tripped (read; latched until the heartbeat changes
     /// again). Optional: see the `[watchdog]` section of docs/formats/register-map.md.
     WatchdogTripped,
+    /// The rig is an emulator, not a real PLC (read; 1 = emulator). Optional: the emulator
+    /// serves it as 1 when its map declares it; a real PLC maps it to a constant 0 or leaves
+    /// it out. Tests on an emulator are recorded as dry runs.
+    RigIsEmulator,
 }
 
 impl SignalName {
     /// Every known signal, in the order of docs/formats/register-map.md.
-    pub const ALL: [SignalName; 15] = [
+    pub const ALL: [SignalName; 16] = [
         SignalName::TestPressure,
         SignalName::FillValve,
         SignalName::VentValve,
@@ -57,6 +61,7 @@ impl SignalName {
         SignalName::OutletPressure,
         SignalName::Heartbeat,
         SignalName::WatchdogTripped,
+        SignalName::RigIsEmulator,
     ];
     /// Signals every map must have.
     pub const REQUIRED: [SignalName; 4] = [
@@ -92,6 +97,7 @@ impl SignalName {
             SignalName::OutletPressure => "outlet_pressure",
             SignalName::Heartbeat => "heartbeat",
             SignalName::WatchdogTripped => "watchdog_tripped",
+            SignalName::RigIsEmulator => "rig_is_emulator",
         }
     }
 
@@ -110,7 +116,8 @@ impl SignalName {
             | SignalName::PumpRun
             | SignalName::Estop
             | SignalName::PumpFault
-            | SignalName::WatchdogTripped => SignalKind::Flag,
+            | SignalName::WatchdogTripped
+            | SignalName::RigIsEmulator => SignalKind::Flag,
             SignalName::TestPressure | SignalName::InletPressure | SignalName::OutletPressure => {
                 SignalKind::Analogue { unit: "kPa" }
             }

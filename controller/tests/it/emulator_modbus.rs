@@ -236,3 +236,21 @@ async fn state_file_is_rewritten_as_json() {
     emu.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The emulator announces itself where the map declares `rig_is_emulator` (discrete input 3
+/// in the shipped map), so the runner records its tests as dry runs.
+#[tokio::test]
+async fn the_emulator_says_it_is_one_where_the_map_declares_it() {
+    let map = example_map();
+    let sig = map
+        .get(SignalName::RigIsEmulator)
+        .expect("shipped map declares it");
+    let emu = start(map.clone(), 1.0).await;
+    let mut ctx = client(&emu, 1).await;
+    let bits = ctx
+        .read_discrete_inputs(sig.address, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bits, [true]);
+}

@@ -125,7 +125,32 @@ async fn pass_fail_and_abort_are_all_recorded() {
     assert!(!abort.trace.is_empty());
 
     let store = Store::open(&dir.join("results.sqlite")).unwrap();
-    let rows = store.list(&Filter::default()).unwrap();
+    // The emulator announces itself (the map's `rig_is_emulator`): dry runs, left out of a
+    // default listing, each with its provenance.
+    assert!(store.list(&Filter::default()).unwrap().is_empty());
+    let rows = store
+        .list(&Filter {
+            include_dry_runs: true,
+            ..Filter::default()
+        })
+        .unwrap();
+    let map_sha = coldtray_controller::runner::file_sha256(&repo("examples/rig/map.toml"));
+    for r in &rows {
+        let p = &r.provenance;
+        assert!(p.dry_run, "{p:?}");
+        assert_eq!(p.map_sha256, map_sha);
+        assert_eq!(p.map_sha256.as_ref().map(String::len), Some(64));
+        assert_eq!(p.recipe_sha256.as_ref().map(String::len), Some(64));
+        assert_eq!(
+            p.coldtray_version.as_deref(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        assert!(p.duration_s.is_some_and(|d| d > 0.0), "{p:?}");
+        assert!(p
+            .limits
+            .as_ref()
+            .is_some_and(|l| l["max_leak_sccm"].is_number()));
+    }
     let outcomes: Vec<_> = rows
         .iter()
         .map(|r| (r.serial.as_str(), r.outcome))

@@ -20,3 +20,4 @@ mod leak_test_verdicts;
 mod map_parse;
 mod recipe_validation;
 mod records_durable;
+mod store_backends;

@@ -136,7 +136,14 @@ fn a_hundred_first_opens_of_a_new_store_at_once_all_succeed() {
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((tables, version, mode.as_str()), (1, 1, "wal"));
+    assert_eq!(
+        (tables, version, mode.as_str()),
+        (
+            1,
+            coldtray_controller::records::store::SCHEMA_VERSION,
+            "wal"
+        )
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -213,6 +220,11 @@ fn a_store_of_the_first_schema_is_migrated_in_place() {
         }
     }
     let mut store = Store::open(&db).unwrap();
+    // Straight to the current version (1 and 2 in one transaction).
+    assert_eq!(
+        store.schema_version().unwrap(),
+        coldtray_controller::records::store::SCHEMA_VERSION
+    );
     let rows = store.list(&Filter::default()).unwrap();
     let seen: Vec<_> = rows
         .iter()
@@ -285,6 +297,7 @@ fn a_store_locked_beyond_its_busy_timeout_queues_the_record_until_the_next_open(
     let (out, db) = (dir.join("records"), dir.join("results.sqlite"));
     let options = StoreOptions {
         busy_timeout: Duration::from_millis(200),
+        ..StoreOptions::default()
     };
     let mut store = Store::open_with(&db, &options).unwrap();
     // Another program holds the write lock for longer than the busy timeout.
