@@ -16,6 +16,7 @@ mod records;
 mod report;
 mod rig_safety;
 mod simulate;
+mod station;
 mod sweep;
 mod sweep_cluster;
 
