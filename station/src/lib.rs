@@ -72,6 +72,7 @@ pub async fn serve(config: StationConfig, scanner: bool) -> Result<(), StationEr
         tokio::spawn(scanner::run(station.clone(), tokio::io::stdin()));
     }
     let app = web::router(station.clone());
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
     let stop = {
         let station = station.clone();
         async move {
@@ -82,12 +83,23 @@ pub async fn serve(config: StationConfig, scanner: bool) -> Result<(), StationEr
             while station.status().test.is_some() && t0.elapsed() < Duration::from_secs(120) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            let _ = stopped_tx.send(());
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(StationError::Runtime)
+    let server = axum::serve(listener, app).with_graceful_shutdown(stop);
+    // Open event streams (a page left open) never end by themselves: once the test is
+    // stopped and recorded, other requests get a moment to finish, then the station ends.
+    let linger = async {
+        if stopped_rx.await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = server => r.map_err(StationError::Runtime),
+        _ = linger => Ok(()),
+    }
 }
 
 #[cfg(unix)]

@@ -400,7 +400,7 @@ fn token_rule_for_a_station_reachable_from_other_hosts() {
         assert_eq!((got, err["field"].as_str()), (401, Some("authorization")));
         assert_eq!(post(&format!("{url}/api/stop"), None, token).0, 401);
     }
-    assert_eq!(get(&format!("{url}/api/status"))["test"], Value::Null);
+    assert_eq!(get(&format!("{url}/api/status")).1["test"], Value::Null);
     assert_eq!(post(&format!("{url}/api/stop"), None, Some(TOKEN)).0, 409);
     wait_status(url, "the rig link", |s| s["rig"]["ready"] == true);
     let (got, acc) = post(&format!("{url}/api/tests"), Some(body), Some(TOKEN));
