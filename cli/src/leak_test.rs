@@ -142,9 +142,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     );
     let hurry = Arc::new(AtomicBool::new(false));
+    // The test's progress, shown by the live view (crate::live_view) while it runs.
+    let (live, live_rx) = tokio::sync::broadcast::channel(crate::live_view::CHANNEL_CAPACITY);
     let opts = RunOptions {
         time_scale: args.time_scale,
         hurry: Some(hurry.clone()),
+        live: Some(live),
         ..RunOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -162,7 +165,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         ));
         #[cfg(not(unix))]
         let signals = tokio::spawn(stop_on_signal(tx, hurry));
+        let view = tokio::spawn(crate::live_view::follow(
+            live_rx,
+            crate::live_view::Mode::detect(),
+        ));
         let result = prepared.run(&opts, rx).await;
+        // The sender goes with the options: the view ends after the last event.
+        drop(opts);
+        let _ = view.await;
         signals.abort();
         result.map_err(anyhow::Error::from)
     })?;

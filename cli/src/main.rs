@@ -14,6 +14,7 @@ mod compare;
 mod emulate;
 mod import;
 mod leak_test;
+mod live_view;
 mod materials;
 mod outdir;
 mod output;

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 const TIME_SCALE: &str = "50";
 
 /// A running `coldtray emulate` and the address it printed.
-struct Emulator {
+pub(crate) struct Emulator {
     child: Child,
     addr: String,
     stdout: BufReader<ChildStdout>,
 }
 
 impl Emulator {
-    fn start(extra: &[&str]) -> Emulator {
+    pub(crate) fn start(extra: &[&str]) -> Emulator {
         let mut child = Command::new(coldtray_exe())
             .args(["emulate", "--map"])
             .arg(repo("examples/rig/map.toml"))
@@ -71,7 +71,7 @@ impl Drop for Emulator {
     }
 }
 
-fn leak_test(emu: &Emulator, dir: &Path, serial: &str) -> Output {
+pub(crate) fn leak_test(emu: &Emulator, dir: &Path, serial: &str) -> Output {
     Command::new(coldtray_exe())
         .arg("leak-test")
         .arg("--map")
@@ -100,7 +100,7 @@ fn records_for(dir: &Path, serial: &str) -> Vec<PathBuf> {
         .collect()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 

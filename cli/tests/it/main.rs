@@ -8,6 +8,7 @@ mod compare;
 mod import;
 mod leak_test;
 mod leak_test_inputs;
+mod live_view;
 mod msrv;
 mod output;
 mod plot;

@@ -21,7 +21,9 @@ pub enum LiveEvent {
         recipe: String,
         /// Recipe durations are divided by this (1 on a real rig).
         time_scale: f64,
-        /// The whole test's expected length, recipe seconds, if known.
+        /// The whole test's expected length, recipe seconds, if known: the sequence gives the
+        /// longest the recipe allows (fill and vent at their time limits; see
+        /// [`crate::l10::sequence::longest_test_s`]), so a real test usually ends sooner.
         expected_s: Option<f64>,
     },
     /// A phase began.

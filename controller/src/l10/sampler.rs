@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::l10::abort::AbortReason;
+use crate::l10::live::{LiveEvent, LiveSample, LiveSender};
 use crate::l10::result::{finite, Phase, TracePoint};
 use crate::l10::supervisor::{CheckContext, LinkWatch, Supervisor, FROZEN_SAMPLES};
 use crate::link::error::LinkError;
@@ -85,6 +86,12 @@ pub struct Sampler {
     frozen_check: bool,
     last_pressure_bits: Option<u64>,
     repeats: u32,
+    /// Where phases and samples are announced ([`crate::l10::live`]); `None`: nobody listens.
+    live: Option<LiveSender>,
+    /// When the current phase began, recipe seconds (for the samples' elapsed/remaining).
+    phase_started_s: f64,
+    /// The current phase's length by the recipe, recipe seconds, if it has one.
+    phase_expected_s: Option<f64>,
 }
 
 impl Sampler {
@@ -137,7 +144,37 @@ impl Sampler {
             deadline: None,
             last_error: None,
             started_phase_s: 0.0,
+            live: None,
+            phase_started_s: 0.0,
+            phase_expected_s: None,
         }
+    }
+
+    /// Announces the test's progress on `live` from now on (phases, one sample per poll).
+    pub fn set_live(&mut self, live: Option<LiveSender>) {
+        self.live = live;
+    }
+
+    /// Sends one event to the listeners, if any. Never blocks and never fails the test: a
+    /// broadcast send only errs when nobody listens, and a lagging listener loses old events.
+    pub fn announce(&self, event: LiveEvent) {
+        if let Some(tx) = &self.live {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Begins `phase`: new samples are recorded under it, and listeners get a
+    /// [`LiveEvent::Phase`] with the phase's length by the recipe (`expected_s`, recipe
+    /// seconds; `None` when it ends on a condition alone).
+    pub fn enter_phase(&mut self, phase: Phase, expected_s: Option<f64>) {
+        self.phase = phase;
+        self.phase_started_s = self.now_s();
+        self.phase_expected_s = expected_s;
+        self.announce(LiveEvent::Phase {
+            phase,
+            t_s: self.phase_started_s,
+            expected_s,
+        });
     }
 
     /// Starts a phase with its own deadline: `limit_s` recipe seconds from now plus the
@@ -369,7 +406,7 @@ impl Sampler {
             (Some(i), Some(o)) => Some(i - o),
             _ => None,
         };
-        self.trace.push(TracePoint {
+        let point = TracePoint {
             t_s: self.now_s(),
             phase: self.phase,
             test_pressure_kpa: finite(s.get(SignalName::TestPressure)),
@@ -377,7 +414,23 @@ impl Sampler {
             flow_lpm: finite(s.get(SignalName::Flow)),
             dp_kpa: finite(dp),
             pump_speed_pct: finite(s.get(SignalName::PumpSpeed)),
-        });
+        };
+        if self.live.is_some() {
+            let phase_elapsed_s = (point.t_s - self.phase_started_s).max(0.0);
+            self.announce(LiveEvent::Sample(LiveSample {
+                t_s: point.t_s,
+                phase: point.phase,
+                phase_elapsed_s,
+                phase_remaining_s: self
+                    .phase_expected_s
+                    .map(|e| (e - phase_elapsed_s).max(0.0)),
+                pressure_kpa: point.test_pressure_kpa,
+                gas_temperature_c: point.gas_temperature_c,
+                flow_lpm: point.flow_lpm,
+                dp_kpa: point.dp_kpa,
+            }));
+        }
+        self.trace.push(point);
     }
 
     /// Commands one signal; absent optional signals (e.g. `isolation_valve`) are skipped.

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::l10::abort::AbortReason;
 use crate::l10::leak_rate::{fit_leak, DecayPoint};
+use crate::l10::live::LiveEvent;
 use crate::l10::recipe::{FlowSpec, Recipe};
 use crate::l10::result::{format_time, FlowPoint, LeakResult, Outcome, Phase, TestRecord};
 use crate::l10::safe_state::drive_safe_state;
@@ -41,6 +42,39 @@ fn sccm(x: f64) -> String {
     } else {
         format!("{x:.2}")
     }
+}
+
+/// How long `phase` lasts by the recipe, recipe seconds: the fixed time of stabilise, measure
+/// and the flow steps, the time limit of fill and vent (they end earlier on reaching their
+/// pressure); `None` for the precheck and the safe state, which end on a condition alone.
+pub fn phase_length_s(recipe: &Recipe, phase: Phase) -> Option<f64> {
+    let k = &recipe.leak;
+    match phase {
+        Phase::Fill => Some(k.fill_timeout_s),
+        Phase::Stabilize => Some(k.stabilize_s),
+        Phase::Measure => Some(k.measure_s),
+        Phase::Vent => Some(k.vent_timeout_s),
+        Phase::Flow => recipe
+            .flow
+            .as_ref()
+            .map(|f| (f.settle_s + f.average_s) * f.steps.len() as f64),
+        Phase::Precheck | Phase::Safe => None,
+    }
+}
+
+/// The longest a whole test can run by the recipe, recipe seconds: every phase at its
+/// [`phase_length_s`] (fill and vent at their limits, so a real test is usually shorter).
+pub fn longest_test_s(recipe: &Recipe) -> f64 {
+    [
+        Phase::Fill,
+        Phase::Stabilize,
+        Phase::Measure,
+        Phase::Vent,
+        Phase::Flow,
+    ]
+    .iter()
+    .filter_map(|p| phase_length_s(recipe, *p))
+    .sum()
 }
 
 /// How a test is run (not part of the recipe).
@@ -108,7 +142,14 @@ pub async fn run_sequence(
     let started = Utc::now();
     let link_loss = opts.link_loss.unwrap_or(link.request_timeout());
     let supervisor = Supervisor::new(recipe.limits.clone());
-    let sampler = Sampler::new(link.clone(), supervisor, opts.time_scale, link_loss, cancel);
+    let mut sampler = Sampler::new(link.clone(), supervisor, opts.time_scale, link_loss, cancel);
+    sampler.set_live(opts.live.clone());
+    sampler.announce(LiveEvent::Started {
+        serial: serial.to_string(),
+        recipe: recipe.name.clone(),
+        time_scale: opts.time_scale,
+        expected_s: Some(longest_test_s(recipe)),
+    });
     let mut run = Run {
         s: sampler,
         recipe,
@@ -118,7 +159,7 @@ pub async fn run_sequence(
     let result = run.steps().await;
     if let Err(reason) = &result {
         tracing::warn!("test of {serial} aborted: {reason}");
-        run.s.phase = Phase::Safe;
+        run.s.enter_phase(Phase::Safe, None);
     }
     // Every test ends in the safe state; after an abort this is the first thing done.
     let safe = drive_safe_state(link, opts.safe_state_grace, opts.hurry.as_deref()).await;
@@ -136,6 +177,11 @@ pub async fn run_sequence(
         (Err(r), true) => (Outcome::Aborted, r.to_string()),
         (Err(r), false) => (Outcome::Aborted, format!("{r}; {}", safe.problem())),
     };
+    run.s.announce(LiveEvent::Finished {
+        outcome,
+        reason: reason.clone(),
+        leak_sccm: run.leak.as_ref().map(|l| l.leak_sccm),
+    });
     TestRecord {
         serial: serial.to_string(),
         recipe: recipe.name.clone(),
@@ -156,10 +202,12 @@ impl Run<'_> {
         sample.get(TestPressure).unwrap_or(f64::NAN)
     }
 
-    /// Starts a phase (logged at info level: `-v` shows the phases as they begin).
+    /// Starts a phase (logged at info level: `-v` shows the phases as they begin) and
+    /// announces it with its length by the recipe ([`phase_length_s`]).
     fn enter(&mut self, phase: Phase) {
         tracing::info!("phase {}", phase.as_str());
-        self.s.phase = phase;
+        self.s
+            .enter_phase(phase, phase_length_s(self.recipe, phase));
     }
 
     async fn set(&mut self, signal: SignalName, value: f64) -> Result<(), AbortReason> {

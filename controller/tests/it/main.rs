@@ -14,6 +14,7 @@ mod emulator_scenario;
 mod leak_test_blind;
 mod leak_test_faults;
 mod leak_test_link;
+mod leak_test_live;
 mod leak_test_records;
 mod leak_test_verdicts;
 mod map_parse;
