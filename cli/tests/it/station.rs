@@ -63,11 +63,11 @@ serial_pattern = "VR200-[0-9]{{1,6}}"
 db = "results.sqlite"
 records = "records"
 time_scale = {time_scale}
+{extra}
 
 [[recipes]]
 match = "VR200-*"
 file = "{recipe}"
-{extra}
 "#,
         map = repo("examples/rig/map.toml").display(),
         recipe = repo("examples/rig/l10-vr200-noflow.toml").display(),
@@ -547,7 +547,7 @@ fn page_in_chromium_runs_a_test() {
             }
         };
         let run = async {
-            client.set_window_size(1280, 800).await?;
+            // The viewport is the window size given on the command line (1280×800).
             client.goto(&st.url).await?;
             // The page has read the status (the operator list is filled from it).
             let t0 = Instant::now();
