@@ -547,8 +547,19 @@ fn page_in_chromium_runs_a_test() {
             }
         };
         let run = async {
-            // The viewport is the window size given on the command line (1280×800).
             client.goto(&st.url).await?;
+            // A fixed viewport of 1280×800: the window is that plus the browser's own frame.
+            let frame = client
+                .execute(
+                    "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]",
+                    vec![],
+                )
+                .await?;
+            let (fw, fh) = (
+                frame[0].as_u64().unwrap_or(0) as u32,
+                frame[1].as_u64().unwrap_or(0) as u32,
+            );
+            client.set_window_size(1280 + fw, 800 + fh).await?;
             // The page has read the status (the operator list is filled from it).
             let t0 = Instant::now();
             while client
