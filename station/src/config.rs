@@ -195,7 +195,10 @@ pub fn load_station(path: &Path, overrides: &Overrides) -> Result<StationConfig,
         let pattern = glob::Pattern::new(&r.pattern).map_err(|e| {
             field(
                 &format!("recipes[{i}].match"),
-                format!("{:?} is not a glob pattern ({e}); e.g. \"VR200-*\"", r.pattern),
+                format!(
+                    "{:?} is not a glob pattern ({e}); e.g. \"VR200-*\"",
+                    r.pattern
+                ),
             )
         })?;
         let file_path = rel(&r.file);
@@ -256,12 +259,8 @@ pub fn load_station(path: &Path, overrides: &Overrides) -> Result<StationConfig,
         (Some(t), None) => Some(t.trim().to_string()),
         (None, Some(f)) => {
             let f = rel(f);
-            let text = std::fs::read_to_string(&f).map_err(|e| {
-                field(
-                    "token_file",
-                    format!("cannot read {}: {e}", f.display()),
-                )
-            })?;
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| field("token_file", format!("cannot read {}: {e}", f.display())))?;
             Some(text.trim().to_string())
         }
         (None, None) => None,
@@ -328,7 +327,8 @@ mod tests {
     }
 
     fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("coldtray-station-{}-{name}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("coldtray-station-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -349,12 +349,18 @@ mod tests {
     #[test]
     fn non_loopback_listen_needs_a_token() {
         let d = scratch("token");
-        let e = load_station(&write(&d, "listen = \"0.0.0.0:8080\"\n"), &Overrides::default())
-            .unwrap_err()
-            .to_string();
+        let e = load_station(
+            &write(&d, "listen = \"0.0.0.0:8080\"\n"),
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("station.toml: token: required"), "{e}");
         let ok = load_station(
-            &write(&d, "listen = \"0.0.0.0:8080\"\ntoken = \"0123456789abcdef\"\n"),
+            &write(
+                &d,
+                "listen = \"0.0.0.0:8080\"\ntoken = \"0123456789abcdef\"\n",
+            ),
             &Overrides::default(),
         )
         .unwrap();

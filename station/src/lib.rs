@@ -5,10 +5,10 @@
 //! and commits every record through the record journal, so a verdict is never lost.
 //!
 //! Modules, each depending only on those before it:
-//! - [`config`]: `station.toml`;
-//! - [`service`]: the rig task, the status and the event stream;
-//! - [`web`]: the operator page and the JSON API (docs/formats/station-api.md);
-//! - [`scanner`]: the standard-input loop of a USB barcode scanner.
+//! - [`config`] — `station.toml`;
+//! - [`service`] — the rig task, the status and the event stream;
+//! - [`web`] — the operator page and the JSON API (docs/formats/station-api.md);
+//! - [`scanner`] — the standard-input loop of a USB barcode scanner.
 
 #![deny(missing_docs)]
 
@@ -27,7 +27,7 @@ pub use service::Station;
 pub enum StationError {
     /// The store, the record directory, the rig address or the rig's lock.
     #[error(transparent)]
-    Start(#[from] service::StartError),
+    Start(#[from] Box<service::StartError>),
     /// The web address.
     #[error("cannot listen on {addr}: {source}; give a free `listen` address in the station file")]
     Listen {
@@ -58,11 +58,17 @@ pub async fn serve(config: StationConfig, scanner: bool) -> Result<(), StationEr
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| StationError::Listen { addr: listen, source })?;
+        .map_err(|source| StationError::Listen {
+            addr: listen,
+            source,
+        })?;
     let local = listener
         .local_addr()
-        .map_err(|source| StationError::Listen { addr: listen, source })?;
-    let station = Station::start(config)?;
+        .map_err(|source| StationError::Listen {
+            addr: listen,
+            source,
+        })?;
+    let station = Station::start(config).map_err(Box::new)?;
     println!(
         "coldtray station {}: listening on http://{local} (rig {})",
         station.config().id,

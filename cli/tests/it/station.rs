@@ -262,7 +262,10 @@ fn api_runs_checks_and_stops_tests() {
     let (code, page) = get(&format!("{url}/"));
     assert_eq!(code, 200);
     let page = page.as_str().unwrap().to_string();
-    assert!(page.contains("<canvas") && page.contains("/page.js"), "{page}");
+    assert!(
+        page.contains("<canvas") && page.contains("/page.js"),
+        "{page}"
+    );
     assert!(!page.contains("https://"));
     let (code, js) = get(&format!("{url}/page.js"));
     assert_eq!(code, 200);
@@ -278,11 +281,23 @@ fn api_runs_checks_and_stops_tests() {
     let tests = format!("{url}/api/tests");
     for (body, code, field) in [
         (json!({"serial": "VR200-1"}), 422, "operator"),
-        (json!({"serial": "VR200-1", "operator": "mallory"}), 403, "operator"),
+        (
+            json!({"serial": "VR200-1", "operator": "mallory"}),
+            403,
+            "operator",
+        ),
         (json!({"serial": "XR-1", "operator": "op1"}), 422, "serial"),
-        (json!({"serial": "VR200-1234567", "operator": "op1"}), 422, "serial"),
+        (
+            json!({"serial": "VR200-1234567", "operator": "op1"}),
+            422,
+            "serial",
+        ),
         (json!({"serial": 7, "operator": "op1"}), 422, "serial"),
-        (json!({"serial": "VR200-1", "operator": "op1", "colour": "red"}), 422, "colour"),
+        (
+            json!({"serial": "VR200-1", "operator": "op1", "colour": "red"}),
+            422,
+            "colour",
+        ),
     ] {
         let (got, err) = post(&tests, Some(body.clone()), None);
         assert_eq!(got, code, "{body}: {err}");
@@ -312,7 +327,11 @@ fn api_runs_checks_and_stops_tests() {
         Some(json!({"serial": "VR200-0002", "operator": "op1"})),
         None,
     );
-    assert_eq!((got, err["field"].as_str()), (409, Some("station")), "{err}");
+    assert_eq!(
+        (got, err["field"].as_str()),
+        (409, Some("station")),
+        "{err}"
+    );
     let last = wait_verdict(url, "VR200-0001");
     assert_eq!(last["outcome"], "pass", "{last:#}");
     assert_eq!(last["kept"], true);
@@ -367,7 +386,11 @@ fn api_runs_checks_and_stops_tests() {
         .any(|(n, v)| n == "status" && v["last"]["outcome"] == "aborted"));
     assert!(events
         .iter()
-        .all(|(n, _)| n == "status" || n == "live"));
+        .any(|(n, v)| n == "live" && v["type"] == "sample" && v["pressure_kpa"].is_number()));
+    assert!(events
+        .iter()
+        .any(|(n, v)| n == "live" && v["type"] == "finished" && v["outcome"] == "pass"));
+    assert!(events.iter().all(|(n, _)| n == "status" || n == "live"));
 }
 
 #[test]

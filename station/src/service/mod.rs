@@ -176,7 +176,11 @@ impl Station {
         let records = std::path::absolute(&config.records).unwrap_or(config.records.clone());
         let store = Store::open(&config.db)?;
         for r in &store.replayed().completed {
-            tracing::info!("completed a queued record: {} {}", r.serial, r.outcome.as_str());
+            tracing::info!(
+                "completed a queued record: {} {}",
+                r.serial,
+                r.outcome.as_str()
+            );
         }
         let rig_lock = lock_rig(addr, config.map.connection.unit_id)?;
         let map = Arc::new(config.map.clone());
@@ -395,7 +399,11 @@ impl RigTask {
         let c = &self.shared.config;
         let serial = req.serial.trim();
         if serial.is_empty() {
-            return Err(Refusal::new(422, "serial", "required: scan or type the tray's serial number"));
+            return Err(Refusal::new(
+                422,
+                "serial",
+                "required: scan or type the tray's serial number",
+            ));
         }
         if let Err(e) = validate_serial(serial) {
             return Err(Refusal::new(422, "serial", e.to_string()));
@@ -405,16 +413,28 @@ impl RigTask {
                 return Err(Refusal::new(
                     422,
                     "serial",
-                    format!("{serial:?} does not match the station's serial format {}", re.as_str().trim_start_matches("^(?:").trim_end_matches(")$")),
+                    format!(
+                        "{serial:?} does not match the station's serial format {}",
+                        re.as_str()
+                            .trim_start_matches("^(?:")
+                            .trim_end_matches(")$")
+                    ),
                 ));
             }
         }
         let Some(rule) = c.recipe_for(serial) else {
-            let patterns: Vec<String> = c.recipes.iter().map(|r| r.pattern.as_str().to_string()).collect();
+            let patterns: Vec<String> = c
+                .recipes
+                .iter()
+                .map(|r| r.pattern.as_str().to_string())
+                .collect();
             return Err(Refusal::new(
                 422,
                 "serial",
-                format!("{serial:?} matches no recipe of this station ({})", patterns.join(", ")),
+                format!(
+                    "{serial:?} matches no recipe of this station ({})",
+                    patterns.join(", ")
+                ),
             ));
         };
         let operator = req.operator.trim();
@@ -436,7 +456,11 @@ impl RigTask {
         self.update(|s| s.rig = rig);
         if !ready {
             let why = why.unwrap_or_default();
-            let status = if why.starts_with("the rig does not answer") { 503 } else { 409 };
+            let status = if why.starts_with("the rig does not answer") {
+                503
+            } else {
+                409
+            };
             return Err(Refusal::new(status, "rig", why));
         }
         Ok(Accepted {
@@ -456,7 +480,13 @@ impl RigTask {
         let earlier = tokio::task::spawn_blocking(move || lock(&store).list(&filter))
             .await
             .map_err(|e| Refusal::new(503, "station", e.to_string()))?
-            .map_err(|e| Refusal::new(503, "station", format!("the result store cannot be read: {}", journal::describe(&e))))?;
+            .map_err(|e| {
+                Refusal::new(
+                    503,
+                    "station",
+                    format!("the result store cannot be read: {}", journal::describe(&e)),
+                )
+            })?;
         let verdicts: Vec<&TestSummary> = earlier
             .iter()
             .filter(|t| t.outcome != Outcome::Aborted)
@@ -544,8 +574,12 @@ impl RigTask {
         let serial = accepted.serial.clone();
         tokio::spawn(async move {
             let sequence = {
-                let (link, recipe, serial, opts) =
-                    (link.clone(), rule.recipe.clone(), serial.clone(), opts.clone());
+                let (link, recipe, serial, opts) = (
+                    link.clone(),
+                    rule.recipe.clone(),
+                    serial.clone(),
+                    opts.clone(),
+                );
                 async move { run_sequence(&link, &recipe, &serial, &opts, cancel_rx).await }
             };
             let mut record = run_guarded(&link, sequence, &serial, &rule.recipe.name, &opts).await;
@@ -568,7 +602,11 @@ impl RigTask {
     }
 
     /// Shows the verdict and prints it (the station's log).
-    fn finish(&self, done: Option<Result<(TestRecord, Commit), tokio::task::JoinError>>, req: &StartRequest) {
+    fn finish(
+        &self,
+        done: Option<Result<(TestRecord, Commit), tokio::task::JoinError>>,
+        req: &StartRequest,
+    ) {
         let last = match done {
             Some(Ok((r, c))) => {
                 let record = c.json_path.as_ref().ok().map(|p| p.display().to_string());
@@ -595,7 +633,9 @@ impl RigTask {
                 }
             }
             Some(Err(e)) => {
-                let reason = format!("the station's test task failed ({e}); check the rig and the record directory");
+                let reason = format!(
+                    "the station's test task failed ({e}); check the rig and the record directory"
+                );
                 eprintln!("error: {reason}");
                 LastVerdict {
                     serial: req.serial.clone(),
@@ -656,7 +696,9 @@ async fn read_rig(link: &LinkHandle, addr: SocketAddr) -> RigStatus {
     rig.pump_fault = sample.flag(SignalName::PumpFault);
     rig.pump_running = sample.flag(SignalName::PumpRun);
     rig.watchdog_tripped = sample.flag(SignalName::WatchdogTripped);
-    rig.pressure_kpa = sample.get(SignalName::TestPressure).filter(|p| p.is_finite());
+    rig.pressure_kpa = sample
+        .get(SignalName::TestPressure)
+        .filter(|p| p.is_finite());
     rig.not_ready = if rig.estop == Some(true) {
         Some("the e-stop is pressed: release it and check the rig before testing".into())
     } else if rig.pump_fault == Some(true) {

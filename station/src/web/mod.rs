@@ -32,7 +32,10 @@ pub fn router(station: Station) -> Router {
     let posts = Router::new()
         .route("/api/tests", post(start_test))
         .route("/api/stop", post(stop_test))
-        .route_layer(middleware::from_fn_with_state(station.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(
+            station.clone(),
+            require_token,
+        ));
     Router::new()
         .route("/", get(page))
         .route("/page.js", get(script))
@@ -72,10 +75,8 @@ async fn require_token(State(station): State<Station>, req: Request, next: Next)
                 "authorization",
                 "this station needs `Authorization: Bearer <token>` (the token in its station.toml) for every POST",
             ));
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer"),
-            );
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return res;
         }
     }
@@ -194,11 +195,7 @@ async fn start_test(State(station): State<Station>, body: Bytes) -> Response {
 
 async fn stop_test(State(station): State<Station>) -> Response {
     match station.stop_test().await {
-        Ok(serial) => (
-            StatusCode::ACCEPTED,
-            Json(json!({ "stopping": serial })),
-        )
-            .into_response(),
+        Ok(serial) => (StatusCode::ACCEPTED, Json(json!({ "stopping": serial }))).into_response(),
         Err(e) => refusal(e),
     }
 }

@@ -37,6 +37,7 @@ function showStatus(s) {
     $("verdict").textContent = ""; $("verdict").className = ""; $("reason").textContent = "";
   } else {
     $("phase").textContent = "idle"; $("countdown").textContent = "";
+    $("pressure").textContent = r.pressure_kpa === null ? "" : fmt(r.pressure_kpa, 1) + " kPa";
     if (s.last) {
       const l = s.last;
       $("serial").textContent = l.serial; $("recipe").textContent = l.operator;
