@@ -317,7 +317,7 @@ mod tests {
     fn write(dir: &Path, body: &str) -> PathBuf {
         let rig = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/rig");
         let text = format!(
-            "id = \"st-1\"\nmap = \"{}\"\noperators = [\"op1\"]\n[[recipes]]\nmatch = \"VR200-*\"\nfile = \"{}\"\n{body}",
+            "id = \"st-1\"\nmap = \"{}\"\noperators = [\"op1\"]\n{body}\n[[recipes]]\nmatch = \"VR200-*\"\nfile = \"{}\"\n",
             rig.join("map.toml").display(),
             rig.join("l10-vr200-noflow.toml").display()
         );
