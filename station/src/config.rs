@@ -119,7 +119,7 @@ pub struct StationConfig {
     pub connect: Option<String>,
     /// Recipes by serial pattern, first match wins.
     pub recipes: Vec<RecipeRule>,
-    /// The SQLite result store.
+    /// The result store: an SQLite file, or a database URL kept as written.
     pub db: PathBuf,
     /// Directory of the JSON records and trace plots.
     pub records: PathBuf,
@@ -298,7 +298,13 @@ pub fn load_station(path: &Path, overrides: &Overrides) -> Result<StationConfig,
         map,
         connect: overrides.connect.clone().or(file.connect),
         recipes,
-        db: rel(&file.db),
+        // A database URL (a line's shared store) is taken as it is; a file is relative to
+        // the station file.
+        db: if file.db.to_string_lossy().contains("://") {
+            file.db.clone()
+        } else {
+            rel(&file.db)
+        },
         records: rel(&file.records),
         operators: file.operators,
         retest: file.retest,

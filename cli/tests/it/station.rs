@@ -520,8 +520,9 @@ fn page_in_chromium_runs_a_test() {
         return;
     };
     let dir = scratch("station", "chromium");
-    // ×5: the fill lasts long enough in wall time to be watched through WebDriver.
-    let scale = 5.0;
+    // ×4: the fill (≈ 5 recipe s) lasts over a wall second, long enough to be watched
+    // through WebDriver round trips on a loaded machine; the whole test takes ≈ 17 s.
+    let scale = 4.0;
     let emu = Emulator::start("127.0.0.1:0", scale, &[]);
     let cfg = station_toml(&dir, &emu.addr, scale, "");
     let st = Station::start(&cfg, "127.0.0.1:0", &dir);
