@@ -50,7 +50,11 @@ pub fn run(config: StationConfig, scanner: bool) -> Result<(), StationError> {
         .enable_all()
         .build()
         .map_err(StationError::Runtime)?;
-    runtime.block_on(serve(config, scanner))
+    let result = runtime.block_on(serve(config, scanner));
+    // The scanner's read of standard input blocks a thread until a line comes; do not wait
+    // for it (dropping the runtime would).
+    runtime.shutdown_background();
+    result
 }
 
 /// As [`run`], inside a runtime.

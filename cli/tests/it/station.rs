@@ -671,3 +671,47 @@ fn page_in_chromium_runs_a_test() {
     assert!(png.len() > 10_000, "screenshot of {} bytes", png.len());
     assert_eq!(std::fs::metadata(&shot).unwrap().len(), png.len() as u64);
 }
+
+/// Ctrl-C on the station during a test: the test is aborted through its cancel channel, its
+/// record kept, and the process ends cleanly even with an event stream open.
+#[test]
+fn ctrl_c_aborts_the_running_test_and_keeps_its_record() {
+    let dir = scratch("station", "ctrl-c");
+    let emu = Emulator::start("127.0.0.1:0", TIME_SCALE, &[]);
+    let cfg = station_toml(&dir, &emu.addr, TIME_SCALE, "");
+    let mut st = Station::start(&cfg, "127.0.0.1:0", &dir);
+    let url = st.url.clone();
+    wait_status(&url, "the rig link", |s| s["rig"]["ready"] == true);
+    let _events = follow_events(&url);
+    let (got, _) = post(
+        &format!("{url}/api/tests"),
+        Some(json!({"serial": "VR200-77", "operator": "op1"})),
+        None,
+    );
+    assert_eq!(got, 202);
+    wait_status(&url, "the test to run", |s| !s["test"]["phase"].is_null());
+    let status = Command::new("kill")
+        .args(["-INT", &st.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let t0 = Instant::now();
+    let exit = loop {
+        if let Some(s) = st.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t0.elapsed() < VERDICT_WAIT, "the station did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let (_, line) = st.wait_line(0, "ABORTED VR200-77");
+    assert!(line.contains("[record "), "{line}");
+    let records: Vec<PathBuf> = std::fs::read_dir(dir.join("records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record: Value = serde_json::from_slice(&std::fs::read(&records[0]).unwrap()).unwrap();
+    assert_eq!(record["outcome"], "aborted");
+}
