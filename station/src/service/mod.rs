@@ -542,7 +542,10 @@ impl RigTask {
             })
         });
         if let Some(r) = &req.reason {
-            tracing::info!("retest of {}: {r}", accepted.serial);
+            println!(
+                "retest of {} by {}: {r}",
+                accepted.serial, accepted.operator
+            );
         }
         // The forwarder: live events into the status and onto the event stream.
         let shared = self.shared.clone();
