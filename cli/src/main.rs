@@ -27,6 +27,7 @@ mod records;
 mod records_report;
 mod report;
 mod simulate;
+mod station;
 mod stop;
 mod sweep;
 
@@ -74,6 +75,8 @@ enum Command {
     LeakTest(leak_test::Args),
     /// List stored test records and the first-pass yield.
     Records(records::Args),
+    /// Run a leak-test station: scanner loop, operator web page and JSON API, one rig.
+    Station(station::Args),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         Command::Emulate(a) => emulate::run(a),
         Command::LeakTest(a) => leak_test::run(a),
         Command::Records(a) => records::run(a),
+        Command::Station(a) => station::run(a),
     };
     match result {
         Ok(code) => code,

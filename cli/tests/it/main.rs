@@ -18,6 +18,7 @@ mod records_report;
 mod report;
 mod rig_safety;
 mod simulate;
+mod station;
 mod sweep;
 mod sweep_cluster;
 
