@@ -152,6 +152,58 @@ pub fn recipe_limits(recipe: &Recipe) -> serde_json::Value {
     })
 }
 
+/// Who ran a test, with what and where: the inputs of [`provenance`] that the caller knows
+/// before the test (a hand-started `leak-test` through [`Prepared`], or a station).
+#[derive(Debug, Clone, Default)]
+pub struct TestOrigin {
+    /// The station's id (`None`: a hand-started test).
+    pub station_id: Option<String>,
+    /// The operator's id.
+    pub operator: Option<String>,
+    /// SHA-256 of the recipe file ([`file_sha256`]).
+    pub recipe_sha256: Option<String>,
+    /// SHA-256 of the register map file.
+    pub map_sha256: Option<String>,
+    /// Why a tray that failed is tested again (a station asks for it).
+    pub retest_reason: Option<String>,
+}
+
+/// The record's provenance for a test of `recipe` by `origin` that took `duration_s` wall
+/// seconds (monotonic clock) on a rig that did (`emulator`) or did not say it is an
+/// emulator, at `time_scale`: a dry run when either says it was not a production test.
+pub fn provenance(
+    origin: &TestOrigin,
+    recipe: &Recipe,
+    duration_s: f64,
+    emulator: bool,
+    time_scale: f64,
+) -> Provenance {
+    Provenance {
+        station_id: origin.station_id.clone(),
+        operator: origin.operator.clone(),
+        recipe_sha256: origin.recipe_sha256.clone(),
+        map_sha256: origin.map_sha256.clone(),
+        limits: Some(recipe_limits(recipe)),
+        coldtray_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        host: host_name(),
+        duration_s: Some(duration_s),
+        dry_run: emulator || time_scale != 1.0,
+        retest_reason: origin.retest_reason.clone(),
+    }
+}
+
+/// Asks the rig once whether it is an emulator (the map's optional `rig_is_emulator`
+/// signal): `false` when the map has no such signal or the read fails (a real PLC).
+pub async fn rig_is_emulator(link: &crate::link::LinkHandle, map: &RegisterMap) -> bool {
+    if map.get(SignalName::RigIsEmulator).is_none() {
+        return false;
+    }
+    match link.read(&[SignalName::RigIsEmulator]).await {
+        Ok(sample) => sample.flag(SignalName::RigIsEmulator) == Some(true),
+        Err(_) => false,
+    }
+}
+
 /// This machine's host name (for the record), `None` when the system will not say.
 pub fn host_name() -> Option<String> {
     let name = gethostname::gethostname()
@@ -368,18 +420,14 @@ impl Prepared {
         let mut record = run_guarded(&link, sequence, &self.serial, &self.recipe.name, opts).await;
         let duration_s = started.elapsed().as_secs_f64();
         drop(link);
-        record.provenance = Provenance {
+        let origin = TestOrigin {
             station_id: self.station_id.clone(),
             operator: self.operator.clone(),
             recipe_sha256: self.recipe_sha256.clone(),
             map_sha256: self.map_sha256.clone(),
-            limits: Some(recipe_limits(&self.recipe)),
-            coldtray_version: Some(env!("CARGO_PKG_VERSION").to_string()),
-            host: host_name(),
-            duration_s: Some(duration_s),
-            // Not a production test: an emulator, or time running faster than the recipe's.
-            dry_run: emulator || opts.time_scale != 1.0,
+            retest_reason: None,
         };
+        record.provenance = provenance(&origin, &self.recipe, duration_s, emulator, opts.time_scale);
         let commit = journal::commit(
             &mut self.store,
             &self.out_dir,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use coldtray_controller::l10::recipe::{load_recipe, validate_against_map, Recipe};
 use coldtray_controller::records::record::validate_serial;
+use coldtray_controller::runner::file_sha256;
 use coldtray_controller::rig::parse::load_map;
 use coldtray_controller::RegisterMap;
 use coldtray_io::config::{load_toml, ConfigError, Format};
@@ -102,6 +103,8 @@ pub struct RecipeRule {
     pub file: PathBuf,
     /// The recipe, validated against the map.
     pub recipe: Recipe,
+    /// SHA-256 of the recipe file as loaded (the record's provenance).
+    pub sha256: Option<String>,
 }
 
 /// A checked station configuration.
@@ -115,6 +118,8 @@ pub struct StationConfig {
     pub map_path: PathBuf,
     /// The register map.
     pub map: RegisterMap,
+    /// SHA-256 of the register map file as loaded (the record's provenance).
+    pub map_sha256: Option<String>,
     /// The rig's `HOST:PORT`, overriding the map's `[connection]`.
     pub connect: Option<String>,
     /// Recipes by serial pattern, first match wins.
@@ -138,6 +143,12 @@ pub struct StationConfig {
 }
 
 impl StationConfig {
+    /// Whether this station runs dry (a `time_scale` other than 1: an emulator sped up), so
+    /// its own dry-run records count in its page's list, yield and retest policy.
+    pub fn is_dry(&self) -> bool {
+        self.time_scale != 1.0
+    }
+
     /// The recipe rule for `serial`: the first whose pattern matches.
     pub fn recipe_for(&self, serial: &str) -> Option<&RecipeRule> {
         self.recipes.iter().find(|r| r.pattern.matches(serial))
@@ -206,6 +217,7 @@ pub fn load_station(path: &Path, overrides: &Overrides) -> Result<StationConfig,
         validate_against_map(&recipe, &map)?;
         recipes.push(RecipeRule {
             pattern,
+            sha256: file_sha256(&file_path),
             file: file_path,
             recipe,
         });
@@ -294,6 +306,7 @@ pub fn load_station(path: &Path, overrides: &Overrides) -> Result<StationConfig,
     Ok(StationConfig {
         path: path.to_path_buf(),
         id: file.id,
+        map_sha256: file_sha256(&map_path),
         map_path,
         map,
         connect: overrides.connect.clone().or(file.connect),

@@ -188,6 +188,10 @@ pub struct Provenance {
     /// signal) or the test ran with a time scale other than 1: not a production test.
     #[serde(default)]
     pub dry_run: bool,
+    /// Why a tray that failed was tested again, as the operator gave it (a station asks for
+    /// it before a retest after a FAIL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retest_reason: Option<String>,
 }
 
 /// A finite value, or `None` (JSON has no NaN).

@@ -145,6 +145,7 @@ fn record(serial: &str, started: &str, outcome: Outcome, station: Option<&str>) 
             host: Some("station-host".into()),
             duration_s: Some(67.25),
             dry_run: false,
+            retest_reason: None,
         },
     }
 }

@@ -13,7 +13,7 @@ pub mod status;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use coldtray_controller::l10::guard::run_guarded;
@@ -26,7 +26,7 @@ use coldtray_controller::records::journal::{self, Commit};
 use coldtray_controller::records::plot::PlotParams;
 use coldtray_controller::records::record::{check_writable_dir, validate_serial};
 use coldtray_controller::records::store::{first_pass_yield, Filter, Store, TestSummary};
-use coldtray_controller::runner::resolve;
+use coldtray_controller::runner::{provenance, resolve, rig_is_emulator, TestOrigin};
 use coldtray_controller::{Link, LinkHandle, Outcome, RunOptions, SignalName, TestRecord};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -112,6 +112,10 @@ pub struct RecordRow {
     pub reason: String,
     /// Leak rate, sccm.
     pub leak_sccm: Option<f64>,
+    /// Station that ran it.
+    pub station_id: Option<String>,
+    /// A dry run (emulator or time scale ≠ 1), not a production test.
+    pub dry_run: bool,
 }
 
 /// First-pass yield.
@@ -262,10 +266,17 @@ impl Station {
     /// The last 20 tests (newest first) and today's first-pass yield, from the store.
     pub async fn records(&self) -> Result<RecordsView, String> {
         let store = self.shared.store.clone();
+        // This station's own tests (a line's shared store holds every station's); its dry runs
+        // only while it runs dry itself.
+        let filter = Filter {
+            station: Some(self.shared.config.id.clone()),
+            include_dry_runs: self.shared.config.is_dry(),
+            ..Filter::default()
+        };
         tokio::task::spawn_blocking(move || {
             let store = lock(&store);
             let all = store
-                .list(&Filter::default())
+                .list(&filter)
                 .map_err(|e| journal::describe(&e))?;
             let midnight = Utc::now()
                 .date_naive()
@@ -296,6 +307,8 @@ fn row(t: &TestSummary) -> RecordRow {
         outcome: t.outcome,
         reason: t.reason.clone(),
         leak_sccm: t.leak_sccm,
+        station_id: t.provenance.station_id.clone(),
+        dry_run: t.provenance.dry_run,
     }
 }
 
@@ -473,8 +486,11 @@ impl RigTask {
     /// The retest policy, from the store's earlier tests of `serial`.
     async fn check_retest(&self, serial: &str, reason: Option<&str>) -> Result<(), Refusal> {
         let store = self.shared.store.clone();
+        // Every station's tests of the serial count (a line shares its store); dry runs
+        // only on a dry-running station, so rehearsals never count against production trays.
         let filter = Filter {
             serial: Some(serial.to_string()),
+            include_dry_runs: self.shared.config.is_dry(),
             ..Filter::default()
         };
         let earlier = tokio::task::spawn_blocking(move || lock(&store).list(&filter))
@@ -572,10 +588,18 @@ impl RigTask {
         let link = self.link.clone();
         let store = self.shared.store.clone();
         let records = self.records.clone();
-        let station_id = c.id.clone();
-        let operator = accepted.operator.clone();
+        let origin = TestOrigin {
+            station_id: Some(c.id.clone()),
+            operator: Some(accepted.operator.clone()),
+            recipe_sha256: rule.sha256.clone(),
+            map_sha256: c.map_sha256.clone(),
+            retest_reason: req.reason.clone().filter(|r| !r.trim().is_empty()),
+        };
+        let map = self.shared.config.map.clone();
         let serial = accepted.serial.clone();
         tokio::spawn(async move {
+            let emulator = rig_is_emulator(&link, &map).await;
+            let started = Instant::now();
             let sequence = {
                 let (link, recipe, serial, opts) = (
                     link.clone(),
@@ -586,9 +610,14 @@ impl RigTask {
                 async move { run_sequence(&link, &recipe, &serial, &opts, cancel_rx).await }
             };
             let mut record = run_guarded(&link, sequence, &serial, &rule.recipe.name, &opts).await;
+            record.provenance = provenance(
+                &origin,
+                &rule.recipe,
+                started.elapsed().as_secs_f64(),
+                emulator,
+                opts.time_scale,
+            );
             drop(opts);
-            record.provenance.station_id = Some(station_id);
-            record.provenance.operator = Some(operator);
             let rec = record.clone();
             // The commit does file and database I/O (fsync): off the async threads. A
             // panicking commit must not lose the verdict: the record comes back either way.

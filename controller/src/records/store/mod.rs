@@ -296,6 +296,8 @@ pub(crate) fn provenance_of(
         host,
         duration_s,
         dry_run,
+        // Kept in the record's JSON only (not a column): `record(id)` has it.
+        retest_reason: None,
     }
 }
 
