@@ -51,7 +51,16 @@ pub mod codes {
     /// The pump runs outside its curve's points, or a measured-curve link beyond its last
     /// point: the head or drop there is extrapolated.
     pub const CURVE_EXTRAPOLATED: &str = "curve_extrapolated";
+    /// The loop's pressure drop at the operating point is close to the pump's maximum
+    /// (shut-off) head: the pump is nearly dead-headed.
+    pub const PUMP_MAX_HEAD: &str = "pump_max_head";
 }
+
+/// Fraction of the pump's maximum (zero-flow) head above which the operating point is "at
+/// the maximum head": a centrifugal pump's curve is flat there, so a small change of the loop
+/// (a fouled filter, a balancing valve) moves the flow a lot, and the pump runs near
+/// shut-off, where it heats its own water and wears.
+pub const PUMP_MAX_HEAD_FRACTION: f64 = 0.9;
 
 /// Reynolds numbers between which the solver blends the laminar (Shah & London, valid up to
 /// 2300) and the turbulent (Gnielinski, valid from 3000) correlations linearly: no
@@ -256,6 +265,25 @@ fn links(c: &crate::model::Coolant, h: &super::HydraulicsResult, out: &mut Vec<W
                     l.name
                 ),
             ));
+        }
+    }
+    if let (Some(op), Some(points)) = (&h.operating_point, &c.pump_curve) {
+        if let Ok(pump) = crate::hydraulics::PumpCurve::new(points) {
+            let max_kpa = pump.head(0.0).0 * 1e-3;
+            if op.head_kpa >= PUMP_MAX_HEAD_FRACTION * max_kpa {
+                out.push(Warning::new(
+                    codes::PUMP_MAX_HEAD,
+                    format!(
+                        "the loop needs {:.1} kPa at {:.3} L/min, {:.0} % of the pump's maximum \
+                         head {max_kpa:.1} kPa: the pump runs near shut-off; use a stronger \
+                         pump or lower the loop's Δp (larger or fewer restrictions, plates in \
+                         parallel rather than in series)",
+                        op.head_kpa,
+                        op.flow_lpm,
+                        100.0 * op.head_kpa / max_kpa
+                    ),
+                ));
+            }
         }
     }
     if let (Some(op), Some(pump)) = (&h.operating_point, &h.pump_curve) {

@@ -7,6 +7,7 @@
 //! add up to the supply–return pressure difference. Together these are the solution's
 //! defining equations, so they certify it without reference to how it was found.
 
+mod coupling;
 mod laws;
 mod manifold;
 mod networks;
