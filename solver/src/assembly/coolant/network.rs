@@ -109,11 +109,9 @@ pub(super) fn solve(
         dp_pa,
         density_ref_kg_m3,
     };
-    let sol = net.solve(liquid, &law).map_err(|e| match e {
-        HydraulicsError::NotConverged { .. }
-        | HydraulicsError::Singular { .. }
-        | HydraulicsError::BadLaw { .. } => e.to_string(),
-    })?;
+    let sol = net
+        .solve(liquid, &law)
+        .map_err(|e: HydraulicsError| e.to_string())?;
     if let Drive::Pump(pump) = net.drive() {
         if sol.total_flow_m3s <= 0.0 {
             let (h0, _) = pump.head(0.0);
@@ -257,4 +255,69 @@ pub(super) fn system_curve(
             Some([q, sol.dp_supply_return_pa * 1e-3])
         })
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::hydraulics::{Link, LinkKind};
+    use crate::model::FluidProps;
+
+    fn constant_water() -> Fluid {
+        Fluid {
+            name: "custom".into(),
+            table: vec![(
+                20.0,
+                FluidProps {
+                    density_kg_m3: 998.0,
+                    cp_j_kgk: 4180.0,
+                    k: 0.6,
+                    viscosity_pa_s: 1e-3,
+                },
+            )],
+        }
+    }
+
+    struct Linear;
+    impl FieldLaw for Linear {
+        fn dp_pa(&self, _field: usize, q: f64) -> f64 {
+            1e8 * q
+        }
+    }
+
+    #[test]
+    fn constant_cp_streams_mix_to_their_flow_weighted_mean() {
+        let w = constant_water();
+        let t = mix_c(&w, 20.0, &[(1.0, 30.0), (3.0, 50.0)]);
+        assert!((t - 45.0).abs() < 1e-12, "{t}");
+        assert_eq!(mix_c(&w, 20.0, &[]), 20.0);
+    }
+
+    #[test]
+    fn a_series_field_draws_the_upstream_outlet_and_parallel_ones_mix() {
+        // supply → a → mid → (b ∥ c) → return: b and c draw a's outlet; return mixes them.
+        let link = |n: &str, f: &str, t: &str, i| Link::new(n, f, t, LinkKind::Field { field: i });
+        let net = Network::new(
+            vec![
+                link("a", "supply", "mid", 0),
+                link("b", "mid", "return", 1),
+                link("c", "mid", "return", 2),
+            ],
+            vec!["a".into(), "b".into(), "c".into()],
+            Drive::Flow { total_m3s: 1e-5 },
+        )
+        .unwrap();
+        let w = Liquid {
+            density_kg_m3: 998.0,
+            viscosity_pa_s: 1e-3,
+        };
+        let sol = net.solve(&w, &Linear).unwrap();
+        let outlets = [30.0, 40.0, 50.0];
+        let t = node_temperatures_c(&net, &sol, &constant_water(), 20.0, &|f| outlets[f]);
+        assert_eq!(t[net.node("supply").unwrap()], 20.0);
+        assert_eq!(t[net.node("mid").unwrap()], 30.0);
+        // b and c are identical: equal flows, the return is their mean.
+        assert!((t[net.node("return").unwrap()] - 45.0).abs() < 1e-9);
+    }
 }
