@@ -588,7 +588,13 @@ fn hydraulics_lines(h: &coldtray_solver::results::HydraulicsResult) -> String {
     if h.fields.len() < 2 && h.links.len() < 2 {
         return s;
     }
-    let width = h.fields.iter().map(|f| f.name.chars().count()).max().unwrap_or(5).max(5);
+    let width = h
+        .fields
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     s += &format!(
         "  fields         {:<width$}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}\n",
         "field", "L/min", "in °C", "out °C", "heat W", "Δp kPa", "Re"

@@ -19,9 +19,7 @@ use super::check::{Ctx, Library, Result};
 use super::links;
 use super::raw::{RawChannels, RawCoolant};
 use crate::model::materials;
-use crate::model::{
-    Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Layer, Material,
-};
+use crate::model::{Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Layer, Material};
 
 /// The plan extent of the domain and the in-plane cell size, mm.
 pub(super) struct Plan {

@@ -64,10 +64,9 @@ pub(crate) fn compute(
         }
     }
     let (absorbed, bheat) = heat_out_w(asm, theta);
-    let (csum, ctheta) = asm
-        .outlets
-        .iter()
-        .fold((0.0, 0.0), |(cs, ct), o| (cs + o.w_k, ct + o.w_k * theta[o.state]));
+    let (csum, ctheta) = asm.outlets.iter().fold((0.0, 0.0), |(cs, ct), o| {
+        (cs + o.w_k, ct + o.w_k * theta[o.state])
+    });
     let heat_out = absorbed + bheat.iter().sum::<f64>();
     let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut blocks: Vec<BlockResult> = design

@@ -217,11 +217,9 @@ pub(crate) fn build(
                     ("field", Some(p.velocity_m_s), Some(p.reynolds))
                 }
                 LinkKind::Pipe(_) => ("pipe", sol.link_velocity_m_s[l], sol.link_reynolds[l]),
-                LinkKind::Quadratic(_) => (
-                    "quadratic",
-                    sol.link_velocity_m_s[l],
-                    sol.link_reynolds[l],
-                ),
+                LinkKind::Quadratic(_) => {
+                    ("quadratic", sol.link_velocity_m_s[l], sol.link_reynolds[l])
+                }
                 LinkKind::Curve(_) => ("curve", None, None),
             };
             LinkResult {
@@ -322,7 +320,9 @@ fn packages(design: &Design, blocks: &[BlockResult], fields: &[FieldResult]) -> 
             let max_c = if dies.is_empty() {
                 m.iter().map(|b| b.max_c).fold(f64::NEG_INFINITY, f64::max)
             } else {
-                dies.iter().map(|b| b.max_c).fold(f64::NEG_INFINITY, f64::max)
+                dies.iter()
+                    .map(|b| b.max_c)
+                    .fold(f64::NEG_INFINITY, f64::max)
             };
             PackageResult {
                 name: field.name.clone(),

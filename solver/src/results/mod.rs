@@ -250,7 +250,13 @@ pub struct Results {
     pub leakage: Option<LeakageResult>,
     /// The solved coolant loop (`docs/formats/results.md`, "hydraulics"); absent without
     /// channel fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read leniently: a `hydraulics` object of another shape (another version's) reads as
+    /// `None` rather than failing the whole file.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_hydraulics"
+    )]
     pub hydraulics: Option<HydraulicsResult>,
     /// Plausibility warnings (Reynolds range, velocity, flow per kW, boiling, block limits,
     /// unit slips), in [`warnings`] order; empty when nothing looks off.
@@ -327,6 +333,22 @@ pub struct TransientResult {
     /// Heat leaving through the coolant and the boundaries at the end of each step, W.
     #[serde(default)]
     pub heat_out_w: Vec<f64>,
+}
+
+/// `hydraulics` as written by this version, else `None` (see [`Results::hydraulics`]).
+fn lenient_hydraulics<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<HydraulicsResult>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Known(Box<HydraulicsResult>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Lenient::deserialize(d)? {
+        Lenient::Known(h) => Some(*h),
+        Lenient::Other(_) => None,
+    })
 }
 
 fn ser_probes<S: Serializer>(probes: &[ProbeSeries], s: S) -> Result<S::Ok, S::Error> {

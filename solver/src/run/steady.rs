@@ -134,8 +134,7 @@ pub(super) fn finish_hydraulics(design: &Design, c: &Consistent, results: &mut r
     };
     results.solver.newton_iterations = Some(c.newton_iterations);
     if let Some(h) = results.hydraulics.as_mut() {
-        h.system_curve =
-            coolant::system_curve(design, &c.asm.grid, Some(&c.coolant_c), state);
+        h.system_curve = coolant::system_curve(design, &c.asm.grid, Some(&c.coolant_c), state);
     }
 }
 

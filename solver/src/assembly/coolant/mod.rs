@@ -902,7 +902,8 @@ pub fn system_curve(
     };
     let local = temps.filter(|_| coolant.fluid.range_c().is_some());
     let names = network::field_names(design);
-    let cells = local.map(|t| cell_temperatures(design, grid, t, &vec![coolant.inlet_c; names.len()]));
+    let cells =
+        local.map(|t| cell_temperatures(design, grid, t, &vec![coolant.inlet_c; names.len()]));
     let mut fields = Vec::new();
     for layer in &design.layers {
         for ch in &layer.channels {
@@ -976,13 +977,9 @@ fn field_inlets_c(
             mix_c(fluid, t_in, &last)
         });
     }
-    state.node_c = node_temperatures_c(
-        &state.network,
-        &state.solution,
-        fluid,
-        t_in,
-        &|f| outlets.get(f).copied().unwrap_or(f64::NAN),
-    );
+    state.node_c = node_temperatures_c(&state.network, &state.solution, fluid, t_in, &|f| {
+        outlets.get(f).copied().unwrap_or(f64::NAN)
+    });
     (0..names.len())
         .map(|f| match state.field_link(f) {
             Some(l) => {

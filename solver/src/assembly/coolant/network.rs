@@ -42,8 +42,9 @@ impl LoopState {
 
     /// Flow of field `field` as a mass flow, kg/s.
     pub fn field_mdot_kg_s(&self, field: usize) -> f64 {
-        self.field_link(field)
-            .map_or(0.0, |l| self.solution.link_flow_m3s[l] * self.density_ref_kg_m3)
+        self.field_link(field).map_or(0.0, |l| {
+            self.solution.link_flow_m3s[l] * self.density_ref_kg_m3
+        })
     }
 
     /// The loop's total mass flow, kg/s.
@@ -81,7 +82,11 @@ pub fn field_names(design: &Design) -> Vec<String> {
 
 /// The network of `coolant` over the design's fields, driven by `drive` (the coolant's own
 /// drive with `None`).
-pub(super) fn build(design: &Design, coolant: &Coolant, drive: Option<Drive>) -> Result<Network, String> {
+pub(super) fn build(
+    design: &Design,
+    coolant: &Coolant,
+    drive: Option<Drive>,
+) -> Result<Network, String> {
     let net = Network::of_coolant(coolant, field_names(design)).map_err(|e| e.to_string())?;
     match drive {
         None => Ok(net),

@@ -95,7 +95,13 @@ fn parallel_links() -> String {
         "length_mm = 500.0\ndiameter_mm = 6.0",
     );
     for p in ["a", "b"] {
-        s += &link(&format!("qd_{p}"), "manifold", &format!("in_{p}"), "qd", "cv = 0.8");
+        s += &link(
+            &format!("qd_{p}"),
+            "manifold",
+            &format!("in_{p}"),
+            "qd",
+            "cv = 0.8",
+        );
         s += &link(
             &format!("plate_{p}"),
             &format!("in_{p}"),
@@ -160,7 +166,10 @@ fn certify(h: &HydraulicsResult) {
 #[test]
 fn a_pump_driven_loop_settles_at_its_operating_point() {
     let pump = "pump_curve = [[0.0, 40.0], [1.0, 35.0], [2.0, 25.0], [3.0, 8.0]]\n";
-    let text = two_plates(&format!("fluid = \"pg25\"\ninlet_c = 40.0\n{pump}"), &parallel_links());
+    let text = two_plates(
+        &format!("fluid = \"pg25\"\ninlet_c = 40.0\n{pump}"),
+        &parallel_links(),
+    );
     let r = solve(&text);
     let h = r.hydraulics.as_ref().unwrap();
     assert_eq!(h.drive, "pump");
@@ -168,7 +177,11 @@ fn a_pump_driven_loop_settles_at_its_operating_point() {
     // The pump's head at its flow equals the loop's drop.
     let curve = PumpCurve::new(&[(0.0, 40.0), (1.0, 35.0), (2.0, 25.0), (3.0, 8.0)]).unwrap();
     let (head_pa, _) = curve.head(op.flow_lpm * M3S_PER_LPM);
-    assert!(rel(head_pa * 1e-3, h.dp_kpa) < 1e-9, "{head_pa} Pa vs {} kPa", h.dp_kpa);
+    assert!(
+        rel(head_pa * 1e-3, h.dp_kpa) < 1e-9,
+        "{head_pa} Pa vs {} kPa",
+        h.dp_kpa
+    );
     assert!(rel(op.head_kpa, h.dp_kpa) < 1e-12);
     assert!(rel(op.flow_lpm, h.flow_lpm) < 1e-12);
     assert!(rel(r.coolant.as_ref().unwrap().flow_lpm, op.flow_lpm) < 1e-12);
@@ -184,10 +197,19 @@ fn a_pump_driven_loop_settles_at_its_operating_point() {
     // The system curve crosses the pump's head at the operating point: the loop's drop
     // rises through the head there (frozen laws; grouped cell properties ≲ 1e-6).
     let at = |q: f64| {
-        let w = h.system_curve.windows(2).find(|w| w[0][0] <= q && q <= w[1][0]).unwrap();
+        let w = h
+            .system_curve
+            .windows(2)
+            .find(|w| w[0][0] <= q && q <= w[1][0])
+            .unwrap();
         w[0][1] + (w[1][1] - w[0][1]) * (q - w[0][0]) / (w[1][0] - w[0][0])
     };
-    assert!(rel(at(op.flow_lpm), op.head_kpa) < 0.02, "{} vs {}", at(op.flow_lpm), op.head_kpa);
+    assert!(
+        rel(at(op.flow_lpm), op.head_kpa) < 0.02,
+        "{} vs {}",
+        at(op.flow_lpm),
+        op.head_kpa
+    );
     assert!(r.solver.newton_iterations.unwrap() >= 1);
     let json = serde_json::to_value(&r).unwrap();
     for key in ["system_curve", "pump_curve", "operating_point", "packages"] {
@@ -208,7 +230,11 @@ fn a_loop_at_the_pump_maximum_head_is_a_warning_naming_the_fix() {
         .iter()
         .find(|w| w.code == "pump_max_head")
         .unwrap_or_else(|| panic!("{:?}", r.warnings));
-    for word in ["maximum head 10.0 kPa", "stronger pump", "lower the loop's Δp"] {
+    for word in [
+        "maximum head 10.0 kPa",
+        "stronger pump",
+        "lower the loop's Δp",
+    ] {
         assert!(w.message.contains(word), "{word}: {}", w.message);
     }
 }
@@ -253,11 +279,20 @@ fn series_plates_pass_their_outlet_on_as_the_next_inlet() {
         let (a, b) = (&h.fields[0], &h.fields[1]);
         // Both carry the whole flow; the second starts where the first ends.
         assert!(rel(a.flow_lpm, 0.3) < 1e-12 && rel(b.flow_lpm, 0.3) < 1e-12);
-        assert!((b.inlet_c - a.outlet_c).abs() < 1e-3, "{} vs {}", b.inlet_c, a.outlet_c);
+        assert!(
+            (b.inlet_c - a.outlet_c).abs() < 1e-3,
+            "{} vs {}",
+            b.inlet_c,
+            a.outlet_c
+        );
         assert!(b.inlet_c > a.inlet_c + 1.0, "the second plate runs warmer");
         let c = r.coolant.as_ref().unwrap();
         assert!((c.outlet_c - b.outlet_c).abs() < 1e-9);
-        assert!(r.energy_balance_error.unwrap() < 1e-6, "{:?}", r.energy_balance_error);
+        assert!(
+            r.energy_balance_error.unwrap() < 1e-6,
+            "{:?}",
+            r.energy_balance_error
+        );
         // The loop's drop is the sum of the plates'.
         assert!(rel(h.dp_kpa, a.dp_kpa + b.dp_kpa) < 1e-9);
         // Against a single plate: each plate in series carries the whole flow, so the loop's
@@ -277,8 +312,11 @@ fn no_links_split_as_the_equal_pressure_split() {
     // The network of parallel fields against the direct equal-Δp split of the same laws, at
     // the mean-temperature properties: 1e-9 (the network converges to 1e-10 of its drop,
     // the split to 1e-12 in flow).
-    let text = two_plates("fluid = \"pg25\"\ninlet_c = 40.0\nflow_lpm = 0.6\n", "")
-        .replacen("width_mm = 10.0\ndirection", "width_mm = 8.0\ndirection", 1);
+    let text = two_plates("fluid = \"pg25\"\ninlet_c = 40.0\nflow_lpm = 0.6\n", "").replacen(
+        "width_mm = 10.0\ndirection",
+        "width_mm = 8.0\ndirection",
+        1,
+    );
     let d = Design::from_toml_str(&text, std::path::Path::new("two-plates.toml")).unwrap();
     let state = coolant::analyse(&d).unwrap();
     let p = state.props;
@@ -290,13 +328,20 @@ fn no_links_split_as_the_equal_pressure_split() {
     assert!(geoms[0] != geoms[1], "two different plates");
     let total = state.mdot_kg_s / p.density_kg_m3;
     let area: f64 = geoms.iter().map(|g| g.flow_area_m2()).sum();
-    let start: Vec<f64> = geoms.iter().map(|g| total * g.flow_area_m2() / area).collect();
+    let start: Vec<f64> = geoms
+        .iter()
+        .map(|g| total * g.flow_area_m2() / area)
+        .collect();
     let (split, residual) = coolant::equal_pressure_split(total, &start, |i, q| {
         field_performance(&geoms[i], &p, 385.0, q, None, None).pressure_drop_pa
     });
     assert!(residual.converged());
     for (f, q) in state.fields.iter().zip(&split) {
-        assert!(rel(f.perf.flow_m3_s, *q) < 1e-9, "{} vs {q}", f.perf.flow_m3_s);
+        assert!(
+            rel(f.perf.flow_m3_s, *q) < 1e-9,
+            "{} vs {q}",
+            f.perf.flow_m3_s
+        );
     }
     assert!(rel(split[0], split[1]) > 0.05, "an uneven split");
     // The full solve reports the same split, and without links one link per field.

@@ -395,7 +395,9 @@ fn parallel_field_links_reproduce_the_design_without_links() {
             .unwrap()
             .with_cell_mm(5.0)
             .unwrap();
-        d.solve(&coldtray_solver::SolveOptions::default()).unwrap().results
+        d.solve(&coldtray_solver::SolveOptions::default())
+            .unwrap()
+            .results
     };
     let key = |r: &coldtray_solver::results::Results| {
         serde_json::to_value((&r.blocks, &r.layers, &r.coolant, r.max_c)).unwrap()
@@ -403,7 +405,12 @@ fn parallel_field_links_reproduce_the_design_without_links() {
     let plain = solve(&text);
     assert_eq!(key(&solve(&named)), key(&plain));
     let close = |a: &coldtray_solver::results::Results, tol: f64| {
-        assert!((a.max_c - plain.max_c).abs() <= tol * plain.max_c, "{} vs {}", a.max_c, plain.max_c);
+        assert!(
+            (a.max_c - plain.max_c).abs() <= tol * plain.max_c,
+            "{} vs {}",
+            a.max_c,
+            plain.max_c
+        );
         for (x, y) in a.blocks.iter().zip(&plain.blocks) {
             assert!((x.max_c - y.max_c).abs() <= tol * y.max_c, "{}", x.name);
         }
