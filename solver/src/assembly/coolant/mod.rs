@@ -836,15 +836,18 @@ struct FieldLaws<'a> {
     /// Per field: its channels, geometry, the properties of its cells with their weights,
     /// and its reference mass flow for `pressure_drop_kpa` (its area share of the design
     /// flow), kg/s.
-    fields: Vec<(&'a Channels, FieldGeometry, Vec<(FluidProps, f64)>, f64)>,
+    fields: Vec<(&'a Channels, FieldGeometry, WeightedProps, f64)>,
 }
+
+/// Coolant properties with their weights (cells, or cells per temperature group).
+type WeightedProps = Vec<(FluidProps, f64)>;
 
 impl<'a> FieldLaws<'a> {
     /// The laws of `fields` (channels, geometry, cell properties), the loop carrying
     /// `mdot_design` kg/s (NaN with a pump: no `pressure_drop_kpa` then).
     fn new(
         mdot_design: f64,
-        fields: Vec<(&'a Channels, FieldGeometry, Vec<(FluidProps, f64)>)>,
+        fields: Vec<(&'a Channels, FieldGeometry, WeightedProps)>,
     ) -> Self {
         let area_total: f64 = fields.iter().map(|f| f.1.flow_area_m2()).sum();
         FieldLaws {

@@ -132,7 +132,7 @@ pub(super) fn solve(
     for (l, link) in net.links().iter().enumerate() {
         if let crate::hydraulics::LinkKind::Field { field } = link.kind {
             let q = sol.link_flow_m3s[l];
-            if !(q > 1e-12 * sol.total_flow_m3s.abs()) {
+            if q.is_nan() || q <= 1e-12 * sol.total_flow_m3s.abs() {
                 return Err(format!(
                     "channel field `{}` (link `{}`) gets {:.3e} L/min: the loop network runs it \
                      backwards or dry, which the channel model cannot describe; check the links' \
@@ -210,7 +210,7 @@ pub fn node_temperatures_c(
 /// a loop, so each pass gains two orders). `ref_c` without streams.
 pub fn mix_c(fluid: &Fluid, ref_c: f64, streams: &[(f64, f64)]) -> f64 {
     let total: f64 = streams.iter().map(|s| s.0).sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return ref_c;
     }
     let enthalpy: f64 = streams
