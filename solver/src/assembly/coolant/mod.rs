@@ -21,7 +21,7 @@
 //! `[[coolant.links]]`, or every field in parallel between supply and return without links):
 //! each field is a link whose Δp(flow) law is the correlations' at the field's coolant
 //! properties, and the network's solution (fixed `flow_lpm`, or the operating point of the
-//! `pump_curve`) gives every field its flow ([`network`] has the coupling). Without links this is
+//! `pump_curve`) gives every field its flow (`coolant/network.rs` has the coupling). Without links this is
 //! the equal-Δp split of parallel fields, which [`equal_pressure_split`] computes directly (the
 //! reference the network is tested against). A field downstream of another (links in series)
 //! takes as inlet the mixed temperature of its upstream node, from the field outlet temperatures
@@ -845,10 +845,7 @@ type WeightedProps = Vec<(FluidProps, f64)>;
 impl<'a> FieldLaws<'a> {
     /// The laws of `fields` (channels, geometry, cell properties), the loop carrying
     /// `mdot_design` kg/s (NaN with a pump: no `pressure_drop_kpa` then).
-    fn new(
-        mdot_design: f64,
-        fields: Vec<(&'a Channels, FieldGeometry, WeightedProps)>,
-    ) -> Self {
+    fn new(mdot_design: f64, fields: Vec<(&'a Channels, FieldGeometry, WeightedProps)>) -> Self {
         let area_total: f64 = fields.iter().map(|f| f.1.flow_area_m2()).sum();
         FieldLaws {
             fields: fields
