@@ -499,6 +499,9 @@ pub(crate) fn summary(r: &Results) -> String {
         }
         None => s += "  coolant        none (heat leaves through the boundaries)\n",
     }
+    if let Some(h) = &r.hydraulics {
+        s += &hydraulics_lines(h);
+    }
     if let Some(rth) = r.thermal_resistance_c_per_w {
         let reference = match &r.coolant {
             Some(c) => format!("inlet {:.1} °C", c.inlet_c),
@@ -569,5 +572,38 @@ fn transient_lines(tr: &TransientResult, v: &SolverStats) -> String {
         "  solver         {} cycles in {steps} steps (≤ residual {:.1e} each), {:.2} s on {} threads, {} unknowns\n",
         v.iterations, v.relative_residual, v.wall_s, v.threads, v.unknowns
     );
+    s
+}
+
+/// The loop in the summary: the pump's operating point and, with more than one channel
+/// field, one row per field (flow, inlet and outlet, heat, Δp, Reynolds number).
+fn hydraulics_lines(h: &coldtray_solver::results::HydraulicsResult) -> String {
+    let mut s = String::new();
+    if let Some(op) = &h.operating_point {
+        s += &format!(
+            "  pump           operating point {:.2} L/min at {:.1} kPa head ({} Newton iterations)\n",
+            op.flow_lpm, op.head_kpa, h.newton_iterations
+        );
+    }
+    if h.fields.len() < 2 && h.links.len() < 2 {
+        return s;
+    }
+    let width = h
+        .fields
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    s += &format!(
+        "  fields         {:<width$}  {:>7}  {:>6}  {:>6}  {:>7}  {:>6}  {:>6}\n",
+        "field", "L/min", "in °C", "out °C", "heat W", "Δp kPa", "Re"
+    );
+    for f in &h.fields {
+        s += &format!(
+            "                 {:<width$}  {:>7.3}  {:>6.1}  {:>6.1}  {:>7.0}  {:>6.2}  {:>6.0}\n",
+            f.name, f.flow_lpm, f.inlet_c, f.outlet_c, f.heat_w, f.dp_kpa, f.reynolds
+        );
+    }
     s
 }

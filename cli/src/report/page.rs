@@ -159,7 +159,7 @@ fn summary(r: &Results) -> Markup {
                     (card("coolant-outlet", "Coolant outlet", f1(c.outlet_c), "°C",
                         html! { "inlet " (f1(c.inlet_c)) " °C · rise " (f1(c.outlet_c - c.inlet_c)) " K" }, ""))
                     (card("pressure-drop", "Pressure drop", f1(c.pressure_drop_kpa), "kPa",
-                        html! { "at " (f2(c.flow_lpm)) " L/min, channel friction only" }, ""))
+                        html! { "supply → return at " (f2(c.flow_lpm)) " L/min" }, ""))
                 }
                 @if let Some(rth) = r.thermal_resistance_c_per_w {
                     (card("r-th", "Thermal resistance", format!("{rth:.4}"), "K/W", html! { "(hottest − reference) / power" }, ""))
@@ -476,7 +476,7 @@ fn design_facts(d: &Design) -> Markup {
                 (d.layers.len()) " layers, " (d.blocks.len()) " blocks"
             } }
             @if let Some(c) = &d.coolant {
-                tr { th { "Coolant" } td { (c.fluid.name) ", " (trim(c.flow_lpm)) " L/min at " (trim(c.inlet_c)) " °C inlet" } }
+                tr { th { "Coolant" } td { (c.fluid.name) ", " (if c.pump_curve.is_some() { "pump curve".to_string() } else { format!("{} L/min", trim(c.flow_lpm)) }) " at " (trim(c.inlet_c)) " °C inlet" } }
             }
             tr { th { "Boundaries" } td {
                 "top " (face(&d.boundary.top)) "; bottom " (face(&d.boundary.bottom)) "; sides " (face(&d.boundary.sides))

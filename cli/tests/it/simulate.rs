@@ -566,3 +566,43 @@ fn simulate_materials_lists_the_library() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).trim().is_empty(), "{}", stderr(&o));
 }
+
+/// A pump-driven tray: the summary prints the operating point and one row per channel field,
+/// and results.json carries the same operating point and fields in `hydraulics`.
+#[test]
+fn a_pump_driven_tray_prints_its_operating_point_and_fields() {
+    let dir = scratch("simulate", "pump");
+    let tray = std::fs::read_to_string(repo("examples/tray-vr200.toml")).unwrap();
+    assert!(tray.contains("\nflow_lpm = 12.0\n"), "fixture changed");
+    let pumped = tray.replacen(
+        "\nflow_lpm = 12.0\n",
+        "\npump_curve = [[0.0, 30.0], [10.0, 25.0], [20.0, 12.0], [25.0, 2.0]]\n",
+        1,
+    );
+    let design = dir.join("tray-pump.toml");
+    std::fs::write(&design, pumped).unwrap();
+    let out = dir.join("out");
+    let o = simulate(&design, &out, &["--cell-mm", "5", "--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("pump           operating point"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("fields         field"), "{stdout}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let h = &r["hydraulics"];
+    assert_eq!(h["drive"], "pump");
+    let fields = h["fields"].as_array().unwrap();
+    for f in fields {
+        let name = f["name"].as_str().unwrap();
+        assert!(stdout.contains(name), "{name} in the table");
+    }
+    let op = h["operating_point"]["flow_lpm"].as_f64().unwrap();
+    let sum: f64 = fields.iter().map(|f| f["flow_lpm"].as_f64().unwrap()).sum();
+    // The fields are the loop's only links: their flows add up to the pump's (1e-9: the
+    // network's node balance).
+    assert!((sum - op).abs() <= 1e-9 * op, "{sum} vs {op}");
+    assert_eq!(h["system_curve"].as_array().unwrap().len(), 20);
+}

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::coolant::{h_base_of_root, CoolantState};
+use super::coolant::{h_base_of_root, CoolantState, Outlet};
 use super::faces::ColumnFaces;
 use super::grid::{centre_range, BoundaryFaces, Grid};
 use super::layer_maps::LayerMaps;
@@ -21,7 +21,7 @@ pub(super) struct Conductances {
     pub(super) boundary: [BoundaryFaces; 3],
     /// The faces of each `[[boundary.patches]]` entry (also in `boundary`).
     pub(super) patch_faces: Vec<BoundaryFaces>,
-    pub(super) outlets: Vec<(usize, f64)>,
+    pub(super) outlets: Vec<Outlet>,
 }
 
 /// Assemble the operator, right-hand side and bookkeeping of a rasterised design.
@@ -71,7 +71,7 @@ pub(super) fn build(
             cup: vec![0.0; ncol],
         };
         let cs = coolant.ok_or_else(|| GridError::NoCoolant(design.name.clone()))?;
-        for ff in cs.fields.iter().filter(|f| f.layer == li) {
+        for (fidx, ff) in cs.fields.iter().enumerate().filter(|(_, f)| f.layer == li) {
             let ch = &design.layers[li].channels[ff.field];
             if ch.direction != dir {
                 continue;
@@ -120,10 +120,15 @@ pub(super) fn build(
                     if inside(i as isize + pi, j as isize + pj) {
                         fg.cup[col] = cflow;
                     } else {
-                        b[col * nc + nz + g] += cflow * (cs.inlet_c - t_ref_c);
+                        b[col * nc + nz + g] += cflow * (ff.inlet_c - t_ref_c);
                     }
                     if !inside(i as isize - pi, j as isize - pj) {
-                        outlets.push((col * nc + nz + g, cell.outlet_w_k));
+                        outlets.push(Outlet {
+                            state: col * nc + nz + g,
+                            w_k: cell.outlet_w_k,
+                            inlet_theta: ff.inlet_c - t_ref_c,
+                            field: fidx,
+                        });
                     }
                     for kk in 0..nzl {
                         fg.gsf[col * nzl + kk] = scale * h_base * a_cell / nzl as f64;

@@ -86,6 +86,10 @@ pub enum GridError {
     /// the layer name, x and y of one such cell, mm).
     #[error("design \"{0}\": the solid at x = {2:.3} mm, y = {3:.3} mm in layer `{1}` has no conduction path to a heat sink (void cuts it off); connect it through a block or a solid layer")]
     Isolated(String, String, f64, f64),
+    /// The coolant loop network has no solution (the design name, what is wrong and what to
+    /// change).
+    #[error("design \"{0}\": the coolant loop: {1}")]
+    CoolantLoop(String, String),
 }
 
 /// Everything the solver and the results need from the design, assembled.
@@ -112,8 +116,9 @@ pub struct Assembly {
     /// Per cell in field layout: true where a void layer has no block (no cell: decoupled,
     /// held at θ = 0, left out of every result); `None` when the design has no void layer.
     pub void: Option<Vec<bool>>,
-    /// Outlet fluid cells: (state index, ṁ·c_p W/K).
-    pub outlets: Vec<(usize, f64)>,
+    /// Outlet fluid cells: the last cell of every stream of every field, with its weight and
+    /// its field's inlet.
+    pub outlets: Vec<coolant::Outlet>,
     /// Coolant inlet in θ units.
     pub inlet_theta: f64,
 }
@@ -299,6 +304,7 @@ pub fn assemble_at(
     };
     let coolant = if has_channels {
         coolant::analyse_on(design, &grid, coolant_c)
+            .map_err(|problem| GridError::CoolantLoop(design.name.clone(), problem))?
     } else {
         None
     };

@@ -19,7 +19,7 @@ use super::check::{Ctx, Library, Result};
 use super::links;
 use super::raw::{RawChannels, RawCoolant};
 use crate::model::materials;
-use crate::model::{Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Material};
+use crate::model::{Channels, Coolant, FinRoot, FlowDirection, Fluid, FluidProps, Layer, Material};
 
 /// The plan extent of the domain and the in-plane cell size, mm.
 pub(super) struct Plan {
@@ -247,8 +247,14 @@ pub(super) fn inside(
 
 /// Validate `[coolant]`: a built-in fluid (optionally with properties overridden), or a
 /// custom fluid given entirely by its four properties; what drives the loop (`flow_lpm` or
-/// `pump_curve`) and its links, checked as a network over the channel fields `field_names`.
-pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> Result<Coolant> {
+/// `pump_curve`) and its links, checked as a network over the channel fields `field_names`
+/// (those of `layers`).
+pub(super) fn coolant(
+    ctx: &Ctx,
+    raw: &RawCoolant,
+    layers: &[Layer],
+    field_names: Vec<String>,
+) -> Result<Coolant> {
     let inlet_c = ctx.temperature("coolant.inlet_c", raw.inlet_c)?;
     let (flow_lpm, pump_curve) = links::drive(ctx, raw.flow_lpm, raw.pump_curve.as_deref())?;
     let links = links::links(ctx, &raw.links)?;
@@ -362,6 +368,7 @@ pub(super) fn coolant(ctx: &Ctx, raw: &RawCoolant, field_names: Vec<String>) -> 
         }
     }
     links::network(ctx, &coolant, field_names)?;
+    links::pump_overrides(ctx, &coolant, layers)?;
     Ok(coolant)
 }
 

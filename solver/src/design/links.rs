@@ -8,7 +8,7 @@
 use super::check::{Ctx, Result};
 use super::raw::{RawCoolant, RawLink};
 use crate::hydraulics::{Network, DEFAULT_BALANCE_CD, DEFAULT_ROUGHNESS_UM};
-use crate::model::{Coolant, CoolantLink, CoolantLinkKind};
+use crate::model::{Coolant, CoolantLink, CoolantLinkKind, Layer};
 
 /// The link kinds and the fields each takes besides `name`, `from`, `to` and `kind`.
 const KINDS: &[(&str, &[&str])] = &[
@@ -260,8 +260,8 @@ pub(super) fn pairs(ctx: &Ctx, field: &str, raw: &[Vec<f64>], what: &str) -> Res
 type Points = Vec<(f64, f64)>;
 
 /// What drives the loop: exactly one of `flow_lpm` (checked > 0) and `pump_curve` (pairs;
-/// the curve itself is checked when the network is built). With a pump curve the flow is NaN:
-/// [`network`] refuses such a loop for now.
+/// the curve itself is checked when the network is built). With a pump curve the flow is NaN
+/// (the solve finds the operating point).
 pub(super) fn drive(
     ctx: &Ctx,
     flow_lpm: Option<f64>,
@@ -287,9 +287,7 @@ pub(super) fn drive(
 }
 
 /// Check the loop network of `coolant` (with the design's channel fields `field_names`) by
-/// building it; an error names the link (`coolant.links[i].field`) or `coolant.links`. A
-/// pump-driven loop that checks out is then refused: the thermal solve still takes the total
-/// flow from `flow_lpm` (remove that check when the network is coupled to it).
+/// building it; an error names the link (`coolant.links[i].field`) or `coolant.links`.
 pub(super) fn network(ctx: &Ctx, coolant: &Coolant, field_names: Vec<String>) -> Result<()> {
     Network::of_coolant(coolant, field_names).map_err(|e| {
         let path = match (e.link, e.field.as_str()) {
@@ -300,13 +298,35 @@ pub(super) fn network(ctx: &Ctx, coolant: &Coolant, field_names: Vec<String>) ->
         };
         ctx.err(path, e.problem)
     })?;
-    if coolant.pump_curve.is_some() {
-        return Err(ctx.err(
-            "coolant.pump_curve",
-            "the pump curve and the loop network check out, but the thermal solve does not \
-             use the network yet (it needs a fixed flow); give flow_lpm instead (the network \
-             can be solved on its own with coldtray_solver::hydraulics)",
-        ));
+    Ok(())
+}
+
+/// A pump-driven loop has no design flow, so a field's `pressure_drop_kpa` (its drop at its
+/// share of `flow_lpm`) has no reference: refused, naming the field.
+pub(super) fn pump_overrides(ctx: &Ctx, coolant: &Coolant, layers: &[Layer]) -> Result<()> {
+    if coolant.pump_curve.is_none() {
+        return Ok(());
+    }
+    for (i, l) in layers.iter().enumerate() {
+        for (c, ch) in l.channels.iter().enumerate() {
+            if ch.pressure_drop_kpa.is_some() {
+                let path = if l.channels.len() == 1 {
+                    format!("layers[{i}].channels.pressure_drop_kpa")
+                } else {
+                    format!("layers[{i}].channels[{c}].pressure_drop_kpa")
+                };
+                return Err(ctx.err(
+                    path,
+                    format!(
+                        "channel field `{}`: a fixed pressure drop is the drop at the field's \
+                         share of flow_lpm, and a loop driven by pump_curve has no flow_lpm; \
+                         remove pressure_drop_kpa (the correlations give the drop), or give \
+                         flow_lpm instead of pump_curve",
+                        ch.name
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

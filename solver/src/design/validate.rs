@@ -130,7 +130,7 @@ pub(super) fn validate(raw: RawDesign, ctx: &Ctx) -> Result<Design> {
 
     let any_channels = layers.iter().any(Layer::is_coolant);
     let coolant = match (&raw.coolant, any_channels) {
-        (Some(c), true) => Some(flow::coolant(ctx, c, field_names)?),
+        (Some(c), true) => Some(flow::coolant(ctx, c, &layers, field_names)?),
         (None, false) => None,
         (None, true) => {
             let l = layers.iter().position(Layer::is_coolant).unwrap_or(0);
@@ -252,6 +252,9 @@ const CUSTOM_FLUID_MAX_OUTLET_C: f64 = 300.0;
 /// make the real outlet cooler, leakage power hotter (the plausibility warnings check the
 /// solved coolant too; a coolant cell that boils in the solve is a solve error).
 fn coolant_stays_liquid(ctx: &Ctx, c: &crate::model::Coolant, power_w: f64) -> Result<()> {
+    if c.pump_curve.is_some() {
+        return Ok(()); // the flow is the pump's operating point, known after the solve
+    }
     let props = c.fluid.props_at(c.inlet_c);
     let mdot_kg_s = props.density_kg_m3 * c.flow_lpm / 60_000.0;
     let outlet_c = c.inlet_c + power_w / (mdot_kg_s * props.cp_j_kgk);

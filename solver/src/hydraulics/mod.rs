@@ -10,7 +10,8 @@
 //! (`docs/physics.md`, "Coolant loop network").
 //!
 //! The module knows only the model (it builds networks from a validated
-//! [`crate::model::Coolant`]); the thermal solve is not coupled to it yet.
+//! [`crate::model::Coolant`]); the thermal solve couples it to the channel fields
+//! (`assembly::coolant`, which supplies the [`FieldLaw`]).
 //!
 //! ```
 //! use coldtray_solver::hydraulics::{Drive, FieldLaw, Link, LinkKind, Liquid, Network};

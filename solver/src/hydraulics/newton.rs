@@ -63,6 +63,27 @@ impl Laws<'_> {
             .map_or_else(|| "pump".to_string(), |x| x.name.clone())
     }
 
+    /// Δp of link `l` at flow `q` without its slope (a field law's slope costs two more
+    /// evaluations of its law).
+    fn value(&self, l: usize, q: f64) -> Result<f64, HydraulicsError> {
+        match self.net.links.get(l).map(|x| &x.kind) {
+            Some(LinkKind::Field { field }) => {
+                let v = self.fields.dp_pa(*field, q.abs());
+                let dp = if q < 0.0 { -v } else { v };
+                if !dp.is_finite() {
+                    return Err(HydraulicsError::BadLaw {
+                        link: self.name(l),
+                        problem: format!(
+                            "its pressure drop at {q:e} m³/s is {dp}, not a finite number"
+                        ),
+                    });
+                }
+                Ok(dp)
+            }
+            _ => self.law(l, q).map(|x| x.0),
+        }
+    }
+
     /// Δp and dΔp/dQ of link `l` at flow `q` (the pump's Δp is −H).
     fn law(&self, l: usize, q: f64) -> Result<(f64, f64), HydraulicsError> {
         let (dp, d) = match self.net.links.get(l) {
@@ -97,7 +118,7 @@ impl Laws<'_> {
 
     /// The secant slope of link `l` over [0, q] (q > 0), Pa·s/m³.
     fn secant(&self, l: usize, q: f64) -> Result<f64, HydraulicsError> {
-        let s = (self.law(l, q)?.0 - self.law(l, 0.0)?.0) / q;
+        let s = (self.value(l, q)? - self.value(l, 0.0)?) / q;
         if s.is_finite() && s > 0.0 {
             Ok(s)
         } else {
@@ -200,6 +221,15 @@ fn evaluate(laws: &Laws, q: &[f64], p: &[f64]) -> Result<Evaluated, HydraulicsEr
     Ok(e)
 }
 
+/// The link residuals Δp_l(Q_l) − (p_from − p_to) alone, Pa (no slopes: the line search's).
+fn residuals(laws: &Laws, q: &[f64], p: &[f64]) -> Result<Vec<f64>, HydraulicsError> {
+    laws.ends
+        .iter()
+        .enumerate()
+        .map(|(l, &(f, t))| Ok(laws.value(l, q[l])? - (p[f] - p[t])))
+        .collect()
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }
@@ -249,7 +279,7 @@ pub(super) fn solve(
     // The linear start: every law replaced by its secant through its value at zero flow.
     let zero = vec![0.0; n];
     let dp0 = (0..n)
-        .map(|l| laws.law(l, 0.0).map(|x| x.0))
+        .map(|l| laws.value(l, 0.0))
         .collect::<Result<Vec<_>, _>>()?;
     let (mut q, mut p) = step(&laws, &injection, &zero, &dp0, &nominal)?;
     let mut iterations = 1;
@@ -291,11 +321,7 @@ pub(super) fn solve(
                 a.iter().zip(b).map(|(x, y)| x + alpha * (y - x)).collect()
             };
             let (qa, pa) = (mix(&q, &qn), mix(&p, &pn));
-            let merit: f64 = evaluate(&laws, &qa, &pa)?
-                .residual
-                .iter()
-                .map(|x| x * x)
-                .sum();
+            let merit: f64 = residuals(&laws, &qa, &pa)?.iter().map(|x| x * x).sum();
             if merit <= (1.0 - ARMIJO * alpha) * merit0 || halvings >= MAX_HALVINGS {
                 break (qa, pa);
             }

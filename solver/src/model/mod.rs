@@ -270,10 +270,9 @@ impl Leakage {
     }
 }
 
-/// The coolant loop feeding every channel field. The thermal solve treats the fields as
-/// hydraulically in parallel (it splits the flow so that their pressure drops are equal); the
-/// loop network of `links` is validated and solved by [`crate::hydraulics`], not yet by the
-/// thermal solve.
+/// The coolant loop feeding every channel field: the thermal solve takes every field's flow
+/// and inlet from the loop network of `links` ([`crate::hydraulics`]; every field in parallel
+/// without links).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coolant {
     /// The liquid and its properties.
@@ -286,9 +285,8 @@ pub struct Coolant {
     /// Absolute pressure of the loop, kPa: sets the boiling point (default 101.325 kPa).
     pub pressure_kpa: f64,
     /// A pump curve `(flow_lpm, head_kpa)` driving the loop instead of a fixed flow, flows
-    /// ascending and heads descending. Validation rejects it for now (the thermal solve
-    /// needs `flow_lpm` until the network is coupled to it), so a loaded design has `None`;
-    /// it is part of the model for programs that build the network themselves.
+    /// ascending and heads descending; `flow_lpm` is then NaN (the solve finds the operating
+    /// point).
     pub pump_curve: Option<Vec<(f64, f64)>>,
     /// The loop's links (`[[coolant.links]]`), in file order; empty: every field in parallel
     /// between supply and return.

@@ -64,10 +64,9 @@ pub(crate) fn compute(
         }
     }
     let (absorbed, bheat) = heat_out_w(asm, theta);
-    let (csum, ctheta) = asm
-        .outlets
-        .iter()
-        .fold((0.0, 0.0), |(cs, ct), &(s, c)| (cs + c, ct + c * theta[s]));
+    let (csum, ctheta) = asm.outlets.iter().fold((0.0, 0.0), |(cs, ct), o| {
+        (cs + o.w_k, ct + o.w_k * theta[o.state])
+    });
     let heat_out = absorbed + bheat.iter().sum::<f64>();
     let max_c = solid_c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut blocks: Vec<BlockResult> = design
@@ -127,12 +126,18 @@ pub(crate) fn compute(
         })
         .collect();
     let total = design.total_power_w();
+    // The mixed outlet: without links every field flows into `return`, and the ṁc̄_p-weighted
+    // mean over every outlet cell is the mix; with links the `return` node's mix.
+    let has_links = design.coolant.as_ref().is_some_and(|c| !c.links.is_empty());
     let coolant = asm.coolant.as_ref().map(|c| CoolantResult {
         inlet_c: c.inlet_c,
-        outlet_c: if csum > 0.0 {
-            tref + ctheta / csum
-        } else {
-            c.inlet_c
+        outlet_c: match (has_links, &design.coolant) {
+            (true, Some(dc)) => {
+                let outlets = super::hydraulics::field_outlets(asm, c, theta, &dc.fluid);
+                super::hydraulics::loop_outlet_c(design, c, &outlets)
+            }
+            _ if csum > 0.0 => tref + ctheta / csum,
+            _ => c.inlet_c,
         },
         flow_lpm: c.flow_lpm,
         heat_absorbed_w: absorbed,
@@ -169,11 +174,15 @@ pub(crate) fn compute(
             threads: run.threads,
             grid_error_estimate_c: None,
             property_iterations: None,
+            newton_iterations: None,
         },
         transient: None,
         leakage: None,
+        hydraulics: None,
         warnings: Vec::new(),
     };
+    let mut results = results;
+    results.hydraulics = super::hydraulics::build(design, asm, theta, &results, Vec::new());
     let mut z_edges_mm: Vec<f64> = g.z_edges_m.iter().map(|z| z * 1e3).collect();
     z_edges_mm[0] = 0.0;
     let field = Field {
@@ -181,7 +190,7 @@ pub(crate) fn compute(
             design: design.name.clone(),
             total_power_w: total,
             inlet_c: design.coolant.as_ref().map(|c| c.inlet_c),
-            flow_lpm: design.coolant.as_ref().map(|c| c.flow_lpm),
+            flow_lpm: asm.coolant.as_ref().map(|c| c.flow_lpm),
         },
         nx,
         ny,
@@ -217,7 +226,7 @@ pub(crate) fn heat_out_w(asm: &Assembly, theta: &[f64]) -> (f64, [f64; 3]) {
     let absorbed = asm
         .outlets
         .iter()
-        .map(|&(s, c)| c * (theta[s] - asm.inlet_theta))
+        .map(|o| o.w_k * (theta[o.state] - o.inlet_theta))
         .sum();
     let mut bheat = [0.0; 3];
     for (out, faces) in bheat.iter_mut().zip(&asm.boundary) {

@@ -27,10 +27,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod budget;
 mod compute;
 pub mod field;
+pub mod hydraulics;
 pub mod warnings;
 
 pub(crate) use compute::{block_max_mean_c, compute, heat_out_w, RunInfo};
 pub use field::{BlockOutline, Field, FieldInfo};
+pub use hydraulics::HydraulicsResult;
 pub use warnings::Warning;
 
 /// One block's temperatures.
@@ -147,11 +149,12 @@ pub struct CoolantResult {
     pub inlet_c: f64,
     /// Mixed outlet temperature (ṁc_p-weighted over the outlet cells), °C.
     pub outlet_c: f64,
-    /// Total flow, L/min.
+    /// Total flow, L/min (with a pump curve: its operating flow).
     pub flow_lpm: f64,
     /// Enthalpy rise of the coolant, W.
     pub heat_absorbed_w: f64,
-    /// Pressure drop of the parallel channel fields, kPa.
+    /// Supply → return pressure drop of the loop, kPa (the channel fields' common drop
+    /// without `[[coolant.links]]`).
     pub pressure_drop_kpa: f64,
 }
 
@@ -209,6 +212,11 @@ pub struct SolverStats {
     /// mean coolant temperature.
     #[serde(default)]
     pub property_iterations: Option<usize>,
+    /// Newton iterations of the coolant loop network, summed over the property rounds (and
+    /// the outer iterations of a leakage solve); `None` without coolant or in a transient
+    /// run.
+    #[serde(default)]
+    pub newton_iterations: Option<usize>,
 }
 
 /// The steady-state results, serialised as `results.json`.
@@ -240,6 +248,16 @@ pub struct Results {
     /// The leakage fixed point; absent for a design without leakage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leakage: Option<LeakageResult>,
+    /// The solved coolant loop (`docs/formats/results.md`, "hydraulics"); absent without
+    /// channel fields.
+    /// Read leniently: a `hydraulics` object of another shape (another version's) reads as
+    /// `None` rather than failing the whole file.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_hydraulics"
+    )]
+    pub hydraulics: Option<HydraulicsResult>,
     /// Plausibility warnings (Reynolds range, velocity, flow per kW, boiling, block limits,
     /// unit slips), in [`warnings`] order; empty when nothing looks off.
     #[serde(default)]
@@ -315,6 +333,22 @@ pub struct TransientResult {
     /// Heat leaving through the coolant and the boundaries at the end of each step, W.
     #[serde(default)]
     pub heat_out_w: Vec<f64>,
+}
+
+/// `hydraulics` as written by this version, else `None` (see [`Results::hydraulics`]).
+fn lenient_hydraulics<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<HydraulicsResult>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Known(Box<HydraulicsResult>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Lenient::deserialize(d)? {
+        Lenient::Known(h) => Some(*h),
+        Lenient::Other(_) => None,
+    })
 }
 
 fn ser_probes<S: Serializer>(probes: &[ProbeSeries], s: S) -> Result<S::Ok, S::Error> {

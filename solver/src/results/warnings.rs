@@ -48,7 +48,19 @@ pub mod codes {
     pub const BLOCK_OVER_LIMIT: &str = "block_over_limit";
     /// The flow is so far off that a unit mistake is the likely cause.
     pub const LIKELY_UNIT_SLIP: &str = "likely_unit_slip";
+    /// The pump runs outside its curve's points, or a measured-curve link beyond its last
+    /// point: the head or drop there is extrapolated.
+    pub const CURVE_EXTRAPOLATED: &str = "curve_extrapolated";
+    /// The loop's pressure drop at the operating point is close to the pump's maximum
+    /// (shut-off) head: the pump is nearly dead-headed.
+    pub const PUMP_MAX_HEAD: &str = "pump_max_head";
 }
+
+/// Fraction of the pump's maximum (zero-flow) head above which the operating point is "at
+/// the maximum head": a centrifugal pump's curve is flat there, so a small change of the loop
+/// (a fouled filter, a balancing valve) moves the flow a lot, and the pump runs near
+/// shut-off, where it heats its own water and wears.
+pub const PUMP_MAX_HEAD_FRACTION: f64 = 0.9;
 
 /// Reynolds numbers between which the solver blends the laminar (Shah & London, valid up to
 /// 2300) and the turbulent (Gnielinski, valid from 3000) correlations linearly: no
@@ -130,10 +142,14 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
             ),
         ));
     }
+    if let Some(h) = &results.hydraulics {
+        links(c, h, &mut out);
+    }
+    let flow_lpm = results.coolant.as_ref().map_or(c.flow_lpm, |r| r.flow_lpm);
     let power_kw = results.total_power_w * 1e-3;
     let mut slip = None;
     if power_kw > 0.0 {
-        let per_kw = c.flow_lpm / power_kw;
+        let per_kw = flow_lpm / power_kw;
         let dp_kpa = state.pressure_drop_kpa;
         let v_max = fastest.map_or(0.0, |f| f.perf.velocity_m_s);
         if per_kw > SLIP_HIGH_LPM_PER_KW {
@@ -142,7 +158,7 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
                 format!(
                     "flow {} L/min for {power_kw:.1} kW is {}× the usual 1–2 L/min/kW (it gives \
                      Δp = {} and {v_max:.0} m/s in the channels): mL/min typed as L/min?",
-                    c.flow_lpm,
+                    flow_lpm,
                     sig2(per_kw),
                     pressure(dp_kpa)
                 ),
@@ -153,7 +169,7 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
                 format!(
                     "flow {} L/min for {power_kw:.1} kW is 1/{} of the usual 1–2 L/min/kW: did \
                      you give the flow in m³/min, or convert mL/min to L/min twice?",
-                    c.flow_lpm,
+                    flow_lpm,
                     sig2(1.0 / per_kw)
                 ),
             ));
@@ -163,7 +179,7 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
                 format!(
                     "total flow {} L/min for {power_kw:.2} kW is {per_kw:.2} L/min/kW, outside \
                      the usual {}–{} L/min/kW of cold plates",
-                    c.flow_lpm, FLOW_PER_KW.0, FLOW_PER_KW.1
+                    flow_lpm, FLOW_PER_KW.0, FLOW_PER_KW.1
                 ),
             ));
         }
@@ -207,6 +223,101 @@ pub(crate) fn check(design: &Design, results: &Results, field: &Field) -> Vec<Wa
     block_limits(results, &mut out);
     out.extend(slip);
     out
+}
+
+/// Reynolds number below which a K factor or a Cv rating (measured in turbulent flow)
+/// under-predicts a fitting's drop: laminar flow.
+pub const RE_FITTING_MIN: f64 = RE_TRANSITION.0;
+
+/// The loop's links: velocity (erosion) and Reynolds number of every pipe and fitting, a
+/// pipe in the laminar–turbulent transition, a fitting in laminar flow, the pump or a
+/// measured curve used beyond its points.
+fn links(c: &crate::model::Coolant, h: &super::HydraulicsResult, out: &mut Vec<Warning>) {
+    for l in h.links.iter().filter(|l| l.kind != "field") {
+        if let Some(v) = l.velocity_m_s.filter(|v| v.abs() > VELOCITY_EROSION_M_S) {
+            out.push(Warning::new(
+                codes::VELOCITY_EROSION,
+                format!(
+                    "link `{}`: mean velocity {:.2} m/s is above {VELOCITY_EROSION_M_S} m/s, \
+                     where water erodes copper; use a larger diameter",
+                    l.name,
+                    v.abs()
+                ),
+            ));
+        }
+        let Some(re) = l.reynolds else { continue };
+        if l.kind == "pipe" && (RE_TRANSITION.0..=RE_TRANSITION.1).contains(&re) {
+            out.push(Warning::new(
+                codes::REYNOLDS_OUT_OF_RANGE,
+                format!(
+                    "link `{}`: Re = {re:.0} is in the laminar–turbulent transition ({:.0}–{:.0}), \
+                     where the pipe friction factor is uncertain (±30 %)",
+                    l.name, RE_TRANSITION.0, RE_TRANSITION.1
+                ),
+            ));
+        } else if l.kind == "quadratic" && re < RE_FITTING_MIN {
+            out.push(Warning::new(
+                codes::REYNOLDS_OUT_OF_RANGE,
+                format!(
+                    "link `{}`: Re = {re:.0} is laminar (< {RE_FITTING_MIN:.0}); a K factor or an \
+                     orifice coefficient is measured in turbulent flow and under-predicts the \
+                     drop here",
+                    l.name
+                ),
+            ));
+        }
+    }
+    if let (Some(op), Some(points)) = (&h.operating_point, &c.pump_curve) {
+        if let Ok(pump) = crate::hydraulics::PumpCurve::new(points) {
+            let max_kpa = pump.head(0.0).0 * 1e-3;
+            if op.head_kpa >= PUMP_MAX_HEAD_FRACTION * max_kpa {
+                out.push(Warning::new(
+                    codes::PUMP_MAX_HEAD,
+                    format!(
+                        "the loop needs {:.1} kPa at {:.3} L/min, {:.0} % of the pump's maximum \
+                         head {max_kpa:.1} kPa: the pump runs near shut-off; use a stronger \
+                         pump or lower the loop's Δp (larger or fewer restrictions, plates in \
+                         parallel rather than in series)",
+                        op.head_kpa,
+                        op.flow_lpm,
+                        100.0 * op.head_kpa / max_kpa
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(op), Some(pump)) = (&h.operating_point, &h.pump_curve) {
+        let (lo, hi) = (
+            pump.first().map_or(0.0, |p| p[0]),
+            pump.last().map_or(0.0, |p| p[0]),
+        );
+        if op.flow_lpm < lo || op.flow_lpm > hi {
+            out.push(Warning::new(
+                codes::CURVE_EXTRAPOLATED,
+                format!(
+                    "the pump runs at {:.3} L/min, outside its curve's points ({lo} … {hi} \
+                     L/min); its head there ({:.1} kPa) is extrapolated: extend pump_curve",
+                    op.flow_lpm, op.head_kpa
+                ),
+            ));
+        }
+    }
+    for (link, r) in c.links.iter().zip(&h.links) {
+        if let crate::model::CoolantLinkKind::Curve { points_lpm_kpa } = &link.kind {
+            let last = points_lpm_kpa.last().map_or(0.0, |p| p.0);
+            if r.flow_lpm.abs() > last {
+                out.push(Warning::new(
+                    codes::CURVE_EXTRAPOLATED,
+                    format!(
+                        "link `{}`: {:.3} L/min is beyond its curve's last point ({last} L/min); \
+                         its drop is extrapolated as Δp ∝ Q²: extend its points",
+                        r.name,
+                        r.flow_lpm.abs()
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// A [`codes::BLOCK_OVER_LIMIT`] warning for every block whose hottest cell is above its limit.

@@ -80,6 +80,7 @@ pub(super) fn solve(
     let mut x0 = None;
     let mut coolant_c = None;
     let mut rounds = 0;
+    let mut newton_iterations = 0;
     let mut streak = 0;
     let mut runaway: Option<usize> = None;
     let mut outcome = None;
@@ -93,6 +94,7 @@ pub(super) fn solve(
         let (asm, theta, info, out_of_range) = (c.asm, c.theta, c.info, c.out_of_range);
         coolant_c = Some(c.coolant_c);
         rounds += c.rounds;
+        newton_iterations += c.newton_iterations;
         cycles += info.cycles;
         let means: Vec<f64> = (0..nb)
             .map(|b| block_max_mean_c(&asm, &asm.block_cells[b], &theta).1)
@@ -212,6 +214,17 @@ pub(super) fn solve(
     };
     let (mut results, field) = results::compute(&it.design, &it.asm, &it.theta, run);
     results.solver.property_iterations = Some(rounds);
+    if let Some(state) = it.asm.coolant.as_ref() {
+        results.solver.newton_iterations = Some(newton_iterations);
+        if let Some(h) = results.hydraulics.as_mut() {
+            h.system_curve = crate::assembly::coolant::system_curve(
+                &it.design,
+                &it.asm.grid,
+                coolant_c.as_deref(),
+                state,
+            );
+        }
+    }
     for ((r, blk), &p) in results
         .blocks
         .iter_mut()

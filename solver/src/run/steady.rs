@@ -122,7 +122,20 @@ fn solve_in_pool(
     };
     let (mut results, field) = results::compute(design, &c.asm, &c.theta, run);
     results.solver.property_iterations = Some(c.rounds);
+    finish_hydraulics(design, &c, &mut results);
     Ok(Solution { results, field })
+}
+
+/// Fill what [`results::compute`] cannot know of the loop: the Newton iterations of the
+/// rounds and the system curve at the converged coolant temperatures.
+pub(super) fn finish_hydraulics(design: &Design, c: &Consistent, results: &mut results::Results) {
+    let Some(state) = c.asm.coolant.as_ref() else {
+        return;
+    };
+    results.solver.newton_iterations = Some(c.newton_iterations);
+    if let Some(h) = results.hydraulics.as_mut() {
+        h.system_curve = coolant::system_curve(design, &c.asm.grid, Some(&c.coolant_c), state);
+    }
 }
 
 /// Most assemble-and-solve rounds of the coolant-property fixed point.
@@ -142,6 +155,8 @@ pub(super) struct Consistent {
     pub(super) info: Info,
     /// Assemble-and-solve rounds run.
     pub(super) rounds: usize,
+    /// Newton iterations of the loop network, summed over the rounds.
+    pub(super) newton_iterations: usize,
     /// The coolant temperatures of `theta` (per fluid group and column, °C).
     pub(super) coolant_c: Vec<Vec<f64>>,
     /// The worst coolant cell outside its table or boiling, if any (the caller decides
@@ -160,11 +175,15 @@ pub(super) fn solve_consistent(
     x0: Option<Vec<f64>>,
     coolant_c0: Option<Vec<Vec<f64>>>,
 ) -> Result<Consistent, SolveError> {
+    // The properties vary with the temperatures, or (with links) the fields' inlets follow
+    // the outlets of the fields upstream: either needs the fixed point.
     let varies = design.layers.iter().any(|l| l.is_coolant())
         && design
             .coolant
             .as_ref()
-            .is_some_and(|c| c.fluid.range_c().is_some());
+            .is_some_and(|c| c.fluid.range_c().is_some() || !c.links.is_empty());
+    let mut newton_iterations = 0;
+    let mut flows: Option<Vec<f64>> = None;
     let mut at = coolant_c0;
     let mut x = x0;
     let mut cycles = 0;
@@ -180,6 +199,23 @@ pub(super) fn solve_consistent(
     let mut last = None;
     for round in 1..=MAX_PROPERTY_ROUNDS {
         let mut asm = assembly::assemble_at(design, z_grid, at.as_deref())?;
+        // The field flows of this round against the last: the split has settled when none
+        // moves by more than FLOW_TOLERANCE.
+        let round_flows: Vec<f64> = asm
+            .coolant
+            .as_ref()
+            .map(|c| {
+                newton_iterations += c.network.solution.iterations;
+                c.fields.iter().map(|f| f.mdot_kg_s).collect()
+            })
+            .unwrap_or_default();
+        let flow_change = flows.as_ref().map_or(f64::INFINITY, |prev| {
+            prev.iter()
+                .zip(&round_flows)
+                .map(|(a, b)| ((a - b) / b).abs())
+                .fold(0.0, f64::max)
+        });
+        flows = Some(round_flows);
         let (mut theta, mut info) = solve_to(&mut asm, opts, x.take(), round_tol)?;
         cycles += info.cycles;
         let mut solved = asm.coolant_temperatures_c(&theta);
@@ -193,7 +229,17 @@ pub(super) fn solve_consistent(
             });
         let span_k = (hi - lo).max(f64::MIN_POSITIVE);
         tolerance_k = PROPERTY_TOLERANCE_K.max(100.0 * opts.tolerance * span_k);
-        if !varies || change_k <= tolerance_k {
+        // A flow change δ moves the coolant by about δ × its rise: the split has settled when
+        // that is below the temperature tolerance too (and at most FLOW_TOLERANCE is asked).
+        let rise_k = solved
+            .iter()
+            .flatten()
+            .filter(|t| t.is_finite())
+            .fold(0.0f64, |m, t| m.max((t - asm.t_ref_c).abs()));
+        let flow_tolerance = FLOW_TOLERANCE.max(tolerance_k / rise_k.max(f64::MIN_POSITIVE));
+        // The first round has no previous split: its flows are those of its own start.
+        let flows_settled = flow_change.is_infinite() || flow_change <= flow_tolerance;
+        if !varies || (change_k <= tolerance_k && flows_settled) {
             if round_tol > opts.tolerance {
                 // Converged on a loose round: finish the same system to the tolerance asked.
                 (theta, info) = solve_to(&mut asm, opts, Some(theta), opts.tolerance)?;
@@ -209,6 +255,7 @@ pub(super) fn solve_consistent(
                     rel_residual: info.rel_residual,
                 },
                 rounds: round,
+                newton_iterations,
                 coolant_c: solved,
                 out_of_range,
             });
@@ -231,6 +278,12 @@ pub(super) fn solve_consistent(
         tolerance_k,
     })
 }
+
+/// The flow split has settled when no field's flow moved by more than this (relative)
+/// between the last two rounds, or by less than would move the coolant by the temperature
+/// tolerance (the tolerance over the coolant's rise), whichever is larger: 10⁻⁹ is above the
+/// network's own convergence (10⁻¹⁰ of the largest drop).
+pub(super) const FLOW_TOLERANCE: f64 = 1e-9;
 
 /// Relative residual of the first rounds of the property fixed point: the first round's
 /// mean-temperature properties move the coolant by tenths of a kelvin, so temperatures to

@@ -8,6 +8,7 @@
 //! defining equations, so they certify it without reference to how it was found.
 
 mod balance;
+mod coupling;
 mod laws;
 mod manifold;
 mod networks;

@@ -333,11 +333,17 @@ fn the_loop_is_driven_by_flow_or_a_pump_curve_not_both() {
         &["either flow_lpm", "not both"],
     );
     let pump_only = two_fields(LOOP).replace("flow_lpm = 0.1\n", pump);
-    // A valid curve and loop, refused only because the thermal solve does not use them yet.
+    // A valid curve and loop load (the solve finds the operating point) ...
+    assert!(ok(&pump_only).coolant.unwrap().pump_curve.is_some());
+    // ... but a fixed field drop has no reference flow without flow_lpm.
     rejects(
-        &pump_only,
-        "coolant.pump_curve",
-        &["does not use the network yet", "flow_lpm"],
+        &pump_only.replacen(
+            "channel_width_mm = 0.2\n",
+            "channel_width_mm = 0.2\npressure_drop_kpa = 3.0\n",
+            1,
+        ),
+        "layers[0].channels[0].pressure_drop_kpa",
+        &["`coldplate_0`", "pump_curve", "flow_lpm"],
     );
     rejects(
         &pump_only.replace("[0.2, 45.0]", "[0.2, 75.0]"),
@@ -357,9 +363,12 @@ fn the_loop_is_driven_by_flow_or_a_pump_curve_not_both() {
 }
 
 #[test]
-fn links_do_not_change_the_thermal_result() {
-    // Parsing the links must leave today's solve alone: the tray with named fields and a
-    // manifold loop solves to the same numbers, bit for bit, as the tray without them.
+fn parallel_field_links_reproduce_the_design_without_links() {
+    // Every field in its own supply → return link is the loop a design without links has:
+    // the tray solves to the same numbers (to the network's 1e-10 convergence, which moves
+    // the temperatures by far less than 1e-9 relative; compared to 1e-9), and a quick-
+    // disconnect ahead of each plate (the same on every plate) leaves the split nearly alone
+    // but adds its drop to the loop's.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tray-vr200.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut named = String::new();
@@ -370,26 +379,48 @@ fn links_do_not_change_the_thermal_result() {
         named.push_str(part);
     }
     let mut links = String::new();
+    let mut with_qd = String::new();
     for i in 0..6 {
         links.push_str(&format!(
+            "\n[[coolant.links]]\nname = \"plate{i}\"\nfrom = \"supply\"\nto = \"return\"\nkind = \"field\"\nfield = \"plate{i}\"\n"
+        ));
+        with_qd.push_str(&format!(
             "\n[[coolant.links]]\nname = \"in{i}\"\nfrom = \"supply\"\nto = \"p{i}\"\nkind = \"qd\"\ncv = 1.5\n\
              \n[[coolant.links]]\nname = \"plate{i}\"\nfrom = \"p{i}\"\nto = \"return\"\nkind = \"field\"\nfield = \"plate{i}\"\n"
         ));
     }
-    let with_links = named.replacen("flow_lpm = 12.0\n", &format!("flow_lpm = 12.0\n{links}"), 1);
-    assert_ne!(with_links, named, "the links were added");
+    let add = |l: &str| named.replacen("flow_lpm = 12.0\n", &format!("flow_lpm = 12.0\n{l}"), 1);
     let solve = |t: &str| {
         let d = coldtray_solver::Design::from_toml_str(t, &path)
             .unwrap()
             .with_cell_mm(5.0)
             .unwrap();
-        let s = d.solve(&coldtray_solver::SolveOptions::default()).unwrap();
-        let r = s.results;
+        d.solve(&coldtray_solver::SolveOptions::default())
+            .unwrap()
+            .results
+    };
+    let key = |r: &coldtray_solver::results::Results| {
         serde_json::to_value((&r.blocks, &r.layers, &r.coolant, r.max_c)).unwrap()
     };
     let plain = solve(&text);
-    assert_eq!(solve(&with_links), plain);
-    assert_eq!(solve(&named), plain);
+    assert_eq!(key(&solve(&named)), key(&plain));
+    let close = |a: &coldtray_solver::results::Results, tol: f64| {
+        assert!(
+            (a.max_c - plain.max_c).abs() <= tol * plain.max_c,
+            "{} vs {}",
+            a.max_c,
+            plain.max_c
+        );
+        for (x, y) in a.blocks.iter().zip(&plain.blocks) {
+            assert!((x.max_c - y.max_c).abs() <= tol * y.max_c, "{}", x.name);
+        }
+    };
+    let parallel = solve(&add(&links));
+    close(&parallel, 1e-9);
+    let qd = solve(&add(&with_qd));
+    let (hq, hp) = (qd.hydraulics.unwrap(), plain.hydraulics.unwrap());
+    assert!(hq.dp_kpa > hp.dp_kpa, "the QDs add their drop");
+    assert_eq!(hq.links.len(), 12);
 }
 
 #[test]

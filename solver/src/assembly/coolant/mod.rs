@@ -17,10 +17,15 @@
 //! - Pressure drop: Darcy–Weisbach Δp = f_D (L/D_h) ρu²/2 with f_D = 4·f_app (channel friction
 //!   only; no inlet/outlet K losses).
 //!
-//! Several fields share the coolant **in parallel**: the flow splits so that every field has the
-//! same pressure drop. Laminar Δp is (nearly) linear in flow, Δp_i = R_i·Q_i, so Q_i ∝ 1/R_i; we
-//! iterate that fixed point with the full (developing-flow) Δp(Q) until no flow changes by more
-//! than [`SPLIT_TOLERANCE`]; [`CoolantState::split`] reports how far the drops still differ.
+//! The fields' flows come from the coolant loop network ([`crate::hydraulics`], the design's
+//! `[[coolant.links]]`, or every field in parallel between supply and return without links):
+//! each field is a link whose Δp(flow) law is the correlations' at the field's coolant
+//! properties, and the network's solution (fixed `flow_lpm`, or the operating point of the
+//! `pump_curve`) gives every field its flow (`coolant/network.rs` has the coupling). Without links this is
+//! the equal-Δp split of parallel fields, which [`equal_pressure_split`] computes directly (the
+//! reference the network is tested against). A field downstream of another (links in series)
+//! takes as inlet the mixed temperature of its upstream node, from the field outlet temperatures
+//! of the solution the state is assembled at.
 //!
 //! Fluid properties: [`analyse`] takes them at the mean coolant temperature inlet + ΔT/2,
 //! ΔT = P/(ṁ·c_p), iterated three times (the first guess of a steady solve, and the fixed
@@ -34,7 +39,13 @@
 
 use std::ops::Range;
 
+mod network;
+
+pub use network::{field_names, mix_c, node_temperatures_c, LoopState};
+
 use super::grid::{centre_range, Grid};
+
+use crate::hydraulics::Drive;
 use crate::model::{Channels, Design, FinRoot, FlowDirection, FluidProps};
 
 /// Geometry of one channel field, SI units.
@@ -300,6 +311,9 @@ pub struct FieldFlow {
     pub cells_j: Range<usize>,
     /// The coolant of each of those cells, row-major over `cells_j × cells_i`.
     pub cells: Vec<CellCoolant>,
+    /// The field's inlet temperature, °C: the design inlet, or for a field downstream of
+    /// another the mixed temperature of the loop node it draws from.
+    pub inlet_c: f64,
 }
 
 impl FieldFlow {
@@ -335,10 +349,24 @@ pub struct CoolantState {
     pub props: FluidProps,
     pub mdot_kg_s: f64,
     pub fields: Vec<FieldFlow>,
-    /// Common pressure drop of the parallel fields, kPa.
+    /// Supply → return pressure drop of the loop (of the parallel fields without links), kPa.
     pub pressure_drop_kpa: f64,
-    /// How well the parallel fields' pressure drops agree (an unconverged split shows here).
-    pub split: SplitResidual,
+    /// The loop network solved with these fields' laws: link flows, node pressures and
+    /// temperatures, the operating point.
+    pub network: LoopState,
+}
+
+/// A coolant outlet cell of the operator: the last cell of one stream of a field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outlet {
+    /// Its state index (the fluid unknown of its column).
+    pub state: usize,
+    /// ṁ_stream·c̄_p between its field's inlet and the cell, W/K ([`CellCoolant::outlet_w_k`]).
+    pub w_k: f64,
+    /// Its field's inlet temperature relative to the assembly's reference, K.
+    pub inlet_theta: f64,
+    /// Its field (index into [`CoolantState::fields`]).
+    pub field: usize,
 }
 
 /// How far a flow split is from equal pressure drops.
@@ -367,6 +395,7 @@ pub const SPLIT_TOLERANCE: f64 = 1e-12;
 
 /// Split `total_m3_s` over parallel fields so their pressure drops are equal; returns each
 /// field's performance and how well the drops agree.
+#[cfg(test)]
 fn split_flow(
     fields: &[(FieldGeometry, f64, &Channels)],
     p: &FluidProps,
@@ -390,8 +419,9 @@ fn split_flow(
 
 /// Split the flow `total` (any unit) over parallel fields, starting from the shares `start`,
 /// so that their pressure drops `dp(field, flow)` are equal: the fixed point
-/// Q_i ← total · G_i / ΣG with G_i = Q_i / Δp_i(Q_i).
-fn equal_pressure_split(
+/// Q_i ← total · G_i / ΣG with G_i = Q_i / Δp_i(Q_i). The thermal solve takes its split
+/// from the loop network; without links that is this split, against which it is tested.
+pub fn equal_pressure_split(
     total: f64,
     start: &[f64],
     dp: impl Fn(usize, f64) -> f64,
@@ -429,9 +459,23 @@ fn equal_pressure_split(
     (q, residual)
 }
 
-/// Solve the coolant loop of a design; `None` when it has no channel field.
+/// Solve the coolant loop of a design; `None` when it has no channel field, or when its loop
+/// network has no solution ([`try_analyse`] says why).
 pub fn analyse(design: &Design) -> Option<CoolantState> {
-    let coolant = design.coolant.as_ref()?;
+    try_analyse(design).ok().flatten()
+}
+
+/// Solve the coolant loop of a design at the mean coolant temperature's properties, every
+/// field at the design inlet: `Ok(None)` without channel fields, an error (one line) when the
+/// loop network has no solution (no operating point of the pump, a field run backwards).
+///
+/// The mean temperature is inlet + ΔT/2 with ΔT = P/(ṁ c_p), iterated three times; with a
+/// pump curve ṁ is the operating point's at the last properties (the network is solved at
+/// each pass).
+pub fn try_analyse(design: &Design) -> Result<Option<CoolantState>, String> {
+    let Some(coolant) = design.coolant.as_ref() else {
+        return Ok(None);
+    };
     let mut list = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
         for (fi, ch) in layer.channels.iter().enumerate() {
@@ -439,54 +483,92 @@ pub fn analyse(design: &Design) -> Option<CoolantState> {
         }
     }
     if list.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let net = network::build(design, coolant, None)?;
+    let (liquid, rho_in) = network::inlet_liquid(&coolant.fluid, coolant.inlet_c);
+    let area_total: f64 = list.iter().map(|f| f.2.flow_area_m2()).sum();
+    // Δp of field `i` carrying the mass flow `m` at the properties `p`, the mass flow of the
+    // whole loop being `mdot_total` (the reference of a `pressure_drop_kpa`).
+    let perf = |i: usize, p: &FluidProps, mdot_total: f64, m: f64| {
+        let (_, _, g, ch) = list[i];
+        let rho = p.density_kg_m3;
+        let q_ref = mdot_total / rho * g.flow_area_m2() / area_total;
+        let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref));
+        field_performance(&g, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
+    };
+    let solve_at = |p: &FluidProps, mdot_total: f64| {
+        let dp = |i: usize, m: f64| perf(i, p, mdot_total, m).pressure_drop_pa;
+        network::solve(design, &net, &liquid, rho_in, &dp)
+    };
     let power = design.total_power_w();
-    let mdot_total =
-        coolant.fluid.props_at(coolant.inlet_c).density_kg_m3 * coolant.flow_lpm / 60_000.0;
+    let pumped = matches!(net.drive(), Drive::Pump(_));
+    let inlet_props = coolant.fluid.props_at(coolant.inlet_c);
+    let mut mdot_total = if pumped {
+        // No reference flow for `pressure_drop_kpa` (validation refuses it with a pump).
+        solve_at(&inlet_props, f64::NAN)?.total_flow_m3s * rho_in
+    } else {
+        rho_in * coolant.flow_lpm / 60_000.0
+    };
     let mut mean_c = coolant.inlet_c;
-    let mut props = coolant.fluid.props_at(mean_c);
+    let mut props = inlet_props;
     for _ in 0..3 {
         mean_c = coolant.inlet_c + 0.5 * power / (mdot_total * props.cp_j_kgk);
         props = coolant.fluid.props_at(mean_c);
+        if pumped {
+            mdot_total = solve_at(&props, f64::NAN)?.total_flow_m3s * rho_in;
+        }
     }
-    // The volume flow at the mean temperature that carries the inlet's mass flow.
-    let total_m3_s = mdot_total / props.density_kg_m3;
-    let inputs: Vec<_> = list
-        .iter()
-        .map(|(_, _, g, ch)| (*g, ch.fin_material.k_z, *ch))
-        .collect();
-    let (perfs, split) = split_flow(&inputs, &props, total_m3_s);
+    let solution = solve_at(&props, mdot_total)?;
+    let state = LoopState {
+        node_c: vec![coolant.inlet_c; net.nodes().len()],
+        network: net.clone(),
+        solution,
+        liquid,
+        density_ref_kg_m3: rho_in,
+    };
+    let mdot_total = if pumped {
+        state.total_mdot_kg_s()
+    } else {
+        mdot_total
+    };
     let fields: Vec<FieldFlow> = list
         .iter()
-        .zip(perfs)
-        .map(|((li, fi, g, ch), perf)| FieldFlow {
-            layer: *li,
-            field: *fi,
-            geometry: *g,
-            k_fin: ch.fin_material.k_z,
-            mdot_kg_s: perf.flow_m3_s * props.density_kg_m3,
-            perf,
-            cells_i: 0..0,
-            cells_j: 0..0,
-            cells: Vec::new(),
+        .enumerate()
+        .map(|(f, (li, fi, g, ch))| {
+            let m = state.field_mdot_kg_s(f);
+            FieldFlow {
+                layer: *li,
+                field: *fi,
+                geometry: *g,
+                k_fin: ch.fin_material.k_z,
+                mdot_kg_s: m,
+                perf: perf(f, &props, mdot_total, m),
+                cells_i: 0..0,
+                cells_j: 0..0,
+                cells: Vec::new(),
+                inlet_c: coolant.inlet_c,
+            }
         })
         .collect();
-    let dp = fields
-        .iter()
-        .map(|f| f.perf.pressure_drop_pa)
-        .fold(0.0, f64::max)
-        * 1e-3;
-    Some(CoolantState {
+    Ok(Some(CoolantState {
         inlet_c: coolant.inlet_c,
-        flow_lpm: coolant.flow_lpm,
+        flow_lpm: total_lpm(coolant, &state),
         mean_c,
         props,
         mdot_kg_s: mdot_total,
         fields,
-        pressure_drop_kpa: dp,
-        split,
-    })
+        pressure_drop_kpa: state.solution.dp_supply_return_pa * 1e-3,
+        network: state,
+    }))
+}
+
+/// The loop's total flow, L/min: `flow_lpm` as given, or the pump's operating flow.
+fn total_lpm(coolant: &crate::model::Coolant, state: &LoopState) -> f64 {
+    match state.network.drive() {
+        Drive::Flow { .. } => coolant.flow_lpm,
+        Drive::Pump(_) => state.total_lpm(),
+    }
 }
 
 /// The fluid groups of a design, (layer, flow direction), in the order the operator holds
@@ -542,19 +624,20 @@ pub fn field_name(design: &Design, layer: usize, idx: usize) -> String {
     }
 }
 
-/// Every fluid cell of every field: (layer, field index, i, j, its coolant temperature °C
-/// from `temps`, the upstream cell's or the inlet's temperature °C). `temps` holds, per fluid
+/// Every fluid cell of every field: (i, j, its coolant temperature °C from `temps`, the
+/// upstream cell's or, for a stream's first cell, its field's inlet `inlets_c[field]`, °C). `temps` holds, per fluid
 /// group of [`fluid_groups`], the temperature of each internal column (NaN without coolant).
 fn cell_temperatures(
     design: &Design,
     grid: &Grid,
     temps: &[Vec<f64>],
-    inlet_c: f64,
+    inlets_c: &[f64],
 ) -> Vec<Vec<(usize, usize, f64, f64)>> {
     let groups = fluid_groups(design);
     let mut out = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
         for ch in &layer.channels {
+            let inlet_c = inlets_c.get(out.len()).copied().unwrap_or(f64::NAN);
             let g = groups
                 .iter()
                 .position(|&x| x == (li, ch.direction))
@@ -595,20 +678,33 @@ fn cell_temperatures(
     out
 }
 
-/// Solve the coolant loop of a design on `grid`; `None` when it has no channel field.
+/// Solve the coolant loop of a design on `grid`; `Ok(None)` when it has no channel field, an
+/// error (one line) when its loop network has no solution.
 ///
 /// With `temps` (per fluid group, in the order the operator holds them, the coolant temperature of each
 /// internal column, °C, NaN without coolant: a solved field's), the properties are those of
 /// every fluid cell's own temperature (the module doc says how they enter). Without, or for
-/// a constant-property fluid, they are [`analyse`]'s, at the mean coolant temperature.
+/// a constant-property fluid, they are [`analyse`]'s, at the mean coolant temperature. With
+/// `temps`, a field downstream of another in the loop takes as inlet the mixed temperature of
+/// its upstream node, from the field outlet temperatures of `temps`.
 pub fn analyse_on(
     design: &Design,
     grid: &Grid,
     temps: Option<&[Vec<f64>]>,
-) -> Option<CoolantState> {
-    let coolant = design.coolant.as_ref()?;
-    let Some(temps) = temps.filter(|_| coolant.fluid.range_c().is_some()) else {
-        let mut state = analyse(design)?;
+) -> Result<Option<CoolantState>, String> {
+    let Some(coolant) = design.coolant.as_ref() else {
+        return Ok(None);
+    };
+    let Some(local) = temps.filter(|_| coolant.fluid.range_c().is_some()) else {
+        let Some(mut state) = try_analyse(design)? else {
+            return Ok(None);
+        };
+        if let Some(temps) = temps {
+            let inlets = field_inlets_c(design, grid, temps, &mut state.network);
+            for (ff, t) in state.fields.iter_mut().zip(inlets) {
+                ff.inlet_c = t;
+            }
+        }
         let cp = state.props.cp_j_kgk;
         for ff in &mut state.fields {
             let ch = &design.layers[ff.layer].channels[ff.field];
@@ -623,12 +719,21 @@ pub fn analyse_on(
             ff.cells = vec![cell; ir.len() * jr.len()];
             (ff.cells_i, ff.cells_j) = (ir, jr);
         }
-        return Some(state);
+        return Ok(Some(state));
     };
+    let temps = local;
     let fluid = &coolant.fluid;
     let t_in = coolant.inlet_c;
-    let mdot_total = fluid.props_at(t_in).density_kg_m3 * coolant.flow_lpm / 60_000.0;
-    let cell_temps = cell_temperatures(design, grid, temps, t_in);
+    let net = network::build(design, coolant, None)?;
+    let pumped = matches!(net.drive(), Drive::Pump(_));
+    // With a pump there is no reference flow for `pressure_drop_kpa` (validation refuses it).
+    let mdot_design = if pumped {
+        f64::NAN
+    } else {
+        fluid.props_at(t_in).density_kg_m3 * coolant.flow_lpm / 60_000.0
+    };
+    let n_fields = network::field_names(design).len();
+    let cell_temps = cell_temperatures(design, grid, temps, &vec![t_in; n_fields]);
     // Per field: (layer, index, channels, geometry, cells with their properties).
     let mut fields = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
@@ -646,47 +751,53 @@ pub fn analyse_on(
         }
     }
     if fields.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let area_total: f64 = fields.iter().map(|f| f.3.flow_area_m2()).sum();
-    let m_ref: Vec<f64> = fields
-        .iter()
-        .map(|f| mdot_total * f.3.flow_area_m2() / area_total)
-        .collect();
-    // A cell's performance when its field carries the mass flow `m`.
-    let cell_perf = |f: usize, p: &FluidProps, m: f64| {
-        let (_, _, ch, geom, _) = &fields[f];
-        let rho = p.density_kg_m3;
-        let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, m_ref[f] / rho));
-        field_performance(geom, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
-    };
-    let field_dp = |f: usize, m: f64| {
-        let cells = &fields[f].4;
-        let sum: f64 = cells
+    let laws = FieldLaws::new(
+        mdot_design,
+        fields
             .iter()
-            .map(|c| cell_perf(f, &c.2, m).pressure_drop_pa)
-            .sum();
-        sum / cells.len() as f64
+            .map(|(_, _, ch, geom, cells)| (*ch, *geom, cells.iter().map(|c| (c.2, 1.0)).collect()))
+            .collect(),
+    );
+    let cell_perf = |f: usize, p: &FluidProps, m: f64| laws.perf(f, p, m);
+    let field_dp = |f: usize, m: f64| laws.dp_pa(f, m);
+    let (liquid, rho_in) = network::inlet_liquid(fluid, t_in);
+    let solution = network::solve(design, &net, &liquid, rho_in, &field_dp)?;
+    let mut state = LoopState {
+        node_c: vec![t_in; net.nodes().len()],
+        network: net,
+        solution,
+        liquid,
+        density_ref_kg_m3: rho_in,
     };
-    let (mdot, split) = equal_pressure_split(mdot_total, &m_ref, field_dp);
+    let mdot_total = if pumped {
+        state.total_mdot_kg_s()
+    } else {
+        mdot_design
+    };
+    let inlets = field_inlets_c(design, grid, temps, &mut state);
+    let cell_temps = cell_temperatures(design, grid, temps, &inlets);
     let mut out = Vec::with_capacity(fields.len());
     let mut t_weighted = 0.0;
     for (f, (li, fi, ch, geom, cells)) in fields.iter().enumerate() {
-        let m = mdot[f];
+        let m = state.field_mdot_kg_s(f);
         let t_mean = cells.iter().map(|c| c.0).sum::<f64>() / cells.len() as f64;
         t_weighted += m * t_mean;
         let mut perf = cell_perf(f, &fluid.props_at(t_mean), m);
         perf.pressure_drop_pa = field_dp(f, m);
         let (ir, jr) = field_cells(ch, grid);
         let share = m / streams(ch.direction, &ir, &jr).max(1) as f64;
+        let t_in_f = inlets[f];
         let cells = cells
             .iter()
+            .zip(&cell_temps[f])
             .take(ir.len() * jr.len())
-            .map(|&(t, t_up, p)| {
+            .map(|(&(t, _, p), &(_, _, _, t_up))| {
                 let perf = cell_perf(f, &p, m);
                 CellCoolant {
                     advection_w_k: share * fluid.mean_cp_j_kgk(t_up, t),
-                    outlet_w_k: share * fluid.mean_cp_j_kgk(t_in, t),
+                    outlet_w_k: share * fluid.mean_cp_j_kgk(t_in_f, t),
                     h_w_m2k: perf.h_w_m2k,
                     h_base_w_m2k: perf.h_base_w_m2k,
                 }
@@ -702,24 +813,187 @@ pub fn analyse_on(
             cells_i: ir,
             cells_j: jr,
             cells,
+            inlet_c: t_in_f,
         });
     }
     let mean_c = t_weighted / mdot_total;
-    let dp = out
-        .iter()
-        .map(|f| f.perf.pressure_drop_pa)
-        .fold(0.0, f64::max)
-        * 1e-3;
-    Some(CoolantState {
+    Ok(Some(CoolantState {
         inlet_c: t_in,
-        flow_lpm: coolant.flow_lpm,
+        flow_lpm: total_lpm(coolant, &state),
         mean_c,
         props: fluid.props_at(mean_c),
         mdot_kg_s: mdot_total,
         fields: out,
-        pressure_drop_kpa: dp,
-        split,
-    })
+        pressure_drop_kpa: state.solution.dp_supply_return_pa * 1e-3,
+        network: state,
+    }))
+}
+
+/// The channel fields' Δp(ṁ) laws at given coolant properties: each field's drop is the mean
+/// over its cells of the correlations' drop at each cell's properties (one set of properties
+/// per field at the mean coolant temperature in [`analyse`]).
+struct FieldLaws<'a> {
+    /// Per field: its channels, geometry, the properties of its cells with their weights,
+    /// and its reference mass flow for `pressure_drop_kpa` (its area share of the design
+    /// flow), kg/s.
+    fields: Vec<(&'a Channels, FieldGeometry, WeightedProps, f64)>,
+}
+
+/// Coolant properties with their weights (cells, or cells per temperature group).
+type WeightedProps = Vec<(FluidProps, f64)>;
+
+impl<'a> FieldLaws<'a> {
+    /// The laws of `fields` (channels, geometry, cell properties), the loop carrying
+    /// `mdot_design` kg/s (NaN with a pump: no `pressure_drop_kpa` then).
+    fn new(mdot_design: f64, fields: Vec<(&'a Channels, FieldGeometry, WeightedProps)>) -> Self {
+        let area_total: f64 = fields.iter().map(|f| f.1.flow_area_m2()).sum();
+        FieldLaws {
+            fields: fields
+                .into_iter()
+                .map(|(ch, g, p)| {
+                    let m_ref = mdot_design * g.flow_area_m2() / area_total;
+                    (ch, g, p, m_ref)
+                })
+                .collect(),
+        }
+    }
+
+    /// A cell's performance at properties `p` when field `f` carries the mass flow `m`.
+    fn perf(&self, f: usize, p: &FluidProps, m: f64) -> FieldPerformance {
+        let (ch, geom, _, m_ref) = &self.fields[f];
+        let rho = p.density_kg_m3;
+        let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, m_ref / rho));
+        field_performance(geom, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
+    }
+
+    /// Δp of field `f` at the mass flow `m`, Pa.
+    fn dp_pa(&self, f: usize, m: f64) -> f64 {
+        let cells = &self.fields[f].2;
+        let (sum, weight) = cells.iter().fold((0.0, 0.0), |(s, w), (p, wc)| {
+            (s + wc * self.perf(f, p, m).pressure_drop_pa, w + wc)
+        });
+        sum / weight
+    }
+}
+
+/// Points of [`system_curve`]: from 10 % to 150 % of the operating flow.
+pub const SYSTEM_CURVE_RANGE: (f64, f64) = (0.1, 1.5);
+/// Number of points of [`system_curve`].
+pub const SYSTEM_CURVE_POINTS: usize = 20;
+/// Temperature groups of a field's cells in [`system_curve`]'s frozen laws.
+const SYSTEM_CURVE_GROUPS: usize = 64;
+
+/// The loop's system curve `[flow_lpm, dp_kpa]` of a solved `state` (assembled on `grid` at
+/// the coolant temperatures `temps`): the supply → return Δp at total flows from
+/// [`SYSTEM_CURVE_RANGE`] × the operating flow, the fields' laws and the liquid frozen at
+/// that state's properties, each point solved with a fixed total flow.
+pub fn system_curve(
+    design: &Design,
+    grid: &Grid,
+    temps: Option<&[Vec<f64>]>,
+    state: &CoolantState,
+) -> Vec<[f64; 2]> {
+    let Some(coolant) = design.coolant.as_ref() else {
+        return Vec::new();
+    };
+    let mdot_design = match state.network.network.drive() {
+        Drive::Pump(_) => f64::NAN,
+        Drive::Flow { .. } => state.mdot_kg_s,
+    };
+    let local = temps.filter(|_| coolant.fluid.range_c().is_some());
+    let names = network::field_names(design);
+    let cells =
+        local.map(|t| cell_temperatures(design, grid, t, &vec![coolant.inlet_c; names.len()]));
+    let mut fields = Vec::new();
+    for layer in &design.layers {
+        for ch in &layer.channels {
+            let f = fields.len();
+            let props = match &cells {
+                Some(c) if !c[f].is_empty() => {
+                    let mut t: Vec<f64> = c[f].iter().map(|x| x.2).collect();
+                    t.sort_by(f64::total_cmp);
+                    // Cells grouped by temperature, each group at its mean temperature and
+                    // weighted by its count: Δp is smooth in T, so the error is second order
+                    // in a group's spread (≲ 10⁻⁶ relative), and a point costs
+                    // SYSTEM_CURVE_GROUPS evaluations per field instead of one per cell.
+                    t.chunks(t.len().div_ceil(SYSTEM_CURVE_GROUPS))
+                        .map(|g| {
+                            let mean = g.iter().sum::<f64>() / g.len() as f64;
+                            (coolant.fluid.props_at(mean), g.len() as f64)
+                        })
+                        .collect()
+                }
+                _ => vec![(state.props, 1.0)],
+            };
+            fields.push((ch, FieldGeometry::of(ch, layer.thickness_mm), props));
+        }
+    }
+    let laws = FieldLaws::new(mdot_design, fields);
+    let lp = &state.network;
+    network::system_curve(
+        design,
+        coolant,
+        &lp.liquid,
+        lp.density_ref_kg_m3,
+        &|f, m| laws.dp_pa(f, m),
+        state.flow_lpm,
+        SYSTEM_CURVE_RANGE,
+        SYSTEM_CURVE_POINTS,
+    )
+}
+
+/// Every field's inlet temperature, °C, for the loop `state` and the coolant temperatures
+/// `temps` of a solution (as for [`analyse_on`]): the mixed temperature of the node each
+/// field draws from, the field outlets being the mixed temperatures of their last cells
+/// (each stream carries the same flow). Fills `state.node_c`.
+fn field_inlets_c(
+    design: &Design,
+    grid: &Grid,
+    temps: &[Vec<f64>],
+    state: &mut LoopState,
+) -> Vec<f64> {
+    let Some(coolant) = design.coolant.as_ref() else {
+        return Vec::new();
+    };
+    let (fluid, t_in) = (&coolant.fluid, coolant.inlet_c);
+    let names = network::field_names(design);
+    let cells = cell_temperatures(design, grid, temps, &vec![t_in; names.len()]);
+    let mut outlets = Vec::with_capacity(names.len());
+    for ch in design.layers.iter().flat_map(|l| l.channels.iter()) {
+        let (ir, jr) = field_cells(ch, grid);
+        let (di, dj) = upstream_offset(ch.direction);
+        let f = outlets.len();
+        let last: Vec<(f64, f64)> = cells[f]
+            .iter()
+            .filter(|&&(i, j, _, _)| {
+                let (ni, nj) = (i as isize - di, j as isize - dj);
+                !(ni >= 0 && nj >= 0 && ir.contains(&(ni as usize)) && jr.contains(&(nj as usize)))
+            })
+            .map(|&(_, _, t, _)| (1.0, t))
+            .collect();
+        outlets.push(if last.is_empty() {
+            f64::NAN
+        } else {
+            mix_c(fluid, t_in, &last)
+        });
+    }
+    state.node_c = node_temperatures_c(&state.network, &state.solution, fluid, t_in, &|f| {
+        outlets.get(f).copied().unwrap_or(f64::NAN)
+    });
+    (0..names.len())
+        .map(|f| match state.field_link(f) {
+            Some(l) => {
+                let (from, to) = state.network.ends()[l];
+                let up = if state.solution.link_flow_m3s[l] >= 0.0 {
+                    from
+                } else {
+                    to
+                };
+                state.node_c[up]
+            }
+            None => t_in,
+        })
+        .collect()
 }
 
 /// A coolant cell outside its fluid's property table, or at its boiling point: no
@@ -755,7 +1029,8 @@ impl std::fmt::Display for OutOfRange {
 pub fn out_of_range(design: &Design, grid: &Grid, temps: &[Vec<f64>]) -> Option<OutOfRange> {
     let coolant = design.coolant.as_ref()?;
     let name = &coolant.fluid.name;
-    let cells = cell_temperatures(design, grid, temps, coolant.inlet_c);
+    let inlets = vec![coolant.inlet_c; network::field_names(design).len()];
+    let cells = cell_temperatures(design, grid, temps, &inlets);
     let mut fields = Vec::new();
     for (li, layer) in design.layers.iter().enumerate() {
         for fi in 0..layer.channels.len() {
