@@ -12,8 +12,6 @@
 
 mod compare;
 mod emulate;
-// Library for `simulate` (flow-test.toml); dead code until `simulate` calls it.
-#[cfg_attr(not(test), allow(dead_code))]
 mod flow_test;
 mod import;
 mod leak_test;

@@ -185,6 +185,15 @@ pub(crate) fn solve_into(
             written.push(png);
         }
     }
+    if let (Some(h), Some(c)) = (&results.hydraulics, &design.coolant) {
+        written.extend(write_hydraulics(
+            h,
+            design,
+            &c.fluid.name,
+            &dir,
+            args.no_png,
+        )?);
+    }
     if args.no_png {
         written.extend(coldtray_maps::write_field(&field, &dir)?);
     } else {
@@ -195,6 +204,62 @@ pub(crate) fn solve_into(
     staging.commit()?;
     Ok(Solved { results, written })
 }
+
+/// The loop's outputs beside results.json: `flow-test.toml` (suggested L10 flow-test steps
+/// from the system curve) and, unless `no_png`, `hydraulics.png` (system and pump curves with
+/// the operating point, flow per field). A transient run has no system curve: nothing.
+fn write_hydraulics(
+    h: &coldtray_solver::results::HydraulicsResult,
+    design: &Design,
+    fluid: &str,
+    dir: &Path,
+    no_png: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let curve: Vec<(f64, f64)> = h.system_curve.iter().map(|&[q, dp]| (q, dp)).collect();
+    if curve.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut written = Vec::new();
+    let path = dir.join(FLOW_TEST_TOML);
+    let text = crate::flow_test::flow_test_toml(&curve, h.flow_lpm, fluid, &design.name)
+        .with_context(|| format!("writing {}", path.display()))?;
+    write_atomic(&path, text.as_bytes())?;
+    written.push(path);
+    if !no_png {
+        let pump: Option<Vec<(f64, f64)>> = h
+            .pump_curve
+            .as_ref()
+            .map(|p| p.iter().map(|&[q, hd]| (q, hd)).collect());
+        let fields: Vec<(String, f64)> = h
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.flow_lpm))
+            .collect();
+        let balance: Vec<(String, f64)> = h
+            .balance
+            .iter()
+            .map(|b| (b.field.clone(), b.diameter_mm))
+            .collect();
+        let path = dir.join("hydraulics.png");
+        coldtray_maps::render::hydraulics_png(
+            &path,
+            &coldtray_maps::render::HydraulicsPlot {
+                title: &design.name,
+                system_curve: &curve,
+                pump_curve: pump.as_deref(),
+                operating_point: (h.flow_lpm, h.dp_kpa),
+                field_flows: &fields,
+                balance_mm: &balance,
+            },
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The suggested L10 flow-test steps `simulate` writes next to results.json.
+pub(crate) const FLOW_TEST_TOML: &str = "flow-test.toml";
 
 /// The one-line message of `--fail-on-limit` (exit code 1) naming every block over its limit,
 /// or `None` when all are within.

@@ -427,7 +427,8 @@ impl Prepared {
             map_sha256: self.map_sha256.clone(),
             retest_reason: None,
         };
-        record.provenance = provenance(&origin, &self.recipe, duration_s, emulator, opts.time_scale);
+        record.provenance =
+            provenance(&origin, &self.recipe, duration_s, emulator, opts.time_scale);
         let commit = journal::commit(
             &mut self.store,
             &self.out_dir,

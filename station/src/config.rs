@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use coldtray_controller::l10::recipe::{load_recipe, validate_against_map, Recipe};
 use coldtray_controller::records::record::validate_serial;
-use coldtray_controller::runner::file_sha256;
 use coldtray_controller::rig::parse::load_map;
+use coldtray_controller::runner::file_sha256;
 use coldtray_controller::RegisterMap;
 use coldtray_io::config::{load_toml, ConfigError, Format};
 use serde::Deserialize;

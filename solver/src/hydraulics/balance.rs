@@ -74,8 +74,8 @@ pub(super) struct BalanceSlot {
     bore_ref_mm: f64,
 }
 
-/// A sized balancing orifice.
-#[derive(Debug, Clone, PartialEq)]
+/// A sized balancing orifice (as results.json's `hydraulics.balance` reports it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BalanceOrifice {
     /// The channel field it is in series with.
     pub field: String,

@@ -46,6 +46,10 @@ pub struct HydraulicsResult {
     /// The pump curve as given, `[flow_lpm, head_kpa]`; absent with a fixed flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pump_curve: Option<Vec<[f64; 2]>>,
+    /// The balancing orifices sized for `[coolant] balance`, in its order (bore, reference
+    /// diameter, fully open or not, Δp at the operating point); absent without balancing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub balance: Vec<crate::hydraulics::BalanceOrifice>,
 }
 
 /// Where the pump runs.
@@ -279,6 +283,7 @@ pub(crate) fn build(
         packages,
         system_curve,
         pump_curve,
+        balance: lp.balance.clone(),
     })
 }
 

@@ -275,9 +275,7 @@ impl Station {
         };
         tokio::task::spawn_blocking(move || {
             let store = lock(&store);
-            let all = store
-                .list(&filter)
-                .map_err(|e| journal::describe(&e))?;
+            let all = store.list(&filter).map_err(|e| journal::describe(&e))?;
             let midnight = Utc::now()
                 .date_naive()
                 .and_hms_opt(0, 0, 0)

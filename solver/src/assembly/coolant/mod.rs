@@ -485,7 +485,7 @@ pub fn try_analyse(design: &Design) -> Result<Option<CoolantState>, String> {
     if list.is_empty() {
         return Ok(None);
     }
-    let net = network::build(design, coolant, None)?;
+    let net = network::build(design, coolant)?;
     let (liquid, rho_in) = network::inlet_liquid(&coolant.fluid, coolant.inlet_c);
     let area_total: f64 = list.iter().map(|f| f.2.flow_area_m2()).sum();
     // Δp of field `i` carrying the mass flow `m` at the properties `p`, the mass flow of the
@@ -506,7 +506,7 @@ pub fn try_analyse(design: &Design) -> Result<Option<CoolantState>, String> {
     let inlet_props = coolant.fluid.props_at(coolant.inlet_c);
     let mut mdot_total = if pumped {
         // No reference flow for `pressure_drop_kpa` (validation refuses it with a pump).
-        solve_at(&inlet_props, f64::NAN)?.total_flow_m3s * rho_in
+        solve_at(&inlet_props, f64::NAN)?.solution.total_flow_m3s * rho_in
     } else {
         rho_in * coolant.flow_lpm / 60_000.0
     };
@@ -516,14 +516,15 @@ pub fn try_analyse(design: &Design) -> Result<Option<CoolantState>, String> {
         mean_c = coolant.inlet_c + 0.5 * power / (mdot_total * props.cp_j_kgk);
         props = coolant.fluid.props_at(mean_c);
         if pumped {
-            mdot_total = solve_at(&props, f64::NAN)?.total_flow_m3s * rho_in;
+            mdot_total = solve_at(&props, f64::NAN)?.solution.total_flow_m3s * rho_in;
         }
     }
-    let solution = solve_at(&props, mdot_total)?;
+    let solved = solve_at(&props, mdot_total)?;
     let state = LoopState {
-        node_c: vec![coolant.inlet_c; net.nodes().len()],
-        network: net.clone(),
-        solution,
+        node_c: vec![coolant.inlet_c; solved.network.nodes().len()],
+        network: solved.network,
+        balance: solved.balance,
+        solution: solved.solution,
         liquid,
         density_ref_kg_m3: rho_in,
     };
@@ -724,7 +725,7 @@ pub fn analyse_on(
     let temps = local;
     let fluid = &coolant.fluid;
     let t_in = coolant.inlet_c;
-    let net = network::build(design, coolant, None)?;
+    let net = network::build(design, coolant)?;
     let pumped = matches!(net.drive(), Drive::Pump(_));
     // With a pump there is no reference flow for `pressure_drop_kpa` (validation refuses it).
     let mdot_design = if pumped {
@@ -763,11 +764,12 @@ pub fn analyse_on(
     let cell_perf = |f: usize, p: &FluidProps, m: f64| laws.perf(f, p, m);
     let field_dp = |f: usize, m: f64| laws.dp_pa(f, m);
     let (liquid, rho_in) = network::inlet_liquid(fluid, t_in);
-    let solution = network::solve(design, &net, &liquid, rho_in, &field_dp)?;
+    let solved = network::solve(design, &net, &liquid, rho_in, &field_dp)?;
     let mut state = LoopState {
-        node_c: vec![t_in; net.nodes().len()],
-        network: net,
-        solution,
+        node_c: vec![t_in; solved.network.nodes().len()],
+        network: solved.network,
+        balance: solved.balance,
+        solution: solved.solution,
         liquid,
         density_ref_kg_m3: rho_in,
     };
@@ -931,8 +933,7 @@ pub fn system_curve(
     let laws = FieldLaws::new(mdot_design, fields);
     let lp = &state.network;
     network::system_curve(
-        design,
-        coolant,
+        &lp.network,
         &lp.liquid,
         lp.density_ref_kg_m3,
         &|f, m| laws.dp_pa(f, m),

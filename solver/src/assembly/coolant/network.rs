@@ -11,15 +11,19 @@
 //! loop to the thermal solve").
 
 use crate::hydraulics::{
-    Drive, FieldLaw, HydraulicsError, Liquid, Network, NetworkSolution, M3S_PER_LPM,
+    BalanceOrifice, Drive, FieldLaw, HydraulicsError, Liquid, Network, NetworkSolution, M3S_PER_LPM,
 };
 use crate::model::{Coolant, Design, Fluid};
 
 /// The solved loop of one assembly round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoopState {
-    /// The network (the design's links, or every field in parallel without links).
+    /// The network (the design's links, or every field in parallel without links), with
+    /// its balancing orifices at their sized bores (`[coolant] balance`).
     pub network: Network,
+    /// The balancing orifices sized this round, in the order `balance` names their fields
+    /// (empty without balancing).
+    pub balance: Vec<BalanceOrifice>,
     /// Its solution with the fields' laws of this round.
     pub solution: NetworkSolution,
     /// Properties of the non-field links (the inlet temperature's).
@@ -80,19 +84,15 @@ pub fn field_names(design: &Design) -> Vec<String> {
         .collect()
 }
 
-/// The network of `coolant` over the design's fields, driven by `drive` (the coolant's own
-/// drive with `None`).
-pub(super) fn build(
-    design: &Design,
-    coolant: &Coolant,
-    drive: Option<Drive>,
-) -> Result<Network, String> {
+/// The network of `coolant` over the design's fields, with an orifice to size in series with
+/// each field `balance` names.
+pub(super) fn build(design: &Design, coolant: &Coolant) -> Result<Network, String> {
     let net = Network::of_coolant(coolant, field_names(design)).map_err(|e| e.to_string())?;
-    match drive {
-        None => Ok(net),
-        Some(d) => Network::new(net.links().to_vec(), net.field_names().to_vec(), d)
-            .map_err(|e| e.to_string()),
+    if coolant.balance.is_empty() {
+        return Ok(net);
     }
+    net.with_balance_orifices(&coolant.balance, coolant.balance_cd)
+        .map_err(|e| e.to_string())
 }
 
 /// The liquid of the non-field links and the reference density of the network's flows.
@@ -101,22 +101,32 @@ pub(super) fn inlet_liquid(fluid: &Fluid, inlet_c: f64) -> (Liquid, f64) {
     (Liquid::from(&p), p.density_kg_m3)
 }
 
-/// Solve `net` with the fields' pressure drops `dp_pa(field, mdot_kg_s)`: the solution, or a
-/// one-line error (no operating point, a field run backwards or dry, no convergence).
+/// A solved loop: the network with its balancing orifices sized (the one the solution's link
+/// indices follow), the solution and the orifices.
+pub(super) struct Solved {
+    pub(super) network: Network,
+    pub(super) solution: NetworkSolution,
+    pub(super) balance: Vec<BalanceOrifice>,
+}
+
+/// Solve `net` with the fields' pressure drops `dp_pa(field, mdot_kg_s)`, sizing its balancing
+/// orifices if it has any: the solved loop, or a one-line error (no operating point, a field
+/// run backwards or dry, no convergence, fields that cannot be balanced).
 pub(super) fn solve(
     design: &Design,
     net: &Network,
     liquid: &Liquid,
     density_ref_kg_m3: f64,
     dp_pa: &dyn Fn(usize, f64) -> f64,
-) -> Result<NetworkSolution, String> {
+) -> Result<Solved, String> {
     let law = MassLaw {
         dp_pa,
         density_ref_kg_m3,
     };
-    let sol = net
-        .solve(liquid, &law)
+    let balanced = net
+        .solve_balanced(liquid, &law)
         .map_err(|e: HydraulicsError| e.to_string())?;
+    let (net, sol) = (&balanced.network, &balanced.solution);
     if let Drive::Pump(pump) = net.drive() {
         if sol.total_flow_m3s <= 0.0 {
             let (h0, _) = pump.head(0.0);
@@ -145,7 +155,11 @@ pub(super) fn solve(
             }
         }
     }
-    Ok(sol)
+    Ok(Solved {
+        network: balanced.network,
+        solution: balanced.solution,
+        balance: balanced.orifices,
+    })
 }
 
 /// Mixed temperature at every node of a solved loop, °C: `supply` at `inlet_c`; every other
@@ -231,8 +245,7 @@ pub fn mix_c(fluid: &Fluid, ref_c: f64, streams: &[(f64, f64)]) -> f64 {
 /// are left out.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn system_curve(
-    design: &Design,
-    coolant: &Coolant,
+    solved: &Network,
     liquid: &Liquid,
     density_ref_kg_m3: f64,
     dp_pa: &dyn Fn(usize, f64) -> f64,
@@ -248,12 +261,13 @@ pub(super) fn system_curve(
         .filter_map(|k| {
             let s = lo + (hi - lo) * k as f64 / (points.max(2) - 1) as f64;
             let q = s * flow_lpm;
-            let net = build(
-                design,
-                coolant,
-                Some(Drive::Flow {
+            // The loop as solved (balancing orifices at their sized bores) at a fixed flow.
+            let net = Network::new(
+                solved.links().to_vec(),
+                solved.field_names().to_vec(),
+                Drive::Flow {
                     total_m3s: q * M3S_PER_LPM,
-                }),
+                },
             )
             .ok()?;
             let sol = net.solve(liquid, &law).ok()?;
