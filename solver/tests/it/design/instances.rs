@@ -381,3 +381,79 @@ fn the_tray_loop_has_a_qd_pair_per_plate_and_two_manifolds() {
         .collect();
     assert!(heads.windows(2).all(|w| w[1] < w[0]), "{heads:?}");
 }
+
+#[test]
+fn the_trays_pump_meets_its_loop_within_the_usual_sizing() {
+    // The tray's network with the channel correlations (at the inlet temperature's
+    // properties) against its pump curve: the operating point must be a sane design, not a
+    // number from an earlier run — 1.25–2.0 L/min per kW (OCP sizing, docs/physics.md S2),
+    // no link faster than the 2.5 m/s erosion limit of copper tube, the pump's head equal to
+    // the loop's drop (to the network solver's 1e-10 relative residual, so 1e-6 here), and
+    // the four identical GPU plates within 5 % of each other (a reverse-return ladder with
+    // short headers is nearly even).
+    use coldtray_solver::assembly::coolant::{analyse, field_performance, FieldGeometry};
+    use coldtray_solver::hydraulics::{FieldLaw, Liquid, Network};
+    let design = tray_at_fixed_flow();
+    let text = std::fs::read_to_string(example("tray-vr200.toml")).unwrap();
+    let table: toml::Table = text.parse().unwrap();
+    let pump: Vec<(f64, f64)> = table["coolant"]["pump_curve"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let a = p.as_array().unwrap();
+            (a[0].as_float().unwrap(), a[1].as_float().unwrap())
+        })
+        .collect();
+    let state = analyse(&design).unwrap();
+    struct Channels<'a> {
+        fields: Vec<(FieldGeometry, f64, Option<f64>)>,
+        props: &'a coldtray_solver::FluidProps,
+    }
+    impl FieldLaw for Channels<'_> {
+        fn dp_pa(&self, i: usize, q: f64) -> f64 {
+            let (g, k, h) = &self.fields[i];
+            field_performance(g, self.props, *k, q, *h, None).pressure_drop_pa
+        }
+    }
+    let mut names = vec![];
+    let mut fields = vec![];
+    for f in &state.fields {
+        let ch = &design.layers[f.layer].channels[f.field];
+        names.push(ch.name.clone());
+        fields.push((f.geometry, f.k_fin, ch.h_w_m2k));
+    }
+    let law = Channels {
+        fields,
+        props: &state.props,
+    };
+    let mut coolant = design.coolant.clone().unwrap();
+    coolant.pump_curve = Some(pump.clone());
+    let net = Network::of_coolant(&coolant, names).unwrap();
+    let sol = net.solve(&Liquid::from(&state.props), &law).unwrap();
+    let total_lpm = sol.total_flow_m3s * 60_000.0;
+    let per_kw = total_lpm / (design.total_power_w() * 1e-3);
+    assert!((1.25..=2.0).contains(&per_kw), "{per_kw} L/min/kW");
+    for (l, v) in net.links().iter().zip(&sol.link_velocity_m_s) {
+        assert!(v.unwrap_or(0.0) < 2.5, "{}: {v:?} m/s", l.name);
+    }
+    // Head at the operating point by linear interpolation between the curve's points brackets
+    // the monotone cubic's value; the drop must lie between the bracketing points' heads.
+    let i = pump.iter().position(|p| p.0 > total_lpm).unwrap();
+    let (hi, lo) = (pump[i - 1].1, pump[i].1);
+    let dp_kpa = sol.dp_supply_return_pa * 1e-3;
+    assert!(
+        dp_kpa <= hi && dp_kpa >= lo,
+        "{dp_kpa} kPa not in [{lo}, {hi}]"
+    );
+    let gpu: Vec<f64> = net
+        .links()
+        .iter()
+        .zip(&sol.link_flow_m3s)
+        .filter(|(l, _)| l.name.starts_with("gpu") && l.name.ends_with("_plate"))
+        .map(|(_, q)| *q)
+        .collect();
+    assert_eq!(gpu.len(), 4);
+    let mean = gpu.iter().sum::<f64>() / 4.0;
+    assert!(gpu.iter().all(|q| (q / mean - 1.0).abs() < 0.05), "{gpu:?}");
+}
