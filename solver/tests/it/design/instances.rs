@@ -457,3 +457,24 @@ fn the_trays_pump_meets_its_loop_within_the_usual_sizing() {
     let mean = gpu.iter().sum::<f64>() / 4.0;
     assert!(gpu.iter().all(|q| (q / mean - 1.0).abs() < 0.05), "{gpu:?}");
 }
+
+#[test]
+fn set_reaches_instances_and_packages_by_name() {
+    use coldtray_solver::design::Override;
+    let t = two_plates();
+    let set = |s: &str| -> Override { s.parse().unwrap() };
+    let d = Design::from_toml_str_with(
+        &t,
+        &super::src(),
+        &[
+            set("instances.b.offset_mm=[5.0, 4.0]"),
+            set("packages.chip.name=chip"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((d.blocks[1].x_mm, d.blocks[1].y_mm), (5.5, 5.0));
+    // A bad offset through --set is reported at --set.
+    let e = Design::from_toml_str_with(&t, &super::src(), &[set("instances.b.offset_mm=[5.0]")])
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("--set instances.b.offset_mm"), "{e}");
+}
