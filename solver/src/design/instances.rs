@@ -138,6 +138,7 @@ fn expand_in(
             ));
         }
         let (dx, dy) = offset(ctx, &p, &inst.offset_mm)?;
+        let turns = quarter_turns(ctx, &p, inst.rotate_deg)?;
         let contents = match (&inst.package, &inst.file) {
             (Some(pk), None) => {
                 let pk = pk.trim();
@@ -175,6 +176,7 @@ fn expand_in(
                 ))
             }
         };
+        let contents = contents.turned(turns);
         place(ctx, &mut raw, &mut origins, &p, &name, (dx, dy), contents)?;
         names.push(name);
     }
@@ -210,6 +212,87 @@ fn offset(ctx: &Ctx, p: &str, v: &[f64]) -> Result<(f64, f64)> {
                 v.len()
             ),
         )),
+    }
+}
+
+/// `rotate_deg` as counter-clockwise quarter turns (0–3); absent is 0.
+fn quarter_turns(ctx: &Ctx, p: &str, rotate_deg: Option<f64>) -> Result<u8> {
+    match rotate_deg {
+        None => Ok(0),
+        Some(d) if d == 0.0 => Ok(0),
+        Some(d) if d == 90.0 => Ok(1),
+        Some(d) if d == 180.0 => Ok(2),
+        Some(d) if d == 270.0 => Ok(3),
+        Some(d) => Err(ctx.err(
+            format!("{p}.rotate_deg"),
+            format!(
+                "must be 0, 90, 180 or 270 (degrees counter-clockwise: channel fields run \
+                 along x or y), got {d}"
+            ),
+        )),
+    }
+}
+
+/// A flow direction turned a quarter counter-clockwise: +x → +y → −x → −y → +x. An unknown
+/// spelling is left for validation to report.
+fn turn_direction(direction: &str) -> String {
+    match direction.trim() {
+        "+x" => "+y",
+        "+y" => "-x",
+        "-x" => "-y",
+        "-y" => "+x",
+        other => other,
+    }
+    .to_string()
+}
+
+impl Contents {
+    /// The package turned `turns` quarters counter-clockwise inside its bounding box (blocks
+    /// and fields), whose lower-left corner stays where it was: a 90° turn maps a rectangle
+    /// (x, y, w, d) in the box [x0, x1] × [y0, y1] to (x0 + y1 − y − d, y0 + x − x0, d, w).
+    fn turned(mut self, turns: u8) -> Contents {
+        if turns == 0 {
+            return self;
+        }
+        let rects = self
+            .blocks
+            .iter()
+            .map(|(b, _)| (b.x_mm, b.y_mm, b.width_mm, b.depth_mm))
+            .chain(
+                self.channels
+                    .iter()
+                    .filter_map(|(_, c, _)| Some((c.x_mm?, c.y_mm?, c.width_mm?, c.depth_mm?))),
+            )
+            .filter(|r| [r.0, r.1, r.2, r.3].iter().all(|v| v.is_finite()));
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (x, y, w, d) in rects {
+            (x0, y0) = (x0.min(x), y0.min(y));
+            (x1, y1) = (x1.max(x + w), y1.max(y + d));
+        }
+        if x0 > x1 {
+            return self;
+        }
+        let quarter = |(x, y, w, d): (f64, f64, f64, f64), y1: f64| {
+            (x0 + (y1 - (y + d)), y0 + (x - x0), d, w)
+        };
+        for _ in 0..turns {
+            for (b, _) in &mut self.blocks {
+                (b.x_mm, b.y_mm, b.width_mm, b.depth_mm) =
+                    quarter((b.x_mm, b.y_mm, b.width_mm, b.depth_mm), y1);
+            }
+            for (_, c, _) in &mut self.channels {
+                if let (Some(x), Some(y), Some(w), Some(d)) =
+                    (c.x_mm, c.y_mm, c.width_mm, c.depth_mm)
+                {
+                    let (x, y, w, d) = quarter((x, y, w, d), y1);
+                    (c.x_mm, c.y_mm, c.width_mm, c.depth_mm) = (Some(x), Some(y), Some(w), Some(d));
+                }
+                c.direction = turn_direction(&c.direction);
+            }
+            // The box itself turns: its width and depth swap, its lower-left corner stays.
+            (x1, y1) = (x0 + (y1 - y0), y0 + (x1 - x0));
+        }
+        self
     }
 }
 

@@ -209,6 +209,9 @@ pub(super) struct RawInstance {
     pub(super) file: Option<String>,
     /// `[x, y]`, mm, added to every coordinate of the package.
     pub(super) offset_mm: Vec<f64>,
+    /// 0, 90, 180 or 270: the package turned counter-clockwise in place (its bounding box's
+    /// lower-left corner kept) before the offset is added.
+    pub(super) rotate_deg: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -476,5 +476,52 @@ fn set_reaches_instances_and_packages_by_name() {
     // A bad offset through --set is reported at --set.
     let e = Design::from_toml_str_with(&t, &super::src(), &[set("instances.b.offset_mm=[5.0]")])
         .unwrap_err();
-    assert_eq!(e.field.as_deref(), Some("--set instances.b.offset_mm"), "{e}");
+    assert_eq!(
+        e.field.as_deref(),
+        Some("--set instances.b.offset_mm"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_rotated_instance_turns_in_place() {
+    // The package's box is its field, (0, 0)–(4, 4); its die is (0.5, 1) 3 × 2 mm. A 90°
+    // counter-clockwise turn maps (x, y, w, d) to (y1 − y − d, x, d, w) = (1, 0.5, 2, 3) and
+    // the flow +y to −x; 270° maps it to (y, x1 − x − w, d, w) = (1, 0.5, 2, 3) as well (the
+    // die is symmetric about the box's diagonal after the swap) with the flow +x; 180° keeps
+    // the die where it is (it is centred in x and y) and turns the flow to −y.
+    let t = two_plates();
+    let turned = |deg: &str| {
+        ok(&t.replacen(
+            "offset_mm = [5.0, 2.0]",
+            &format!("offset_mm = [5.0, 2.0]\nrotate_deg = {deg}"),
+            1,
+        ))
+    };
+    use coldtray_solver::FlowDirection;
+    for (deg, die, dir) in [
+        ("0", (5.5, 3.0, 3.0, 2.0), FlowDirection::PlusY),
+        ("90", (6.0, 2.5, 2.0, 3.0), FlowDirection::MinusX),
+        ("180", (5.5, 3.0, 3.0, 2.0), FlowDirection::MinusY),
+        ("270", (6.0, 2.5, 2.0, 3.0), FlowDirection::PlusX),
+    ] {
+        let d = turned(deg);
+        let b = &d.blocks[1];
+        assert_eq!((b.x_mm, b.y_mm, b.width_mm, b.depth_mm), die, "{deg}°");
+        let f = &d.layers[0].channels[1];
+        assert_eq!(
+            (f.x_mm, f.y_mm, f.width_mm, f.depth_mm),
+            (5.0, 2.0, 4.0, 4.0)
+        );
+        assert_eq!(f.direction, dir, "{deg}°");
+    }
+    rejects(
+        &t.replacen(
+            "offset_mm = [5.0, 2.0]",
+            "offset_mm = [5.0, 2.0]\nrotate_deg = 45",
+            1,
+        ),
+        "instances[1].rotate_deg",
+        &["0, 90, 180 or 270", "45"],
+    );
 }
