@@ -530,3 +530,54 @@ fn place(
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_ends_and_inner_nodes_are_named_apart() {
+        assert_eq!(end_node("gpu0", "supply"), "gpu0.in");
+        assert_eq!(end_node("gpu0", "return"), "gpu0.out");
+        assert_eq!(end_node("gpu0", "in"), "gpu0_in");
+    }
+
+    #[test]
+    fn four_quarter_turns_of_a_direction_are_none() {
+        for d in ["+x", "+y", "-x", "-y"] {
+            let mut t = d.to_string();
+            for _ in 0..4 {
+                t = turn_direction(&t);
+                assert_ne!(t, "", "{d}");
+            }
+            assert_eq!(t, d);
+        }
+        assert_eq!(turn_direction("+y"), "-x");
+        assert_eq!(turn_direction("sideways"), "sideways");
+    }
+
+    #[test]
+    fn attribution_takes_the_item_not_a_longer_index() {
+        let mut o = Origins::default();
+        o.push(
+            "blocks[3]".into(),
+            "instances[0] (a) → packages[0].blocks[0]".into(),
+        );
+        o.push(
+            "blocks[31]".into(),
+            "instances[1] (b) → packages[0].blocks[9]".into(),
+        );
+        let at = |field: &str| {
+            o.attribute(ConfigError::field(Path::new("t.toml"), field, "bad"))
+                .field
+                .unwrap()
+        };
+        assert_eq!(
+            at("blocks[3].x_mm"),
+            "instances[0] (a) → packages[0].blocks[0].x_mm"
+        );
+        assert_eq!(at("blocks[31]"), "instances[1] (b) → packages[0].blocks[9]");
+        assert_eq!(at("blocks[30].x_mm"), "blocks[30].x_mm");
+        assert_eq!(at("blocks[3]x"), "blocks[3]x");
+    }
+}
