@@ -219,10 +219,10 @@ fn offset(ctx: &Ctx, p: &str, v: &[f64]) -> Result<(f64, f64)> {
 fn quarter_turns(ctx: &Ctx, p: &str, rotate_deg: Option<f64>) -> Result<u8> {
     match rotate_deg {
         None => Ok(0),
-        Some(d) if d == 0.0 => Ok(0),
-        Some(d) if d == 90.0 => Ok(1),
-        Some(d) if d == 180.0 => Ok(2),
-        Some(d) if d == 270.0 => Ok(3),
+        Some(0.0) => Ok(0),
+        Some(90.0) => Ok(1),
+        Some(180.0) => Ok(2),
+        Some(270.0) => Ok(3),
         Some(d) => Err(ctx.err(
             format!("{p}.rotate_deg"),
             format!(
