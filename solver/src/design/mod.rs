@@ -28,6 +28,7 @@ use coldtray_io::ConfigError;
 
 use crate::model::Design;
 
+pub use instances::inline_instance_files;
 pub use overrides::{apply_overrides, apply_overrides_table, to_toml, Override};
 
 /// How messages name a design file and what a minimal one needs.

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ pub(super) struct RawDomain {
     pub(super) cell_mm: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMaterial {
     pub(super) name: String,
@@ -64,7 +64,7 @@ pub(super) struct RawLayer {
     pub(super) channels: Vec<RawChannels>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawChannels {
     /// Unique field name; default: the layer's name (`_0`, `_1`, … with several fields).
@@ -83,7 +83,7 @@ pub(super) struct RawChannels {
     pub(super) fin_root: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawBlock {
     pub(super) name: String,
@@ -125,7 +125,7 @@ pub(super) struct RawCoolant {
 
 /// One `[[coolant.links]]` table: the common fields, then those of each kind (which fields a
 /// kind takes is checked in `links.rs`, so a misplaced field is named with its kind).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLink {
     pub(super) name: String,

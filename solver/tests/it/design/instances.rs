@@ -525,3 +525,31 @@ fn a_rotated_instance_turns_in_place() {
         &["0, 90, 180 or 270", "45"],
     );
 }
+
+#[test]
+fn file_instances_inline_into_a_self_contained_design() {
+    // The tray that places plate.toml twice, with the file folded into a package: the same
+    // design (blocks, fields, links, materials), from text that names no other file.
+    let path = data("tray.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut table: toml::Table = text.parse().unwrap();
+    coldtray_solver::design::inline_instance_files(&mut table, &path).unwrap();
+    let inlined = coldtray_solver::design::to_toml(&table, &path).unwrap();
+    assert!(!inlined.contains("file ="), "{inlined}");
+    let elsewhere = std::env::temp_dir().join("coldtray-inline-test/design.toml");
+    let a = Design::load(&path).unwrap();
+    let b =
+        Design::from_toml_str(&inlined, &elsewhere).unwrap_or_else(|e| panic!("{e}\n{inlined}"));
+    assert_eq!(
+        Design {
+            source: a.source.clone(),
+            ..b
+        },
+        a
+    );
+    // A design without file instances is left alone.
+    let mut plain: toml::Table = two_plates().parse().unwrap();
+    let before = plain.clone();
+    coldtray_solver::design::inline_instance_files(&mut plain, &super::src()).unwrap();
+    assert_eq!(plain, before);
+}
