@@ -9,6 +9,9 @@
 //! Each placed item remembers where its author wrote it ([`Origins`]): a validation error
 //! about `blocks[37].x_mm` of the expanded design is reported at
 //! `instances[2] (gpu2) → packages[0].blocks[3].x_mm`.
+//!
+//! Parts: `turn` (`rotate_deg`, quarter turns in place) and `inline` (file instances folded
+//! into packages, for a copy of the design that stands alone).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +21,12 @@ use coldtray_io::ConfigError;
 use super::check::{Ctx, Result};
 use super::raw::{RawBlock, RawChannels, RawDesign, RawLink, RawMaterial};
 use super::FORMAT;
+
+mod inline;
+mod turn;
+
+pub use inline::inline_instance_files;
+use turn::quarter_turns;
 
 /// Between an instance's name and the block, field, link and inner node names it prefixes.
 /// `_` keeps expanded names what a hand-written tray calls them (`gpu0_gpu_die_0`).
@@ -198,102 +207,6 @@ fn expand_in(
     Ok((raw, origins))
 }
 
-/// Replace every `[[instances]]` entry of `table` (a design file's TOML, from `origin`) that
-/// places a `file` by one that places a `[[packages]]` entry holding what the file brings
-/// (its blocks, fields, links — its own instances expanded — and its `[[materials]]`), so the
-/// design no longer depends on other files: a result directory's copy of the design can be
-/// re-run on its own. One package per distinct `file`, named after it; a design without file
-/// instances is unchanged. Errors are those loading the design would give.
-pub fn inline_instance_files(table: &mut toml::Table, origin: &Path) -> Result<()> {
-    let ctx = Ctx { file: origin };
-    let Some(toml::Value::Array(instances)) = table.get("instances") else {
-        return Ok(());
-    };
-    let files: Vec<(usize, String)> = instances
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| Some((i, v.get("file")?.as_str()?.to_string())))
-        .collect();
-    if files.is_empty() {
-        return Ok(());
-    }
-    let mut packages: Vec<toml::Value> = Vec::new();
-    let mut materials: Vec<toml::Value> = Vec::new();
-    let mut done: Vec<String> = Vec::new();
-    for (i, file) in &files {
-        let field = format!("instances[{i}].file");
-        if !done.contains(file) {
-            let mut stack = vec![canonical(origin)];
-            let c = file_contents(&ctx, &field, file, &mut stack)?;
-            let mut pkg = toml::Table::new();
-            pkg.insert("name".into(), file.trim().into());
-            let blocks = c.blocks.iter().map(|(b, _)| to_value(&ctx, &field, b));
-            pkg.insert("blocks".into(), blocks.collect::<Result<Vec<_>>>()?.into());
-            let mut channels = Vec::new();
-            for (layer, ch, _) in &c.channels {
-                let mut v = to_value(&ctx, &field, ch)?;
-                if let Some(t) = v.as_table_mut() {
-                    t.insert("layer".into(), layer.trim().into());
-                }
-                channels.push(v);
-            }
-            pkg.insert("channels".into(), channels.into());
-            let links = c.links.iter().map(|(l, _)| to_value(&ctx, &field, l));
-            pkg.insert("links".into(), links.collect::<Result<Vec<_>>>()?.into());
-            packages.push(pkg.into());
-            for m in &c.materials {
-                materials.push(to_value(&ctx, &field, m)?);
-            }
-            done.push(file.clone());
-        }
-    }
-    if let Some(toml::Value::Array(instances)) = table.get_mut("instances") {
-        for (i, file) in &files {
-            if let Some(t) = instances[*i].as_table_mut() {
-                t.remove("file");
-                t.insert("package".into(), file.trim().into());
-            }
-        }
-    }
-    let own = |t: &toml::Table, key: &str| -> Vec<String> {
-        t.get(key)
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| Some(v.get("name")?.as_str()?.trim().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let have = own(table, "materials");
-    let new_materials: Vec<toml::Value> = materials
-        .into_iter()
-        .filter(|m| {
-            m.get("name")
-                .and_then(|n| n.as_str())
-                .is_some_and(|n| !have.contains(&n.trim().to_string()))
-        })
-        .collect();
-    for (key, add) in [("materials", new_materials), ("packages", packages)] {
-        if add.is_empty() {
-            continue;
-        }
-        let entry = table
-            .entry(key)
-            .or_insert_with(|| toml::Value::Array(Vec::new()));
-        if let Some(a) = entry.as_array_mut() {
-            a.extend(add);
-        }
-    }
-    Ok(())
-}
-
-/// A raw table written back as a TOML value (absent options left out).
-fn to_value<T: serde::Serialize>(ctx: &Ctx, field: &str, v: &T) -> Result<toml::Value> {
-    toml::Value::try_from(v)
-        .map_err(|e| ctx.err(field, format!("cannot write it back as TOML: {e}")))
-}
-
 /// `offset_mm = [x, y]`: two finite numbers.
 fn offset(ctx: &Ctx, p: &str, v: &[f64]) -> Result<(f64, f64)> {
     match v {
@@ -308,87 +221,6 @@ fn offset(ctx: &Ctx, p: &str, v: &[f64]) -> Result<(f64, f64)> {
                 v.len()
             ),
         )),
-    }
-}
-
-/// `rotate_deg` as counter-clockwise quarter turns (0–3); absent is 0.
-fn quarter_turns(ctx: &Ctx, p: &str, rotate_deg: Option<f64>) -> Result<u8> {
-    match rotate_deg {
-        None => Ok(0),
-        Some(0.0) => Ok(0),
-        Some(90.0) => Ok(1),
-        Some(180.0) => Ok(2),
-        Some(270.0) => Ok(3),
-        Some(d) => Err(ctx.err(
-            format!("{p}.rotate_deg"),
-            format!(
-                "must be 0, 90, 180 or 270 (degrees counter-clockwise: channel fields run \
-                 along x or y), got {d}"
-            ),
-        )),
-    }
-}
-
-/// A flow direction turned a quarter counter-clockwise: +x → +y → −x → −y → +x. An unknown
-/// spelling is left for validation to report.
-fn turn_direction(direction: &str) -> String {
-    match direction.trim() {
-        "+x" => "+y",
-        "+y" => "-x",
-        "-x" => "-y",
-        "-y" => "+x",
-        other => other,
-    }
-    .to_string()
-}
-
-impl Contents {
-    /// The package turned `turns` quarters counter-clockwise inside its bounding box (blocks
-    /// and fields), whose lower-left corner stays where it was: a 90° turn maps a rectangle
-    /// (x, y, w, d) in the box [x0, x1] × [y0, y1] to (x0 + y1 − y − d, y0 + x − x0, d, w).
-    fn turned(mut self, turns: u8) -> Contents {
-        if turns == 0 {
-            return self;
-        }
-        let rects = self
-            .blocks
-            .iter()
-            .map(|(b, _)| (b.x_mm, b.y_mm, b.width_mm, b.depth_mm))
-            .chain(
-                self.channels
-                    .iter()
-                    .filter_map(|(_, c, _)| Some((c.x_mm?, c.y_mm?, c.width_mm?, c.depth_mm?))),
-            )
-            .filter(|r| [r.0, r.1, r.2, r.3].iter().all(|v| v.is_finite()));
-        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for (x, y, w, d) in rects {
-            (x0, y0) = (x0.min(x), y0.min(y));
-            (x1, y1) = (x1.max(x + w), y1.max(y + d));
-        }
-        if x0 > x1 {
-            return self;
-        }
-        let quarter = |(x, y, w, d): (f64, f64, f64, f64), y1: f64| {
-            (x0 + (y1 - (y + d)), y0 + (x - x0), d, w)
-        };
-        for _ in 0..turns {
-            for (b, _) in &mut self.blocks {
-                (b.x_mm, b.y_mm, b.width_mm, b.depth_mm) =
-                    quarter((b.x_mm, b.y_mm, b.width_mm, b.depth_mm), y1);
-            }
-            for (_, c, _) in &mut self.channels {
-                if let (Some(x), Some(y), Some(w), Some(d)) =
-                    (c.x_mm, c.y_mm, c.width_mm, c.depth_mm)
-                {
-                    let (x, y, w, d) = quarter((x, y, w, d), y1);
-                    (c.x_mm, c.y_mm, c.width_mm, c.depth_mm) = (Some(x), Some(y), Some(w), Some(d));
-                }
-                c.direction = turn_direction(&c.direction);
-            }
-            // The box itself turns: its width and depth swap, its lower-left corner stays.
-            (x1, y1) = (x0 + (y1 - y0), y0 + (x1 - x0));
-        }
-        self
     }
 }
 
@@ -636,20 +468,6 @@ mod tests {
         assert_eq!(end_node("gpu0", "supply"), "gpu0.in");
         assert_eq!(end_node("gpu0", "return"), "gpu0.out");
         assert_eq!(end_node("gpu0", "in"), "gpu0_in");
-    }
-
-    #[test]
-    fn four_quarter_turns_of_a_direction_are_none() {
-        for d in ["+x", "+y", "-x", "-y"] {
-            let mut t = d.to_string();
-            for _ in 0..4 {
-                t = turn_direction(&t);
-                assert_ne!(t, "", "{d}");
-            }
-            assert_eq!(t, d);
-        }
-        assert_eq!(turn_direction("+y"), "-x");
-        assert_eq!(turn_direction("sideways"), "sideways");
     }
 
     #[test]
