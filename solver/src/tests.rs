@@ -33,7 +33,8 @@ fn two_pass(op: &Operator, f: &ColumnFactors, b: &[f64], x: &mut [f64]) {
 /// results are required, so the comparison is exact.
 #[test]
 fn wavefront_equals_the_two_pass_sweep_bit_for_bit() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tray-vr200.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/validation/tray-vr200-flat.toml");
     let design = Design::load(&path).unwrap().with_cell_mm(1.0).unwrap();
     let asm = crate::assembly::assemble(&design).unwrap();
     let b = asm.b.clone();

@@ -1,16 +1,19 @@
 //! `design.toml` → validated [`Design`] (the format is documented in `docs/formats/design.md`).
 //!
-//! Three stages, each with an error ([`ConfigError`]) that names the file and the field:
+//! Four stages, each with an error ([`ConfigError`]) that names the file and the field:
 //! 1. reading and TOML + serde into the raw shape of `raw`, through [`coldtray_io::config`]
 //!    (missing, binary or empty files; syntax errors with line and column; unknown and missing
 //!    fields with their path),
-//! 2. validation into the typed model (`validate`, `flow`, `transient`): ranges, names,
+//! 2. `[[instances]]` expanded into the blocks, channel fields and links they place
+//!    (`instances`), so the rules below see a design written out in full,
+//! 3. validation into the typed model (`validate`, `flow`, `transient`): ranges, names,
 //!    geometry, materials and fluids resolved against [`crate::model::materials`],
-//! 3. the rules that depend on the cell size (grid limits, channel fields at least one cell
+//! 4. the rules that depend on the cell size (grid limits, channel fields at least one cell
 //!    each way), run again by [`Design::with_cell_mm`].
 
 mod check;
 mod flow;
+mod instances;
 mod links;
 mod overrides;
 mod patches;
@@ -25,6 +28,7 @@ use coldtray_io::ConfigError;
 
 use crate::model::Design;
 
+pub use instances::inline_instance_files;
 pub use overrides::{apply_overrides, apply_overrides_table, to_toml, Override};
 
 /// How messages name a design file and what a minimal one needs.
@@ -51,7 +55,8 @@ impl Design {
     pub fn from_toml_str(text: &str, origin: &Path) -> Result<Design, ConfigError> {
         let raw: raw::RawDesign = config::parse_toml(text, origin, &FORMAT)?;
         let ctx = check::Ctx { file: origin };
-        validate::validate(raw, &ctx)
+        let (raw, origins) = instances::expand(raw, &ctx)?;
+        validate::validate(raw, &ctx).map_err(|e| origins.attribute(e))
     }
 
     /// Validate design text with `overrides` applied first (see [`Override`] for the path

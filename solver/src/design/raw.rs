@@ -7,7 +7,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +22,12 @@ pub(super) struct RawDesign {
     pub(super) coolant: Option<RawCoolant>,
     pub(super) boundary: Option<RawBoundary>,
     pub(super) transient: Option<RawTransient>,
+    /// `[[packages]]`: package descriptions that `[[instances]]` place (see `instances.rs`).
+    #[serde(default)]
+    pub(super) packages: Vec<RawPackage>,
+    /// `[[instances]]`: packages (inline or from another design file) placed at an offset.
+    #[serde(default)]
+    pub(super) instances: Vec<RawInstance>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,7 +38,7 @@ pub(super) struct RawDomain {
     pub(super) cell_mm: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMaterial {
     pub(super) name: String,
@@ -58,7 +64,7 @@ pub(super) struct RawLayer {
     pub(super) channels: Vec<RawChannels>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawChannels {
     /// Unique field name; default: the layer's name (`_0`, `_1`, … with several fields).
@@ -77,7 +83,7 @@ pub(super) struct RawChannels {
     pub(super) fin_root: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawBlock {
     pub(super) name: String,
@@ -123,7 +129,7 @@ pub(super) struct RawCoolant {
 
 /// One `[[coolant.links]]` table: the common fields, then those of each kind (which fields a
 /// kind takes is checked in `links.rs`, so a misplaced field is named with its kind).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawLink {
     pub(super) name: String,
@@ -139,6 +145,77 @@ pub(super) struct RawLink {
     pub(super) points: Option<Vec<Vec<f64>>>,
     pub(super) cd: Option<f64>,
     pub(super) pipe_diameter_mm: Option<f64>,
+}
+
+/// One `[[packages]]` table: blocks, channel fields and coolant links that `[[instances]]`
+/// place. Coordinates are the package's own; an instance adds its offset.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPackage {
+    pub(super) name: String,
+    #[serde(default)]
+    pub(super) blocks: Vec<RawBlock>,
+    #[serde(default)]
+    pub(super) channels: Vec<RawPackageChannels>,
+    #[serde(default)]
+    pub(super) links: Vec<RawLink>,
+}
+
+/// A channel field of a package: the fields of `[layers.channels]` plus the `layer` (of the
+/// including design) it goes into; its rectangle is required (a package has no extent of its
+/// own to default to).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPackageChannels {
+    pub(super) layer: String,
+    pub(super) name: Option<String>,
+    pub(super) x_mm: f64,
+    pub(super) y_mm: f64,
+    pub(super) width_mm: f64,
+    pub(super) depth_mm: f64,
+    pub(super) direction: String,
+    pub(super) fin_thickness_mm: f64,
+    pub(super) channel_width_mm: f64,
+    pub(super) fin_material: Option<String>,
+    pub(super) h_w_m2k: Option<f64>,
+    pub(super) pressure_drop_kpa: Option<f64>,
+    pub(super) fin_root: Option<String>,
+}
+
+impl RawPackageChannels {
+    /// The `[layers.channels]` table this field becomes (its layer aside).
+    pub(super) fn to_channels(&self) -> RawChannels {
+        RawChannels {
+            name: self.name.clone(),
+            x_mm: Some(self.x_mm),
+            y_mm: Some(self.y_mm),
+            width_mm: Some(self.width_mm),
+            depth_mm: Some(self.depth_mm),
+            direction: self.direction.clone(),
+            fin_thickness_mm: self.fin_thickness_mm,
+            channel_width_mm: self.channel_width_mm,
+            fin_material: self.fin_material.clone(),
+            h_w_m2k: self.h_w_m2k,
+            pressure_drop_kpa: self.pressure_drop_kpa,
+            fin_root: self.fin_root.clone(),
+        }
+    }
+}
+
+/// One `[[instances]]` table: a package placed at an offset with a name prefix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawInstance {
+    pub(super) name: String,
+    /// The name of a `[[packages]]` table; exactly one of `package` and `file`.
+    pub(super) package: Option<String>,
+    /// Another design file, relative to the including file.
+    pub(super) file: Option<String>,
+    /// `[x, y]`, mm, added to every coordinate of the package.
+    pub(super) offset_mm: Vec<f64>,
+    /// 0, 90, 180 or 270: the package turned counter-clockwise in place (its bounding box's
+    /// lower-left corner kept) before the offset is added.
+    pub(super) rotate_deg: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

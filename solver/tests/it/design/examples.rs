@@ -122,7 +122,7 @@ fn rubin_1800w_matches_its_comments() {
 
 #[test]
 fn tray_matches_its_comments() {
-    let d = load("tray-vr200.toml");
+    let d = load("validation/tray-vr200-flat.toml");
     // 4 GPUs × 1800 W + 2 Vera × 400 W.
     assert_abs_diff_eq!(d.total_power_w(), 8000.0, epsilon = 1e-9);
     assert_eq!(blocks(&d, is_gpu_die).len(), 8);

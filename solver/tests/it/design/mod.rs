@@ -4,6 +4,7 @@
 
 mod examples;
 mod inputs;
+mod instances;
 mod overrides;
 mod validation;
 

@@ -264,7 +264,8 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
     // solve "equal Δp, flows summing to the total". The split stops at a relative flow change
     // of 1e-12 and the network at 1e-10 of the drop, so flows agree to 1e-8.
     use coldtray_solver::assembly::coolant::{analyse, field_performance};
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tray-vr200.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/validation/tray-vr200-flat.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     // Make the six plates unequal so the split is not trivially even.
     let text = text.replacen(

@@ -369,7 +369,8 @@ fn parallel_field_links_reproduce_the_design_without_links() {
     // the temperatures by far less than 1e-9 relative; compared to 1e-9), and a quick-
     // disconnect ahead of each plate (the same on every plate) leaves the split nearly alone
     // but adds its drop to the loop's.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tray-vr200.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/validation/tray-vr200-flat.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut named = String::new();
     for (i, part) in text.split("[[layers.channels]]\n").enumerate() {

@@ -111,7 +111,7 @@ fn shipped_examples_have_no_warnings() {
     for name in [
         "rubin-2300w.toml",
         "rubin-1800w.toml",
-        "tray-vr200.toml",
+        "validation/tray-vr200-flat.toml",
         "rubin-2300w-step.toml",
     ] {
         let d = Design::load(&example(name)).unwrap();
