@@ -670,5 +670,23 @@ fn hydraulics_lines(h: &coldtray_solver::results::HydraulicsResult) -> String {
             f.name, f.flow_lpm, f.inlet_c, f.outlet_c, f.heat_w, f.dp_kpa, f.reynolds
         );
     }
+    if !h.balance.is_empty() {
+        let bores: Vec<String> = h
+            .balance
+            .iter()
+            .map(|b| {
+                if b.fully_open {
+                    format!("{} open", b.field)
+                } else {
+                    format!("{} Ø{:.2} mm ({:.2} kPa)", b.field, b.diameter_mm, b.dp_kpa)
+                }
+            })
+            .collect();
+        s += &format!(
+            "  balance        orifices (Ø{:.2} mm pipe): {}\n",
+            h.balance[0].ref_diameter_mm,
+            bores.join(", ")
+        );
+    }
     s
 }

@@ -572,7 +572,7 @@ fn simulate_materials_lists_the_library() {
 #[test]
 fn a_pump_driven_tray_prints_its_operating_point_and_fields() {
     let dir = scratch("simulate", "pump");
-    let tray = std::fs::read_to_string(repo("examples/tray-vr200.toml")).unwrap();
+    let tray = std::fs::read_to_string(repo("examples/validation/tray-vr200-flat.toml")).unwrap();
     assert!(tray.contains("\nflow_lpm = 12.0\n"), "fixture changed");
     let pumped = tray.replacen(
         "\nflow_lpm = 12.0\n",
@@ -605,4 +605,59 @@ fn a_pump_driven_tray_prints_its_operating_point_and_fields() {
     // network's node balance).
     assert!((sum - op).abs() <= 1e-9 * op, "{sum} vs {op}");
     assert_eq!(h["system_curve"].as_array().unwrap().len(), 20);
+}
+
+/// The shipped tray with `balance` on its four GPU plates: the balanced plates carry equal
+/// flow (to the balancing tolerance), the summary names the bores, results.json reports the
+/// orifices, and the loop's outputs — `hydraulics.png` and `flow-test.toml` — are written.
+#[test]
+fn a_balanced_tray_reports_its_orifices_and_writes_the_loop_outputs() {
+    let dir = scratch("simulate", "balance");
+    let tray = std::fs::read_to_string(repo("examples/tray-vr200.toml")).unwrap();
+    let plates = ["gpu0_plate", "gpu1_plate", "gpu2_plate", "gpu3_plate"];
+    let balanced = tray.replacen(
+        "\n[coolant]\n",
+        &format!("\n[coolant]\nbalance = {plates:?}\n"),
+        1,
+    );
+    assert_ne!(balanced, tray, "the tray has a [coolant] table");
+    let design = dir.join("tray-balanced.toml");
+    std::fs::write(&design, balanced).unwrap();
+    // The example's own `include`s are relative to it: none are used (inline packages).
+    let out = dir.join("out");
+    let o = simulate(&design, &out, &["--cell-mm", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("balance        orifices"), "{stdout}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let h = &r["hydraulics"];
+    let flows: Vec<f64> = h["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| plates.contains(&f["name"].as_str().unwrap()))
+        .map(|f| f["flow_lpm"].as_f64().unwrap())
+        .collect();
+    assert_eq!(flows.len(), 4);
+    // Equal to 1e-6 relative: the balancing tolerance (1e-9) plus the loop network's
+    // convergence inside the coupled solve.
+    for q in &flows {
+        assert!((q - flows[0]).abs() <= 1e-6 * flows[0], "{flows:?}");
+    }
+    let orifices = h["balance"].as_array().unwrap();
+    assert_eq!(orifices.len(), 4);
+    // The least-fed plate's orifice is fully open; the others are throttled (smaller bore).
+    assert!(orifices.iter().any(|o| o["fully_open"] == true));
+    for o in orifices {
+        let (d, d_ref) = (
+            o["diameter_mm"].as_f64().unwrap(),
+            o["ref_diameter_mm"].as_f64().unwrap(),
+        );
+        assert!(d > 0.0 && d <= d_ref, "{o}");
+    }
+    assert!(out.join("hydraulics.png").is_file());
+    let flow_test = std::fs::read_to_string(out.join("flow-test.toml")).unwrap();
+    let parsed: toml::Value = toml::from_str(&flow_test).unwrap();
+    assert_eq!(parsed["flow"]["steps"].as_array().unwrap().len(), 3);
 }
