@@ -396,7 +396,19 @@ fn resolved_design(text: &str, design: &Design, args: &Args) -> anyhow::Result<R
         Some(f) => Some(std::fs::read(f).with_context(|| format!("reading {}", f.display()))?),
         None => None,
     };
-    if args.set.is_empty() && args.cell_mm.is_none() && !args.steady && trace.is_none() {
+    // A design that places other files (`[[instances]] file = …`) is copied with their
+    // contents inlined, so the result directory's design.toml re-runs on its own.
+    let file_instances = toml::from_str::<toml::Table>(text).is_ok_and(|t| {
+        t.get("instances")
+            .and_then(|v| v.as_array())
+            .is_some_and(|a| a.iter().any(|i| i.get("file").is_some()))
+    });
+    if args.set.is_empty()
+        && args.cell_mm.is_none()
+        && !args.steady
+        && trace.is_none()
+        && !file_instances
+    {
         return Ok(Resolved {
             text: text.to_string(),
             trace,
@@ -416,8 +428,14 @@ fn resolved_design(text: &str, design: &Design, args: &Args) -> anyhow::Result<R
             t.insert("power_trace".into(), TRACE_CSV.into());
         }
     }
+    if file_instances {
+        design::inline_instance_files(&mut table, &args.design)?;
+    }
     let body = design::to_toml(&table, &args.design)?;
     let mut changes: Vec<String> = args.set.iter().map(|o| format!("--set {o}")).collect();
+    if file_instances {
+        changes.push("placed design files inlined as [[packages]]".into());
+    }
     if let Some(c) = args.cell_mm {
         changes.push(format!("--cell-mm {c}"));
     }

@@ -661,3 +661,36 @@ fn a_balanced_tray_reports_its_orifices_and_writes_the_loop_outputs() {
     let parsed: toml::Value = toml::from_str(&flow_test).unwrap();
     assert_eq!(parsed["flow"]["steps"].as_array().unwrap().len(), 3);
 }
+
+/// A tray that places another design file (`[[instances]] file = …`): the result directory's
+/// design.toml holds that file's contents inlined, so it re-runs on its own — from a
+/// directory where the placed file is not — to the same temperatures.
+#[test]
+fn a_design_placing_files_is_copied_self_contained() {
+    let dir = scratch("simulate", "file-instances");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for f in ["tray.toml", "plate.toml"] {
+        std::fs::copy(
+            repo(&format!("solver/tests/data/instances/{f}")),
+            src.join(f),
+        )
+        .unwrap();
+    }
+    let first = dir.join("first");
+    let o = simulate(&src.join("tray.toml"), &first, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let copy = std::fs::read_to_string(first.join("design.toml")).unwrap();
+    assert!(copy.contains("[[packages]]"), "{copy}");
+    assert!(!copy.contains("file = "), "{copy}");
+    let again = dir.join("again");
+    let o = simulate(&first.join("design.toml"), &again, &["--no-png"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let max_c = |d: &Path| -> f64 {
+        let r: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("results.json")).unwrap()).unwrap();
+        r["max_c"].as_f64().unwrap()
+    };
+    // The same design solved twice: the same answer to the solver's tolerance.
+    assert!((max_c(&first) - max_c(&again)).abs() < 1e-6);
+}
