@@ -6,7 +6,12 @@ let points = [];          // [t_s, pressure_kpa] of the running test
 let lastTest = null;      // serial of the test the trace belongs to
 let operatorsShown = "";
 
-function fmt(x, digits) { return (x === null || x === undefined) ? "—" : x.toFixed(digits); }
+// A number to `digits` decimals; noise around zero shows as 0, never "-0.00".
+function fmt(x, digits) {
+  if (x === null || x === undefined) return "—";
+  const s = x.toFixed(digits);
+  return Number(s) === 0 ? (0).toFixed(digits) : s;
+}
 
 function chip(el, text, state) {
   el.textContent = text;
@@ -80,7 +85,7 @@ async function loadRecords() {
     const body = $("records"); body.innerHTML = "";
     for (const t of r.tests) {
       const tr = document.createElement("tr");
-      for (const [v, cls] of [[t.started_at, ""], [t.serial, ""], [t.recipe, ""], [t.outcome.toUpperCase(), "o-" + t.outcome], [fmt(t.leak_sccm, 2), ""], [t.reason, ""]]) {
+      for (const [v, cls] of [[t.started_at, ""], [t.serial, ""], [t.recipe, ""], [t.outcome.toUpperCase() + (t.dry_run ? " (dry run)" : ""), "o-" + t.outcome], [fmt(t.leak_sccm, 2), ""], [t.reason, ""]]) {
         const td = document.createElement("td"); td.textContent = v; if (cls) td.className = cls; tr.appendChild(td);
       }
       body.appendChild(tr);
