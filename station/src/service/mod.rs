@@ -193,17 +193,11 @@ impl Station {
         let status = Status {
             station_id: config.id.clone(),
             operators: config.operators.clone(),
-            rig: RigStatus {
-                address: addr.to_string(),
-                link: "unknown",
-                estop: None,
-                pump_fault: None,
-                pump_running: None,
-                watchdog_tripped: None,
-                pressure_kpa: None,
-                ready: false,
-                not_ready: Some("the rig has not been read yet".into()),
-            },
+            rig: RigStatus::unread(
+                addr.to_string(),
+                "unknown",
+                Some("the rig has not been read yet".into()),
+            ),
             test: None,
             last: None,
         };
@@ -700,17 +694,7 @@ async fn read_rig(link: &LinkHandle, addr: SocketAddr) -> RigStatus {
     .into_iter()
     .filter(|s| map.get(*s).is_some())
     .collect();
-    let mut rig = RigStatus {
-        address: addr.to_string(),
-        link: "down",
-        estop: None,
-        pump_fault: None,
-        pump_running: None,
-        watchdog_tripped: None,
-        pressure_kpa: None,
-        ready: false,
-        not_ready: None,
-    };
+    let mut rig = RigStatus::unread(addr.to_string(), "down", None);
     let sample = match link.read(&signals).await {
         Ok(s) => s,
         Err(e) => {

@@ -46,6 +46,23 @@ pub struct RigStatus {
     pub not_ready: Option<String>,
 }
 
+impl RigStatus {
+    /// A rig at `address` with nothing read: link `link`, not ready for `not_ready`.
+    pub fn unread(address: String, link: &'static str, not_ready: Option<String>) -> RigStatus {
+        RigStatus {
+            address,
+            link,
+            estop: None,
+            pump_fault: None,
+            pump_running: None,
+            watchdog_tripped: None,
+            pressure_kpa: None,
+            ready: false,
+            not_ready,
+        }
+    }
+}
+
 /// The running test.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CurrentTest {

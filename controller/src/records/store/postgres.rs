@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use ::postgres::{Client, Config, NoTls};
 
-use super::schema::{SCHEMA_VERSION, SUMMARY_COLUMNS, V2_COLUMNS};
+use super::schema::{self, SCHEMA_VERSION, SUMMARY_COLUMNS, V2_COLUMNS};
 use super::{provenance_of, Filter, Inserted, RowValues, StoreOptions, TestSummary};
 use crate::l10::result::Outcome;
 use crate::records::record::RecordError;
@@ -49,14 +49,6 @@ CREATE TABLE IF NOT EXISTS tests (
     json_file     TEXT,
     clock_suspect BOOLEAN NOT NULL DEFAULT FALSE
 );
-";
-
-const INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS tests_serial_started ON tests (serial, started_unix);
-CREATE INDEX IF NOT EXISTS tests_started ON tests (started_unix);
-CREATE UNIQUE INDEX IF NOT EXISTS tests_seq ON tests (seq);
-CREATE UNIQUE INDEX IF NOT EXISTS tests_record_id ON tests (record_id);
-CREATE INDEX IF NOT EXISTS tests_station_started ON tests (station_id, started_unix);
 ";
 
 /// The URL without its password, for messages.
@@ -226,7 +218,7 @@ fn migrate(client: &mut Client) -> Result<(), ::postgres::Error> {
             tx.batch_execute(&format!("UPDATE tests SET {} = {value}", c.name))?;
         }
     }
-    tx.batch_execute(INDEXES)?;
+    tx.batch_execute(schema::INDEXES)?;
     tx.batch_execute("DELETE FROM schema_version")?;
     tx.execute(
         "INSERT INTO schema_version (version) VALUES ($1)",

@@ -15,6 +15,15 @@
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = 2;
 
+/// The indexes, the same SQL in both backends (created after the columns exist).
+pub(crate) const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS tests_serial_started ON tests (serial, started_unix);
+CREATE INDEX IF NOT EXISTS tests_started ON tests (started_unix);
+CREATE UNIQUE INDEX IF NOT EXISTS tests_seq ON tests (seq);
+CREATE UNIQUE INDEX IF NOT EXISTS tests_record_id ON tests (record_id);
+CREATE INDEX IF NOT EXISTS tests_station_started ON tests (station_id, started_unix);
+";
+
 /// A column added by a migration: its name and its type in each backend.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Column {

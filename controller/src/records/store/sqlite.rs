@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::schema::{SCHEMA_VERSION, SUMMARY_COLUMNS, V2_COLUMNS};
+use super::schema::{self, SCHEMA_VERSION, SUMMARY_COLUMNS, V2_COLUMNS};
 use super::{provenance_of, Filter, Inserted, RowValues, StoreOptions, TestSummary};
 use crate::l10::result::Outcome;
 use crate::records::record::RecordError;
@@ -46,15 +46,6 @@ const V1_COLUMNS: [(&str, &str); 4] = [
     ("json_file", "TEXT"),
     ("clock_suspect", "INTEGER NOT NULL DEFAULT 0"),
 ];
-
-/// Indexes (created after the columns exist).
-const INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS tests_serial_started ON tests (serial, started_unix);
-CREATE INDEX IF NOT EXISTS tests_started ON tests (started_unix);
-CREATE UNIQUE INDEX IF NOT EXISTS tests_seq ON tests (seq);
-CREATE UNIQUE INDEX IF NOT EXISTS tests_record_id ON tests (record_id);
-CREATE INDEX IF NOT EXISTS tests_station_started ON tests (station_id, started_unix);
-";
 
 /// Is this SQLite error "another connection holds the lock" (after the busy timeout)?
 pub fn is_busy(e: &rusqlite::Error) -> bool {
@@ -133,7 +124,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             ))?;
         }
     }
-    tx.execute_batch(INDEXES)?;
+    tx.execute_batch(schema::INDEXES)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()
 }

@@ -29,6 +29,23 @@ pub(crate) struct PxRect {
     pub(crate) h: i32,
 }
 
+/// Whether the polyline through `pts` passes through the rectangle `r` (sampled every 2 px).
+pub(crate) fn crosses(pts: &[(i32, i32)], r: PxRect) -> bool {
+    pts.windows(2).any(|w| {
+        let (a, b) = (w[0], w[1]);
+        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 2).max(1);
+        (0..=n).any(|k| {
+            let t = f64::from(k) / f64::from(n);
+            let x = f64::from(a.0) + t * f64::from(b.0 - a.0);
+            let y = f64::from(a.1) + t * f64::from(b.1 - a.1);
+            x >= f64::from(r.x0)
+                && x <= f64::from(r.x0 + r.w)
+                && y >= f64::from(r.y0)
+                && y <= f64::from(r.y0 + r.h)
+        })
+    })
+}
+
 /// `r` cut to `bounds`; `None` when nothing is left.
 pub(crate) fn clip(r: PxRect, bounds: PxRect) -> Option<PxRect> {
     let x0 = r.x0.max(bounds.x0);

@@ -15,7 +15,7 @@ use coldtray_assets::text::{HAlign, TextStyle, VAlign};
 use plotters::style::{Color, RGBAColor, RGBColor, ShapeStyle};
 
 use super::canvas::{nice_ticks, Canvas};
-use super::draw::{style, Painter, PxRect};
+use super::draw::{crosses, style, Painter, PxRect};
 use super::probes::fit;
 use crate::RenderError;
 
@@ -429,23 +429,6 @@ pub fn draw_hydraulics(
     }
     p.finish()?;
     Ok((canvas, axes))
-}
-
-/// Whether the polyline through `pts` passes through the rectangle `r` (sampled every 2 px).
-fn crosses(pts: &[(i32, i32)], r: PxRect) -> bool {
-    pts.windows(2).any(|w| {
-        let (a, b) = (w[0], w[1]);
-        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) / 2).max(1);
-        (0..=n).any(|k| {
-            let t = f64::from(k) / f64::from(n);
-            let x = f64::from(a.0) + t * f64::from(b.0 - a.0);
-            let y = f64::from(a.1) + t * f64::from(b.1 - a.1);
-            x >= f64::from(r.x0)
-                && x <= f64::from(r.x0 + r.w)
-                && y >= f64::from(r.y0)
-                && y <= f64::from(r.y0 + r.h)
-        })
-    })
 }
 
 /// A filled disc of radius `r` px centred at `c` (a 24-gon: round at these sizes).
