@@ -46,6 +46,25 @@ pub(crate) fn crosses(pts: &[(i32, i32)], r: PxRect) -> bool {
     })
 }
 
+/// A filled disc of radius `r` px centred at `c` (a 24-gon: round at these sizes).
+pub(crate) fn disc(
+    p: &mut Painter<'_>,
+    c: (i32, i32),
+    r: i32,
+    style: ShapeStyle,
+) -> Result<(), RenderError> {
+    let pts = (0..24)
+        .map(|n| {
+            let a = f64::from(n) * std::f64::consts::TAU / 24.0;
+            (
+                c.0 + (f64::from(r) * a.cos()).round() as i32,
+                c.1 + (f64::from(r) * a.sin()).round() as i32,
+            )
+        })
+        .collect();
+    p.polygon(pts, style)
+}
+
 /// `r` cut to `bounds`; `None` when nothing is left.
 pub(crate) fn clip(r: PxRect, bounds: PxRect) -> Option<PxRect> {
     let x0 = r.x0.max(bounds.x0);

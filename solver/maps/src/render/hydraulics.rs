@@ -15,7 +15,7 @@ use coldtray_assets::text::{HAlign, TextStyle, VAlign};
 use plotters::style::{Color, RGBAColor, RGBColor, ShapeStyle};
 
 use super::canvas::{nice_ticks, Canvas};
-use super::draw::{crosses, style, Painter, PxRect};
+use super::draw::{crosses, disc, style, Painter, PxRect};
 use super::probes::fit;
 use crate::RenderError;
 
@@ -429,20 +429,6 @@ pub fn draw_hydraulics(
     }
     p.finish()?;
     Ok((canvas, axes))
-}
-
-/// A filled disc of radius `r` px centred at `c` (a 24-gon: round at these sizes).
-fn disc(p: &mut Painter<'_>, c: (i32, i32), r: i32, style: ShapeStyle) -> Result<(), RenderError> {
-    let pts = (0..24)
-        .map(|n| {
-            let a = f64::from(n) * std::f64::consts::TAU / 24.0;
-            (
-                c.0 + (f64::from(r) * a.cos()).round() as i32,
-                c.1 + (f64::from(r) * a.sin()).round() as i32,
-            )
-        })
-        .collect();
-    p.polygon(pts, style)
 }
 
 #[cfg(test)]

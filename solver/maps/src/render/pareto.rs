@@ -12,7 +12,7 @@ use coldtray_assets::text::{HAlign, TextStyle, VAlign};
 use plotters::style::{Color, RGBAColor, RGBColor, ShapeStyle};
 
 use super::canvas::{nice_ticks, Canvas};
-use super::draw::{crosses, style, Painter, PxRect};
+use super::draw::{crosses, disc, style, Painter, PxRect};
 use super::probes::fit;
 use crate::RenderError;
 
@@ -407,20 +407,6 @@ pub fn draw_pareto(chart: &ParetoChart, width_px: u32) -> Result<Canvas, RenderE
     }
     p.finish()?;
     Ok(canvas)
-}
-
-/// A filled disc of radius `r` px centred at `c` (a 24-gon: round at these sizes).
-fn disc(p: &mut Painter<'_>, c: (i32, i32), r: i32, style: ShapeStyle) -> Result<(), RenderError> {
-    let pts = (0..24)
-        .map(|n| {
-            let a = f64::from(n) * std::f64::consts::TAU / 24.0;
-            (
-                c.0 + (f64::from(r) * a.cos()).round() as i32,
-                c.1 + (f64::from(r) * a.sin()).round() as i32,
-            )
-        })
-        .collect();
-    p.polygon(pts, style)
 }
 
 /// Whether two pixel rectangles overlap.
