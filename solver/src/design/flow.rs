@@ -152,6 +152,31 @@ pub(super) fn channels(
         .pressure_drop_kpa
         .map(|v| ctx.positive(&f("pressure_drop_kpa"), v))
         .transpose()?;
+    let plenum_k = match raw.plenum_k {
+        None => None,
+        Some(_) if pressure_drop_kpa.is_some() => {
+            return Err(ctx.err(
+                f("plenum_k"),
+                "pressure_drop_kpa already fixes the field's whole drop, plenums included; \
+                 give one of them",
+            ))
+        }
+        Some(k) => {
+            let k = ctx.non_negative(&f("plenum_k"), k)?;
+            if k > MAX_PLENUM_K {
+                return Err(ctx.err(
+                    f("plenum_k"),
+                    format!(
+                        "{k} is not a plenum loss: sharp-edged plenums give at most \
+                         {MAX_PLENUM_K} (contraction 0.5 + expansion 1 with open-area ratio → 0, \
+                         with margin); model a larger restriction as a `minor` or `curve` link \
+                         in series with the field"
+                    ),
+                ));
+            }
+            Some(k)
+        }
+    };
     let fin_root = match raw.fin_root.as_deref() {
         None => FinRoot::Bottom,
         Some(v) => ctx.choice(
@@ -177,9 +202,14 @@ pub(super) fn channels(
         fin_material,
         h_w_m2k,
         pressure_drop_kpa,
+        plenum_k,
         fin_root,
     })
 }
+
+/// Largest accepted `plenum_k`: a sharp-edged inlet contraction (K ≤ 0.5) plus outlet
+/// expansion (K ≤ 1) is 1.5 at an open-area ratio → 0; 3 leaves room for a plenum with turns.
+const MAX_PLENUM_K: f64 = 3.0;
 
 /// A channel field at path `p` must span at least one grid cell across and along the flow
 /// (an interval one cell long always holds a cell centre, so the field rasterises).

@@ -79,6 +79,8 @@ pub(super) struct RawChannels {
     pub(super) fin_material: Option<String>,
     pub(super) h_w_m2k: Option<f64>,
     pub(super) pressure_drop_kpa: Option<f64>,
+    /// Inlet + outlet plenum loss coefficient at the channel velocity.
+    pub(super) plenum_k: Option<f64>,
     /// `"bottom"` (default), `"top"` or `"both"`: which layers the fins are joined to.
     pub(super) fin_root: Option<String>,
 }
@@ -179,6 +181,7 @@ pub(super) struct RawPackageChannels {
     pub(super) fin_material: Option<String>,
     pub(super) h_w_m2k: Option<f64>,
     pub(super) pressure_drop_kpa: Option<f64>,
+    pub(super) plenum_k: Option<f64>,
     pub(super) fin_root: Option<String>,
 }
 
@@ -197,6 +200,7 @@ impl RawPackageChannels {
             fin_material: self.fin_material.clone(),
             h_w_m2k: self.h_w_m2k,
             pressure_drop_kpa: self.pressure_drop_kpa,
+            plenum_k: self.plenum_k,
             fin_root: self.fin_root.clone(),
         }
     }

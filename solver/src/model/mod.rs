@@ -182,6 +182,10 @@ pub struct Channels {
     pub h_w_m2k: Option<f64>,
     /// User override of the channel field's pressure drop, kPa.
     pub pressure_drop_kpa: Option<f64>,
+    /// Loss coefficient of the field's inlet and outlet plenums together, referred to the
+    /// channel velocity; `None`: the sharp-edged contraction and expansion at the fins'
+    /// open-area ratio ([`crate::assembly::coolant::plenum_k`]).
+    pub plenum_k: Option<f64>,
     /// Which layers the fins are joined to. All fields of one layer share it (validated).
     pub fin_root: FinRoot,
 }

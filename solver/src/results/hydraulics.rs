@@ -111,8 +111,12 @@ pub struct FieldResult {
     pub h_w_m2k: f64,
     /// Mean Nusselt number.
     pub nusselt: f64,
-    /// Pressure drop, kPa.
+    /// Pressure drop, kPa: channel friction plus the plenums.
     pub dp_kpa: f64,
+    /// Of which the inlet and outlet plenums, kPa (0 when the design fixes the drop; absent
+    /// from results written before plenums were modelled).
+    #[serde(default)]
+    pub plenum_dp_kpa: f64,
     /// Mean channel velocity, m/s.
     pub velocity_m_s: f64,
     /// Channel Reynolds number.
@@ -251,6 +255,7 @@ pub(crate) fn build(
             h_w_m2k: ff.perf.h_w_m2k,
             nusselt: ff.perf.nusselt,
             dp_kpa: ff.perf.pressure_drop_pa * 1e-3,
+            plenum_dp_kpa: ff.perf.plenum_dp_pa * 1e-3,
             velocity_m_s: ff.perf.velocity_m_s,
             reynolds: ff.perf.reynolds,
         })

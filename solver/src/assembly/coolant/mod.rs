@@ -15,7 +15,9 @@
 //!   cell whatever its `cells`. Fins bonded at both ends (`fin_root = "both"`) are the exact
 //!   three-node network of [`bonded_fin_w_m2k`] on two z cells (floor and ceiling node).
 //! - Pressure drop: Darcy–Weisbach Δp = f_D (L/D_h) ρu²/2 with f_D = 4·f_app (channel friction
-//!   only; no inlet/outlet K losses).
+//!   with the developing-flow excess), plus the inlet and outlet plenums' K·ρu²/2: a sharp-edged
+//!   contraction K_c = 0.5(1 − σ) (Crane TP-410) and a Borda–Carnot expansion K_e = (1 − σ)² at
+//!   the fins' open-area ratio σ = w_c/p ([`plenum_k`]).
 //!
 //! The fields' flows come from the coolant loop network ([`crate::hydraulics`], the design's
 //! `[[coolant.links]]`, or every field in parallel between supply and return without links):
@@ -100,6 +102,27 @@ impl FieldGeometry {
     pub fn flow_area_m2(&self) -> f64 {
         self.channels() * self.channel_width_m * self.height_m
     }
+    /// Open-area ratio σ = w_c/p of the field's face: its flow area over the face of a plenum
+    /// as tall as the channels and as wide as the field.
+    pub fn open_area_ratio(&self) -> f64 {
+        self.channel_width_m / self.pitch_m()
+    }
+}
+
+/// Loss coefficient of a field's inlet and outlet plenums together, referred to the channel
+/// velocity: the design's `plenum_k`, or a sharp-edged contraction into the fins
+/// K_c = 0.5(1 − σ) (Crane TP-410, A-26) plus the Borda–Carnot expansion out of them
+/// K_e = (1 − σ)², σ the open-area ratio ([`FieldGeometry::open_area_ratio`]).
+///
+/// Between two plenums of one cross-section the reversible (Bernoulli) parts of the two area
+/// changes cancel, so these irreversible losses are the whole plenum term (Kays & London's
+/// core pressure drop). The contraction's developing-flow excess is already in the apparent
+/// friction, so K_c is the vena-contracta loss alone.
+pub fn plenum_k(ch: &Channels, geom: &FieldGeometry) -> f64 {
+    ch.plenum_k.unwrap_or_else(|| {
+        let sigma = geom.open_area_ratio();
+        0.5 * (1.0 - sigma) + (1.0 - sigma).powi(2)
+    })
 }
 
 fn poly5(a: f64, c: [f64; 5]) -> f64 {
@@ -227,8 +250,11 @@ pub struct FieldPerformance {
     pub fin_efficiency: f64,
     /// Base-referenced coefficient, W/(m²·K).
     pub h_base_w_m2k: f64,
-    /// Channel friction pressure drop (user override if given), Pa.
+    /// The field's pressure drop, Pa: channel friction plus [`Self::plenum_dp_pa`] (or the
+    /// user's override, which is the whole drop).
     pub pressure_drop_pa: f64,
+    /// Of which the inlet and outlet plenums' K·ρu²/2, Pa (0 with an override).
+    pub plenum_dp_pa: f64,
 }
 
 fn turbulent(re: f64, pr: f64, l_over_d: f64) -> (f64, f64) {
@@ -246,14 +272,16 @@ fn laminar(re: f64, pr: f64, alpha: f64, l_over_d: f64) -> (f64, f64) {
     (f_d, nu)
 }
 
-/// Performance of a field carrying `flow_m3_s` of a fluid with properties `p`.
-/// `h_override` / `dp_override_pa` replace the correlations (the override Δp is taken as the
-/// drop at `dp_ref_flow_m3_s` and scaled linearly in flow, the laminar law).
+/// Performance of a field carrying `flow_m3_s` of a fluid with properties `p`, its plenums'
+/// loss coefficient being `plenum_k` ([`plenum_k`]). `h_override` / `dp_override` replace the
+/// correlations (the override Δp is the whole drop at the reference flow `dp_override.1`,
+/// scaled linearly in flow, the laminar law).
 pub fn field_performance(
     geom: &FieldGeometry,
     p: &FluidProps,
     k_fin: f64,
     flow_m3_s: f64,
+    plenum_k: f64,
     h_override: Option<f64>,
     dp_override: Option<(f64, f64)>,
 ) -> FieldPerformance {
@@ -276,9 +304,13 @@ pub fn field_performance(
         (Regime::Transitional, fl + s * (ft - fl), nl + s * (nt - nl))
     };
     let h = h_override.unwrap_or(nu * p.k / dh);
-    let dp = match dp_override {
-        Some((dp_pa, q_ref)) => dp_pa * flow_m3_s / q_ref,
-        None => f_d * l_over_d * 0.5 * p.density_kg_m3 * u * u,
+    let dynamic_pa = 0.5 * p.density_kg_m3 * u * u;
+    let (dp, plenum_dp) = match dp_override {
+        Some((dp_pa, q_ref)) => (dp_pa * flow_m3_s / q_ref, 0.0),
+        None => {
+            let plenum = plenum_k * dynamic_pa;
+            (f_d * l_over_d * dynamic_pa + plenum, plenum)
+        }
     };
     FieldPerformance {
         flow_m3_s,
@@ -291,6 +323,7 @@ pub fn field_performance(
         fin_efficiency: fin_efficiency(fin_m_h(h, k_fin, geom)),
         h_base_w_m2k: h_eff_base(h, k_fin, geom),
         pressure_drop_pa: dp,
+        plenum_dp_pa: plenum_dp,
     }
 }
 
@@ -409,7 +442,7 @@ fn split_flow(
     let perf = |i: usize, q: f64| {
         let (g, k, ch) = fields[i];
         let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref[i]));
-        field_performance(&g, p, k, q, ch.h_w_m2k, dp_ovr)
+        field_performance(&g, p, k, q, plenum_k(ch, &g), ch.h_w_m2k, dp_ovr)
     };
     let (q, residual) =
         equal_pressure_split(total_m3_s, &q_ref, |i, q| perf(i, q).pressure_drop_pa);
@@ -495,7 +528,16 @@ pub fn try_analyse(design: &Design) -> Result<Option<CoolantState>, String> {
         let rho = p.density_kg_m3;
         let q_ref = mdot_total / rho * g.flow_area_m2() / area_total;
         let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, q_ref));
-        field_performance(&g, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
+        let k_pl = plenum_k(ch, &g);
+        field_performance(
+            &g,
+            p,
+            ch.fin_material.k_z,
+            m / rho,
+            k_pl,
+            ch.h_w_m2k,
+            dp_ovr,
+        )
     };
     let solve_at = |p: &FluidProps, mdot_total: f64| {
         let dp = |i: usize, m: f64| perf(i, p, mdot_total, m).pressure_drop_pa;
@@ -787,7 +829,7 @@ pub fn analyse_on(
         let t_mean = cells.iter().map(|c| c.0).sum::<f64>() / cells.len() as f64;
         t_weighted += m * t_mean;
         let mut perf = cell_perf(f, &fluid.props_at(t_mean), m);
-        perf.pressure_drop_pa = field_dp(f, m);
+        (perf.pressure_drop_pa, perf.plenum_dp_pa) = laws.dp_parts_pa(f, m);
         let (ir, jr) = field_cells(ch, grid);
         let share = m / streams(ch.direction, &ir, &jr).max(1) as f64;
         let t_in_f = inlets[f];
@@ -865,16 +907,35 @@ impl<'a> FieldLaws<'a> {
         let (ch, geom, _, m_ref) = &self.fields[f];
         let rho = p.density_kg_m3;
         let dp_ovr = ch.pressure_drop_kpa.map(|kpa| (kpa * 1e3, m_ref / rho));
-        field_performance(geom, p, ch.fin_material.k_z, m / rho, ch.h_w_m2k, dp_ovr)
+        let k_pl = plenum_k(ch, geom);
+        field_performance(
+            geom,
+            p,
+            ch.fin_material.k_z,
+            m / rho,
+            k_pl,
+            ch.h_w_m2k,
+            dp_ovr,
+        )
     }
 
     /// Δp of field `f` at the mass flow `m`, Pa.
     fn dp_pa(&self, f: usize, m: f64) -> f64 {
+        self.dp_parts_pa(f, m).0
+    }
+
+    /// Δp of field `f` at the mass flow `m` and the plenums' part of it, Pa.
+    fn dp_parts_pa(&self, f: usize, m: f64) -> (f64, f64) {
         let cells = &self.fields[f].2;
-        let (sum, weight) = cells.iter().fold((0.0, 0.0), |(s, w), (p, wc)| {
-            (s + wc * self.perf(f, p, m).pressure_drop_pa, w + wc)
+        let (dp, plenum, weight) = cells.iter().fold((0.0, 0.0, 0.0), |(d, pl, w), (p, wc)| {
+            let perf = self.perf(f, p, m);
+            (
+                d + wc * perf.pressure_drop_pa,
+                pl + wc * perf.plenum_dp_pa,
+                w + wc,
+            )
         });
-        sum / weight
+        (dp / weight, plenum / weight)
     }
 }
 
@@ -1192,15 +1253,9 @@ mod tests {
         assert!(nu_h1_entry_increment(0.1, 1e-3, 10.0) > nu_h1_entry_increment(0.1, 1e-2, 10.0));
     }
 
-    #[test]
-    fn split_is_equal_pressure_and_conserves_flow() {
-        let p = FluidProps {
-            density_kg_m3: 1000.0,
-            cp_j_kgk: 4000.0,
-            k: 0.5,
-            viscosity_pa_s: 1e-3,
-        };
-        let ch = Channels {
+    /// A 10 mm copper field of 0.3 mm channels and 0.2 mm fins.
+    fn test_channels() -> Channels {
+        Channels {
             name: "f".into(),
             x_mm: 0.0,
             y_mm: 0.0,
@@ -1218,8 +1273,20 @@ mod tests {
             },
             h_w_m2k: None,
             pressure_drop_kpa: None,
+            plenum_k: None,
             fin_root: FinRoot::Bottom,
+        }
+    }
+
+    #[test]
+    fn split_is_equal_pressure_and_conserves_flow() {
+        let p = FluidProps {
+            density_kg_m3: 1000.0,
+            cp_j_kgk: 4000.0,
+            k: 0.5,
+            viscosity_pa_s: 1e-3,
         };
+        let ch = test_channels();
         let g1 = FieldGeometry {
             channel_width_m: 3e-4,
             fin_thickness_m: 2e-4,
@@ -1241,5 +1308,25 @@ mod tests {
         assert!((a - b).abs() / a < 1e-8, "{a} vs {b}");
         // the longer field takes less flow
         assert!(perf[1].flow_m3_s < perf[0].flow_m3_s);
+    }
+
+    #[test]
+    fn plenum_losses_vanish_without_fins_and_grow_to_the_sharp_edged_limits() {
+        let mut ch = test_channels();
+        let geom = |w_c: f64, t_f: f64| FieldGeometry {
+            channel_width_m: w_c,
+            fin_thickness_m: t_f,
+            height_m: 3e-3,
+            length_m: 0.03,
+            width_m: 0.03,
+        };
+        // σ → 1 (fins vanishingly thin): no area change, no loss.
+        assert!(plenum_k(&ch, &geom(1e-3, 1e-12)) < 1e-8);
+        // σ = 0.5: contraction 0.5·0.5 = 0.25 (Crane), expansion 0.5² = 0.25 (Borda–Carnot).
+        assert!((plenum_k(&ch, &geom(2e-4, 2e-4)) - 0.5).abs() < 1e-15);
+        // σ → 0: the contraction's 0.5 and a free jet's full dynamic head, 1.
+        assert!((plenum_k(&ch, &geom(1e-12, 1e-3)) - 1.5).abs() < 1e-8);
+        ch.plenum_k = Some(0.0);
+        assert_eq!(plenum_k(&ch, &geom(2e-4, 2e-4)), 0.0);
     }
 }

@@ -391,7 +391,7 @@ fn the_trays_pump_meets_its_loop_within_the_usual_sizing() {
     // the loop's drop (to the network solver's 1e-10 relative residual, so 1e-6 here), and
     // the four identical GPU plates within 5 % of each other (a reverse-return ladder with
     // short headers is nearly even).
-    use coldtray_solver::assembly::coolant::{analyse, field_performance, FieldGeometry};
+    use coldtray_solver::assembly::coolant::{analyse, field_performance, plenum_k, FieldGeometry};
     use coldtray_solver::hydraulics::{FieldLaw, Liquid, Network};
     let design = tray_at_fixed_flow();
     let text = std::fs::read_to_string(example("tray-vr200.toml")).unwrap();
@@ -407,13 +407,13 @@ fn the_trays_pump_meets_its_loop_within_the_usual_sizing() {
         .collect();
     let state = analyse(&design).unwrap();
     struct Channels<'a> {
-        fields: Vec<(FieldGeometry, f64, Option<f64>)>,
+        fields: Vec<(FieldGeometry, f64, f64, Option<f64>)>,
         props: &'a coldtray_solver::FluidProps,
     }
     impl FieldLaw for Channels<'_> {
         fn dp_pa(&self, i: usize, q: f64) -> f64 {
-            let (g, k, h) = &self.fields[i];
-            field_performance(g, self.props, *k, q, *h, None).pressure_drop_pa
+            let (g, k, kp, h) = &self.fields[i];
+            field_performance(g, self.props, *k, q, *kp, *h, None).pressure_drop_pa
         }
     }
     let mut names = vec![];
@@ -421,7 +421,7 @@ fn the_trays_pump_meets_its_loop_within_the_usual_sizing() {
     for f in &state.fields {
         let ch = &design.layers[f.layer].channels[f.field];
         names.push(ch.name.clone());
-        fields.push((f.geometry, f.k_fin, ch.h_w_m2k));
+        fields.push((f.geometry, f.k_fin, plenum_k(ch, &f.geometry), ch.h_w_m2k));
     }
     let law = Channels {
         fields,

@@ -325,6 +325,9 @@ fn no_links_split_as_the_equal_pressure_split() {
         .iter()
         .map(|c| FieldGeometry::of(c, d.layers[0].thickness_mm))
         .collect();
+    let k_pl: Vec<f64> = (0..2)
+        .map(|i| coolant::plenum_k(&d.layers[0].channels[i], &geoms[i]))
+        .collect();
     assert!(geoms[0] != geoms[1], "two different plates");
     let total = state.mdot_kg_s / p.density_kg_m3;
     let area: f64 = geoms.iter().map(|g| g.flow_area_m2()).sum();
@@ -333,7 +336,7 @@ fn no_links_split_as_the_equal_pressure_split() {
         .map(|g| total * g.flow_area_m2() / area)
         .collect();
     let (split, residual) = coolant::equal_pressure_split(total, &start, |i, q| {
-        field_performance(&geoms[i], &p, 385.0, q, None, None).pressure_drop_pa
+        field_performance(&geoms[i], &p, 385.0, q, k_pl[i], None, None).pressure_drop_pa
     });
     assert!(residual.converged());
     for (f, q) in state.fields.iter().zip(&split) {
@@ -350,4 +353,57 @@ fn no_links_split_as_the_equal_pressure_split() {
     assert_eq!(h.links.len(), 2);
     assert_eq!(h.links[0].name, "plate_a");
     certify(h);
+}
+
+#[test]
+fn a_field_s_plenums_are_a_minor_loss_at_its_channel_velocity() {
+    // A field's inlet and outlet plenums are K·ρu²/2 at the channel velocity u = Q/A, with
+    // K = 0.5(1 − σ) + (1 − σ)² (sharp-edged contraction, Borda–Carnot expansion) and
+    // σ = w_c/p = 0.3/0.5. The same plate with `plenum_k = 0` in series with a `minor` link
+    // of that K at the diameter of the field's flow area must give the same loop: the drops
+    // agree to the network's 1e-10 relative residual (1e-9 here), constant properties making
+    // both laws see one density.
+    let sigma: f64 = 0.3 / 0.5;
+    let k = 0.5 * (1.0 - sigma) + (1.0 - sigma).powi(2);
+    // 10 mm wide at a 0.5 mm pitch: 20 channels of 0.3 × 3 mm.
+    let area_mm2 = 10.0 / 0.5 * 0.3 * 3.0;
+    let d_mm = (4.0 * area_mm2 / std::f64::consts::PI).sqrt();
+    let coolant = format!("{WATER_CONSTANT}flow_lpm = 0.6\n");
+    let series = link("a", "supply", "mid", "field", "field = \"plate_a\"")
+        + &link("b", "mid", "return", "field", "field = \"plate_b\"");
+    let with_plenums = solve(&two_plates(&coolant, &series));
+    let explicit = link("a", "supply", "a_out", "field", "field = \"plate_a\"")
+        + &link(
+            "plenums_a",
+            "a_out",
+            "mid",
+            "minor",
+            &format!("k = {k}\ndiameter_mm = {d_mm}"),
+        )
+        + &link("b", "mid", "return", "field", "field = \"plate_b\"");
+    let text = two_plates(&coolant, &explicit).replacen(
+        "name = \"plate_a\"\n",
+        "name = \"plate_a\"\nplenum_k = 0.0\n",
+        1,
+    );
+    let as_link = solve(&text);
+    let (h1, h2) = (
+        with_plenums.hydraulics.as_ref().unwrap(),
+        as_link.hydraulics.as_ref().unwrap(),
+    );
+    certify(h1);
+    certify(h2);
+    assert!(
+        rel(h1.dp_kpa, h2.dp_kpa) < 1e-9,
+        "{} vs {}",
+        h1.dp_kpa,
+        h2.dp_kpa
+    );
+    let minor = h2.links.iter().find(|l| l.name == "plenums_a").unwrap();
+    assert!(rel(h1.fields[0].plenum_dp_kpa, minor.dp_kpa) < 1e-9);
+    assert_eq!(h2.fields[0].plenum_dp_kpa, 0.0);
+    assert!(rel(h2.fields[0].dp_kpa + minor.dp_kpa, h1.fields[0].dp_kpa) < 1e-9);
+    // And it is K·ρu²/2 by hand: 0.6 L/min through 18 mm².
+    let u = 0.6 / 60_000.0 / (area_mm2 * 1e-6);
+    assert!(rel(h1.fields[0].plenum_dp_kpa * 1e3, k * 997.0 * u * u / 2.0) < 1e-9);
 }

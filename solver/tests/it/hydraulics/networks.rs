@@ -263,7 +263,7 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
     // and the network with the same channel law plugged in through FieldLaw must agree: both
     // solve "equal Δp, flows summing to the total". The split stops at a relative flow change
     // of 1e-12 and the network at 1e-10 of the drop, so flows agree to 1e-8.
-    use coldtray_solver::assembly::coolant::{analyse, field_performance};
+    use coldtray_solver::assembly::coolant::{analyse, field_performance, plenum_k};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/validation/tray-vr200-flat.toml");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -281,11 +281,12 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
     for f in &state.fields {
         let ch = &design.layers[f.layer].channels[f.field];
         field_names.push(ch.name.clone());
-        fields.push((f.geometry, f.k_fin, ch.h_w_m2k));
+        fields.push((f.geometry, f.k_fin, plenum_k(ch, &f.geometry), ch.h_w_m2k));
     }
     struct Correlations<'a> {
         fields: Vec<(
             coldtray_solver::assembly::coolant::FieldGeometry,
+            f64,
             f64,
             Option<f64>,
         )>,
@@ -293,8 +294,8 @@ fn the_implicit_loop_with_the_channel_correlations_reproduces_todays_split() {
     }
     impl coldtray_solver::hydraulics::FieldLaw for Correlations<'_> {
         fn dp_pa(&self, i: usize, q: f64) -> f64 {
-            let (g, k, h) = &self.fields[i];
-            field_performance(g, self.props, *k, q, *h, None).pressure_drop_pa
+            let (g, k, kp, h) = &self.fields[i];
+            field_performance(g, self.props, *k, q, *kp, *h, None).pressure_drop_pa
         }
     }
     let law = Correlations {

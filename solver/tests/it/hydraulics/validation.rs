@@ -363,6 +363,37 @@ fn the_loop_is_driven_by_flow_or_a_pump_curve_not_both() {
 }
 
 #[test]
+fn a_plenum_coefficient_is_a_plausible_k_and_not_beside_a_fixed_drop() {
+    let with = |extra: &str| {
+        two_fields(LOOP).replacen(
+            "channel_width_mm = 0.2\n",
+            &format!("channel_width_mm = 0.2\n{extra}"),
+            1,
+        )
+    };
+    let d = ok(&with("plenum_k = 1.2\n"));
+    assert_eq!(d.layers[0].channels[0].plenum_k, Some(1.2));
+    assert_eq!(d.layers[0].channels[1].plenum_k, None);
+    ok(&with("plenum_k = 0.0\n"));
+    rejects(
+        &with("plenum_k = -0.5\n"),
+        "layers[0].channels[0].plenum_k",
+        &["≥ 0", "-0.5"],
+    );
+    // A pressure drop in kPa typed as the loss coefficient.
+    rejects(
+        &with("plenum_k = 12.0\n"),
+        "layers[0].channels[0].plenum_k",
+        &["not a plenum loss", "at most 3", "`minor`"],
+    );
+    rejects(
+        &with("plenum_k = 0.5\npressure_drop_kpa = 3.0\n"),
+        "layers[0].channels[0].plenum_k",
+        &["pressure_drop_kpa", "one of them"],
+    );
+}
+
+#[test]
 fn parallel_field_links_reproduce_the_design_without_links() {
     // Every field in its own supply → return link is the loop a design without links has:
     // the tray solves to the same numbers (to the network's 1e-10 convergence, which moves

@@ -197,6 +197,16 @@ fn fully_developed_dp_pa(mdot: f64, mean_nu: f64) -> f64 {
     2.0 * fre * LEN_MM * 1e-3 * mdot * mean_nu / (area * dh * dh)
 }
 
+/// The inlet and outlet plenums: a sharp-edged contraction into the fins, K_c = 0.5(1 − σ)
+/// (Crane TP-410), and the Borda–Carnot expansion out of them, K_e = (1 − σ)², σ = w_c/p,
+/// at the channel velocity: (K_c + K_e)·ṁ²/(2A²)·(1/ρ), 1/ρ averaged over the cells like ν.
+fn plenum_dp_pa(mdot: f64, mean_inv_rho: f64) -> f64 {
+    let sigma = GAP_MM / (GAP_MM + FIN_MM);
+    let k = 0.5 * (1.0 - sigma) + (1.0 - sigma).powi(2);
+    let area = WIDTH_MM / (GAP_MM + FIN_MM) * GAP_MM * HEIGHT_MM * 1e-6;
+    k * mdot * mdot / (2.0 * area * area) * mean_inv_rho
+}
+
 #[test]
 fn a_heating_coolant_drops_less_pressure_as_its_viscosity_falls() {
     let f = fluid("pg25");
@@ -217,25 +227,41 @@ fn a_heating_coolant_drops_less_pressure_as_its_viscosity_falls() {
         "{dp_local} Pa vs {dp_frozen} Pa"
     );
 
-    // Quantitatively: the mean ν over the cells, at the exact cell temperatures
-    // h(T_n) = h_in + n·P/(N·ṁ). The solver's apparent (developing-flow) friction exceeds
-    // the fully developed one by ≈ 1.25/(4x⁺) in f·Re, x⁺ = L/(D_h Re) ≥ 6.9 here (Re ≤ 42
-    // at the hot end): at most 0.23 % of f·Re ≈ 20, so the solver's Δp lies 0–0.5 % above.
+    // Quantitatively: the mean ν (and 1/ρ) over the cells, at the exact cell temperatures
+    // h(T_n) = h_in + n·P/(N·ṁ), plus the plenums. The solver's apparent (developing-flow)
+    // friction exceeds the fully developed one by ≈ 1.25/(4x⁺) in f·Re, x⁺ = L/(D_h Re) ≥ 6.9
+    // here (Re ≤ 42 at the hot end): at most 0.23 % of f·Re ≈ 20, so the solver's Δp lies
+    // 0–0.5 % above.
     let mdot = mdot_kg_s(&f, PG_INLET_C, PG_FLOW_LPM);
     let n = local.field.ny;
-    let mean_nu = (1..=n)
+    let cells: Vec<_> = (1..=n)
         .map(|i| {
-            let t = heat_by(&f, PG_INLET_C, i as f64 * PG_POWER_W / (n as f64 * mdot));
-            let p = f.props_at(t);
-            p.viscosity_pa_s / p.density_kg_m3
+            f.props_at(heat_by(
+                &f,
+                PG_INLET_C,
+                i as f64 * PG_POWER_W / (n as f64 * mdot),
+            ))
         })
-        .sum::<f64>()
-        / n as f64;
-    let want = fully_developed_dp_pa(mdot, mean_nu);
+        .collect();
+    let mean = |g: &dyn Fn(&coldtray_solver::FluidProps) -> f64| {
+        cells.iter().map(g).sum::<f64>() / n as f64
+    };
+    let mean_nu = mean(&|p| p.viscosity_pa_s / p.density_kg_m3);
+    let plenum = plenum_dp_pa(mdot, mean(&|p| 1.0 / p.density_kg_m3));
+    let want = fully_developed_dp_pa(mdot, mean_nu) + plenum;
     let excess = (dp_local - want) / want;
     assert!((0.0..=5e-3).contains(&excess), "{dp_local} Pa vs {want} Pa");
+    // The plenum part is reported apart: 1e-6, the cell temperatures being exact to the
+    // fixed point's 1e-4 K (ρ moves 1e-7 with it).
+    let field = &local.results.hydraulics.as_ref().unwrap().fields[0];
+    assert!(
+        (field.plenum_dp_kpa * 1e3 / plenum - 1.0).abs() < 1e-6,
+        "{} kPa vs {plenum} Pa",
+        field.plenum_dp_kpa
+    );
     let p_in = f.props_at(PG_INLET_C);
-    let want_frozen = fully_developed_dp_pa(mdot, p_in.viscosity_pa_s / p_in.density_kg_m3);
+    let want_frozen = fully_developed_dp_pa(mdot, p_in.viscosity_pa_s / p_in.density_kg_m3)
+        + plenum_dp_pa(mdot, 1.0 / p_in.density_kg_m3);
     let excess = (dp_frozen - want_frozen) / want_frozen;
     assert!(
         (0.0..=5e-3).contains(&excess),

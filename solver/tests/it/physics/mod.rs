@@ -141,6 +141,7 @@ pub(crate) fn channels(
         fin_material: mat("copper", 385.0, 385.0),
         h_w_m2k: h,
         pressure_drop_kpa: None,
+        plenum_k: None,
         fin_root: coldtray_solver::model::FinRoot::Bottom,
     }
 }
