@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::coolant::{h_base_of_root, CoolantState, Outlet};
+use super::coolant::{h_base_of_root, CoolantState, Inlet, Outlet};
 use super::faces::ColumnFaces;
 use super::grid::{centre_range, BoundaryFaces, Grid};
 use super::layer_maps::LayerMaps;
@@ -22,6 +22,7 @@ pub(super) struct Conductances {
     /// The faces of each `[[boundary.patches]]` entry (also in `boundary`).
     pub(super) patch_faces: Vec<BoundaryFaces>,
     pub(super) outlets: Vec<Outlet>,
+    pub(super) inlets: Vec<Inlet>,
 }
 
 /// Assemble the operator, right-hand side and bookkeeping of a rasterised design.
@@ -60,6 +61,7 @@ pub(super) fn build(
     let (boundary, patch_faces) = boundary_faces(design, grid, maps, faces, t_ref_c, nfl);
     let mut fluids = Vec::with_capacity(nfl);
     let mut outlets = Vec::new();
+    let mut inlets = Vec::new();
     for (g, &(li, dir)) in groups.iter().enumerate() {
         let (k0, nzl) = grid.layer_z[li];
         let mut fg = FluidGroup {
@@ -121,6 +123,11 @@ pub(super) fn build(
                         fg.cup[col] = cflow;
                     } else {
                         b[col * nc + nz + g] += cflow * (ff.inlet_c - t_ref_c);
+                        inlets.push(Inlet {
+                            state: col * nc + nz + g,
+                            w_k: cflow,
+                            field: fidx,
+                        });
                     }
                     if !inside(i as isize - pi, j as isize - pj) {
                         outlets.push(Outlet {
@@ -158,6 +165,7 @@ pub(super) fn build(
         boundary,
         patch_faces,
         outlets,
+        inlets,
     })
 }
 

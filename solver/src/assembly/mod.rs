@@ -119,6 +119,9 @@ pub struct Assembly {
     /// Outlet fluid cells: the last cell of every stream of every field, with its weight and
     /// its field's inlet.
     pub outlets: Vec<coolant::Outlet>,
+    /// Inlet fluid cells: the first cell of every stream of every field, where its field's
+    /// inlet temperature enters `b`.
+    pub inlets: Vec<coolant::Inlet>,
     /// Coolant inlet in θ units.
     pub inlet_theta: f64,
 }
@@ -144,6 +147,41 @@ impl Assembly {
             .as_ref()
             .map_or(all, |v| v.iter().filter(|&&x| !x).count())
     }
+    /// The inlet temperature every field takes from the solution `theta`, °C: the mixed
+    /// temperature of the loop node it draws from (the design inlet, or the outlets of the
+    /// fields upstream of it); empty without coolant.
+    pub fn field_inlets_c(&mut self, design: &Design, theta: &[f64]) -> Vec<f64> {
+        let temps = self.coolant_temperatures_c(theta);
+        match self.coolant.as_mut() {
+            Some(c) => coolant::field_inlets_c(design, &self.grid, &temps, &mut c.network),
+            None => Vec::new(),
+        }
+    }
+
+    /// Give every field the inlet `inlets_c[field]`, °C: moves its inflow term `w_k·θ_in` in
+    /// the right-hand side `b` (the assembly's or a copy, as a transient step's) and the
+    /// inlet its outlets' enthalpy rise counts from.
+    pub fn set_field_inlets_c(&mut self, b: &mut [f64], inlets_c: &[f64]) {
+        let Some(cs) = self.coolant.as_mut() else {
+            return;
+        };
+        let change: Vec<f64> = cs
+            .fields
+            .iter()
+            .zip(inlets_c)
+            .map(|(f, &t)| t - f.inlet_c)
+            .collect();
+        for i in &self.inlets {
+            b[i.state] += i.w_k * change[i.field];
+        }
+        for o in &mut self.outlets {
+            o.inlet_theta += change[o.field];
+        }
+        for (f, &t) in cs.fields.iter_mut().zip(inlets_c) {
+            f.inlet_c = t;
+        }
+    }
+
     /// The coolant temperature of every fluid cell of the solution `theta`, °C: per fluid
     /// group, per internal column (NaN where the group has no coolant); what [`assemble_at`]
     /// evaluates the local properties at.
@@ -360,6 +398,7 @@ pub fn assemble_at(
         patch_faces: built.patch_faces,
         void,
         outlets: built.outlets,
+        inlets: built.inlets,
         inlet_theta: 0.0,
     })
 }

@@ -402,6 +402,18 @@ pub struct Outlet {
     pub field: usize,
 }
 
+/// The first coolant cell of one stream of a field: where the field's inlet enters the
+/// right-hand side, `w_k · θ_inlet`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inlet {
+    /// Its state index (the fluid unknown of its column).
+    pub state: usize,
+    /// ṁ_stream·c̄_p advected into the cell, W/K ([`CellCoolant::advection_w_k`]).
+    pub w_k: f64,
+    /// Its field (index into [`CoolantState::fields`]).
+    pub field: usize,
+}
+
 /// How far a flow split is from equal pressure drops.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SplitResidual {
@@ -1008,7 +1020,7 @@ pub fn system_curve(
 /// `temps` of a solution (as for [`analyse_on`]): the mixed temperature of the node each
 /// field draws from, the field outlets being the mixed temperatures of their last cells
 /// (each stream carries the same flow). Fills `state.node_c`.
-fn field_inlets_c(
+pub(crate) fn field_inlets_c(
     design: &Design,
     grid: &Grid,
     temps: &[Vec<f64>],

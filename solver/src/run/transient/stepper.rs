@@ -9,6 +9,13 @@ use crate::numerics::multigrid::Multigrid;
 use crate::numerics::vector::norm;
 use crate::run::SolveError;
 
+/// A series field's inlet matches the outlets upstream of it to this, K, at the end of every
+/// step (the steady solve's property tolerance).
+pub(super) const SERIES_INLET_TOLERANCE_K: f64 = 1e-4;
+/// Solves of one step at most while series inlets settle; each pass moves an inlet one field
+/// further down a chain, so this is far above any real loop's depth.
+const MAX_SERIES_SOLVES: usize = 30;
+
 /// The state of a transient run: θ = T − T_ref per unknown and the cached multigrid
 /// hierarchies of A + C/dt (one per step size used).
 pub struct Stepper {
@@ -23,6 +30,9 @@ pub struct Stepper {
     /// Per design block: (state index, share of the block's power).
     unit: Vec<Vec<(usize, f64)>>,
     hier: Vec<(f64, Multigrid)>,
+    /// The design, kept when its loop has links: a field may then draw from another's
+    /// outlet, and each step iterates the fields' inlets to the solved outlets.
+    linked: Option<Design>,
     /// The last step's increment, a first guess for the next one.
     delta: Vec<f64>,
     rhs: Vec<f64>,
@@ -86,6 +96,11 @@ impl Stepper {
             b_base,
             unit,
             hier: Vec::new(),
+            linked: design
+                .coolant
+                .as_ref()
+                .filter(|c| !c.links.is_empty())
+                .map(|_| design.clone()),
             delta: vec![0.0; n],
             rhs: vec![0.0; n],
             work: vec![0.0; n],
@@ -151,7 +166,65 @@ impl Stepper {
     /// Advance θ by one backward-Euler step of `dt_s` with block powers `powers_w` (one per
     /// design block, W). Solves (A + C/dt) δ = b(P) − A θ for the increment δ to the relative
     /// residual `tol`.
+    ///
+    /// A field downstream of another (links in series) takes as inlet the mixed outlet of
+    /// the fields upstream *at the end of the step*, as backward Euler asks: the step is
+    /// solved again with the inlets of its own solution until they move by less than
+    /// [`SERIES_INLET_TOLERANCE_K`] (each re-solve starts from the last increment; a parallel
+    /// loop needs none). The returned cycles are summed over the solves.
     pub fn step(
+        &mut self,
+        dt_s: f64,
+        powers_w: &[f64],
+        params: &KrylovParams,
+    ) -> Result<Info, SolveError> {
+        let mut info = self.solve_step(dt_s, powers_w, params)?;
+        let Some(design) = self.linked.take() else {
+            self.accept();
+            return Ok(info);
+        };
+        let mut outcome = Ok(());
+        for _ in 0..MAX_SERIES_SOLVES {
+            for ((n, t), d) in self.work.iter_mut().zip(&self.theta).zip(&self.delta) {
+                *n = t + d;
+            }
+            let inlets = self.asm.field_inlets_c(&design, &self.work);
+            let used = self.asm.coolant.as_ref().map(|c| &c.fields);
+            let change = used
+                .into_iter()
+                .flatten()
+                .zip(&inlets)
+                .fold(0.0f64, |m, (f, t)| m.max((t - f.inlet_c).abs()));
+            if change <= SERIES_INLET_TOLERANCE_K {
+                break;
+            }
+            self.asm.set_field_inlets_c(&mut self.b_base, &inlets);
+            match self.solve_step(dt_s, powers_w, params) {
+                Ok(more) => {
+                    info.cycles += more.cycles;
+                    info.rel_residual = more.rel_residual;
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        self.linked = Some(design);
+        outcome?;
+        self.accept();
+        Ok(info)
+    }
+
+    /// θ ← θ + δ.
+    fn accept(&mut self) {
+        for (t, d) in self.theta.iter_mut().zip(&self.delta) {
+            *t += d;
+        }
+    }
+
+    /// Solve the step's increment δ from θ with the current right-hand side (θ unchanged).
+    fn solve_step(
         &mut self,
         dt_s: f64,
         powers_w: &[f64],
@@ -193,9 +266,6 @@ impl Stepper {
                 residual: conv.rel_residual,
                 tolerance: params.tolerance,
             });
-        }
-        for (t, d) in self.theta.iter_mut().zip(&self.delta) {
-            *t += d;
         }
         Ok(conv)
     }

@@ -407,3 +407,52 @@ fn a_field_s_plenums_are_a_minor_loss_at_its_channel_velocity() {
     let u = 0.6 / 60_000.0 / (area_mm2 * 1e-6);
     assert!(rel(h1.fields[0].plenum_dp_kpa * 1e3, k * 997.0 * u * u / 2.0) < 1e-9);
 }
+
+#[test]
+fn a_transient_series_plate_draws_from_the_outlet_upstream_at_every_step() {
+    let series = link("a", "supply", "mid", "field", "field = \"plate_a\"")
+        + &link("b", "mid", "return", "field", "field = \"plate_b\"");
+    let run = |transient: &str| {
+        solve(&format!(
+            "{}\n[transient]\n{transient}initial_c = 30.0\n",
+            two_plates(&format!("{WATER_CONSTANT}flow_lpm = 0.3\n"), &series)
+        ))
+    };
+    // Mid-transient (the dies still heating): backward Euler takes the second plate's inlet
+    // at the end of the step, so it is the first plate's outlet of the same solution, to the
+    // stepper's 1e-4 K (1e-3 here), and already above the loop inlet (the steady rise is ≈ 1.9 K).
+    let early = run("duration_s = 0.5\ndt_s = 0.05\n");
+    let h = early.hydraulics.as_ref().unwrap();
+    let (a, b) = (&h.fields[0], &h.fields[1]);
+    assert!(
+        (b.inlet_c - a.outlet_c).abs() < 1e-3,
+        "{} vs {}",
+        b.inlet_c,
+        a.outlet_c
+    );
+    assert!(b.inlet_c > 30.1, "{}", b.inlet_c);
+    assert!(early.energy_balance_error.unwrap() < 1e-6);
+    // Long steps far beyond the plates' time constants: backward Euler's fixed point is the
+    // steady solution, and with constant properties the two operators are the same, so the
+    // run ends at the steady series answer (the steady rounds' 1e-4 K; 1e-3 here).
+    let late = run("duration_s = 4000.0\ndt_s = 200.0\n");
+    let steady = solve(&two_plates(
+        &format!("{WATER_CONSTANT}flow_lpm = 0.3\n"),
+        &series,
+    ));
+    for (t, s) in late.blocks.iter().zip(&steady.blocks) {
+        assert!(
+            (t.max_c - s.max_c).abs() < 1e-3,
+            "{}: {} vs {}",
+            t.name,
+            t.max_c,
+            s.max_c
+        );
+    }
+    let (ht, hs) = (
+        late.hydraulics.as_ref().unwrap(),
+        steady.hydraulics.as_ref().unwrap(),
+    );
+    assert!((ht.fields[1].inlet_c - hs.fields[1].inlet_c).abs() < 1e-3);
+    assert!(late.energy_balance_error.unwrap() < 1e-6);
+}
