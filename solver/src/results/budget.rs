@@ -146,8 +146,8 @@ impl<'a> Column<'a> {
                     });
                 }
                 let fluid_at = |c: usize| self.fluid_c[kc * plane + c];
-                let (fluid, name) = if fluid_at(c2).is_finite() {
-                    (fluid_at(c2), "convection")
+                let (fc, name) = if fluid_at(c2).is_finite() {
+                    (c2, "convection")
                 } else {
                     // Hottest column outside the channel field: the nearest channel column.
                     let d2 = |c: usize| {
@@ -157,17 +157,38 @@ impl<'a> Column<'a> {
                     let c = (0..plane)
                         .filter(|&c| fluid_at(c).is_finite())
                         .min_by_key(|&c| d2(c))?;
-                    (fluid_at(c), "convection (nearest channel)")
+                    (c, "convection (nearest channel)")
                 };
+                let fluid = fluid_at(fc);
                 let inlet_c = self.design.coolant.as_ref()?.inlet_c;
+                // A field in series behind others starts from their mixed outlet: the rise
+                // before it is theirs, shown apart from its own.
+                let (fi, fj) = (fc % nx, fc / nx);
+                let field_inlet_c = self
+                    .asm
+                    .coolant
+                    .as_ref()
+                    .and_then(|cs| {
+                        cs.fields.iter().find(|f| {
+                            f.layer == lc && f.cells_i.contains(&fi) && f.cells_j.contains(&fj)
+                        })
+                    })
+                    .map_or(inlet_c, |f| f.inlet_c);
                 terms.push(BudgetTerm {
                     name: name.into(),
                     drop_k: wall - fluid,
                 });
                 terms.push(BudgetTerm {
                     name: "coolant rise".into(),
-                    drop_k: fluid - inlet_c,
+                    drop_k: fluid - field_inlet_c,
                 });
+                // 1e-6 K: a node fed only from the supply mixes back to the inlet to round-off.
+                if (field_inlet_c - inlet_c).abs() > 1e-6 {
+                    terms.push(BudgetTerm {
+                        name: "upstream fields".into(),
+                        drop_k: field_inlet_c - inlet_c,
+                    });
+                }
                 ("coolant inlet", inlet_c)
             }
             Sink::Face(top) => {

@@ -105,7 +105,9 @@ pub struct Budget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetTerm {
     /// A layer name (conduction across it along the path), `convection` (wall to local
-    /// coolant, or outer face to ambient) or `coolant rise` (local coolant to inlet).
+    /// coolant, or outer face to ambient), `coolant rise` (local coolant to its field's
+    /// inlet) or `upstream fields` (a series field's inlet to the loop inlet: the rise in the
+    /// fields before it).
     pub name: String,
     /// Temperature drop, K.
     pub drop_k: f64,

@@ -456,3 +456,41 @@ fn a_transient_series_plate_draws_from_the_outlet_upstream_at_every_step() {
     assert!((ht.fields[1].inlet_c - hs.fields[1].inlet_c).abs() < 1e-3);
     assert!(late.energy_balance_error.unwrap() < 1e-6);
 }
+
+#[test]
+fn a_series_plate_s_budget_shows_the_rise_upstream_apart() {
+    // die_b sits on the second plate of the series: its budget's coolant rise counts from
+    // that plate's inlet, and `upstream fields` is the first plate's rise (its outlet minus
+    // the loop inlet); the terms still sum to hotspot − loop inlet. die_a, on the first
+    // plate, has no upstream term.
+    let series = link("a", "supply", "mid", "field", "field = \"plate_a\"")
+        + &link("b", "mid", "return", "field", "field = \"plate_b\"");
+    let r = solve(&two_plates(
+        &format!("{WATER_CONSTANT}flow_lpm = 0.3\n"),
+        &series,
+    ));
+    let h = r.hydraulics.as_ref().unwrap();
+    let budget = |name: &str| {
+        r.blocks
+            .iter()
+            .find(|b| b.name == name)
+            .and_then(|b| b.budget.clone())
+            .unwrap()
+    };
+    let (a, b) = (budget("die_a"), budget("die_b"));
+    assert!(a.terms.iter().all(|t| t.name != "upstream fields"));
+    let up = b
+        .terms
+        .iter()
+        .find(|t| t.name == "upstream fields")
+        .unwrap();
+    assert!((up.drop_k - (h.fields[1].inlet_c - h.fields[0].inlet_c)).abs() < 1e-9);
+    // The first plate's rise: the heat it took (about its die's 40 W; the shared copper
+    // passes some across) over ṁc_p = 997·0.3/60000·4180 W/K, to the steady rounds' 1e-4 K.
+    let rise = h.fields[0].heat_w / (997.0 * 0.3 / 60_000.0 * 4180.0);
+    assert!((up.drop_k - rise).abs() < 1e-3, "{} vs {rise}", up.drop_k);
+    for bg in [&a, &b] {
+        let sum: f64 = bg.terms.iter().map(|t| t.drop_k).sum();
+        assert!((sum - bg.total_k).abs() < 1e-9, "{sum} vs {}", bg.total_k);
+    }
+}
