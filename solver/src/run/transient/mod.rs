@@ -211,6 +211,10 @@ fn run_in_pool(
         threads: rayon::current_num_threads(),
     };
     let (mut res, field) = results::compute(&last, &st.asm, &st.theta, run);
+    // The loop's laws are the run's (fixed properties), so its system curve is theirs.
+    if let (Some(h), Some(state)) = (res.hydraulics.as_mut(), st.asm.coolant.as_ref()) {
+        h.system_curve = crate::assembly::coolant::system_curve(design, &st.asm.grid, None, state);
+    }
     let de = st.stored_j() - e0;
     let imbalance = (e_in - (de + e_out)).abs();
     res.energy_balance_error = if e_in > 0.0 {

@@ -455,6 +455,16 @@ fn a_transient_series_plate_draws_from_the_outlet_upstream_at_every_step() {
     );
     assert!((ht.fields[1].inlet_c - hs.fields[1].inlet_c).abs() < 1e-3);
     assert!(late.energy_balance_error.unwrap() < 1e-6);
+    // The run's system curve (its fixed laws) passes through its own operating drop: the
+    // laminar laws are nearly linear, so interpolating between points is good to 1 %.
+    assert_eq!(ht.system_curve.len(), coolant::SYSTEM_CURVE_POINTS);
+    let w = ht
+        .system_curve
+        .windows(2)
+        .find(|w| w[0][0] <= 0.3 && 0.3 <= w[1][0])
+        .unwrap();
+    let at = w[0][1] + (w[1][1] - w[0][1]) * (0.3 - w[0][0]) / (w[1][0] - w[0][0]);
+    assert!(rel(at, ht.dp_kpa) < 0.01, "{at} vs {}", ht.dp_kpa);
 }
 
 #[test]
