@@ -965,7 +965,8 @@ const PROPERTY_GROUPS: usize = 64;
 /// Δp is smooth in T, so averaging a group's temperatures first errs by the second order of its
 /// spread (a few 10⁻⁶ relative on a field warming by 15 K), and a law evaluation costs at most
 /// [`PROPERTY_GROUPS`] correlations per field instead of one per cell: the loop's Newton solve
-/// and the system curve evaluate the laws hundreds of times per round. Fields of fewer cells
+/// (with its line search and any balancing orifices) and the system curve's 20 solves evaluate
+/// the laws many times per round. Fields of fewer cells
 /// keep one group per cell (exact).
 fn temperature_groups(fluid: &Fluid, mut t_c: Vec<f64>) -> WeightedProps {
     t_c.sort_by(f64::total_cmp);
@@ -1332,6 +1333,19 @@ mod tests {
         // Up to PROPERTY_GROUPS cells, one group per cell: exactly the per-cell mean.
         let few = temperature_groups(&fluid, t_c[..40].to_vec());
         assert_eq!(few.len(), 40);
+        let few_cells: WeightedProps = t_c[..40]
+            .iter()
+            .map(|&t| (fluid.props_at(t), 1.0))
+            .collect();
+        let (a, b) = (
+            FieldLaws::new(f64::NAN, vec![(&ch, geom, few_cells)]).dp_pa(0, 1e-2),
+            FieldLaws::new(f64::NAN, vec![(&ch, geom, few)]).dp_pa(0, 1e-2),
+        );
+        // Same terms summed in the same (ascending) order: equal to rounding.
+        assert!(
+            (b / a - 1.0).abs() < 1e-12,
+            "{a} Pa per cell, {b} Pa grouped"
+        );
     }
 
     #[test]
